@@ -1,0 +1,348 @@
+"""The per-brand crisis state machine: a pure reducer in event time.
+
+    state = BrandState.new("acme", cfg)
+    transitions = observe(state, obs, cfg)      # one scored mention
+    transitions = advance(state, ts, cfg)       # time passes (timers, silence)
+    transitions = override(state, "resume", ts, cfg, by="ana", why="statement out")
+
+States: ``normal`` -> ``elevated`` -> ``crisis`` -> (calm) -> ``elevated`` ->
+(calm) -> ``normal``. A sudden crisis may jump from normal straight to crisis.
+Every transition carries the test that fired and its numbers. Entering crisis
+pauses promotion; leaving crisis resumes it only when the brand's
+``auto_resume`` is on. Nothing here reads a clock or does I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from detectors.baseline import RhythmBaseline
+from detectors.config import BrandConfig
+from detectors.evaluate import Verdict, assess
+from detectors.events import iso
+from detectors.window import NEG, NEU, POS, UNSCORED, AuthorWindow
+
+State = Literal["normal", "elevated", "crisis"]
+Action = Literal["pause", "resume", "acknowledge", "force", "release"]
+LABEL_CODES = {"neg": NEG, "neu": NEU, "pos": POS, "unscored": UNSCORED}
+EVIDENCE_SIZE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A scored mention, as the detector needs it."""
+
+    brand: str
+    ts: float
+    mention_id: str
+    author: str
+    label: str
+    compound: float | None = None
+    lang: str | None = None
+    reach: float = 0.0
+    keywords: tuple[str, ...] = ()
+    text: str = ""
+    url: str | None = None
+    handle: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the ``mentions.scored`` wire format)."""
+        return {
+            "brand": self.brand, "ts": self.ts, "id": self.mention_id, "author": self.author,
+            "label": self.label, "compound": self.compound, "lang": self.lang,
+            "reach": self.reach, "keywords": list(self.keywords), "text": self.text,
+            "url": self.url, "handle": self.handle,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Observation:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            brand=d["brand"], ts=float(d["ts"]), mention_id=d["id"], author=d["author"],
+            label=d["label"], compound=d.get("compound"), lang=d.get("lang"),
+            reach=float(d.get("reach") or 0.0), keywords=tuple(d.get("keywords") or ()),
+            text=d.get("text") or "", url=d.get("url"), handle=d.get("handle"),
+        )
+
+
+@dataclass(slots=True)
+class Transition:
+    """A change of state, with why."""
+
+    brand: str
+    at: float
+    state: State
+    previous: State
+    paused: bool
+    test: str
+    reason: str
+    numbers: dict[str, Any]
+    crisis_id: str | None
+    by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; ``at`` as RFC 3339 UTC."""
+        return {
+            "brand": self.brand, "at": iso(self.at), "state": self.state,
+            "previous": self.previous, "paused": self.paused, "reason": self.reason,
+            "test": self.test, "numbers": self.numbers, "crisis_id": self.crisis_id,
+            "by": self.by,
+        }
+
+
+@dataclass(slots=True)
+class BrandState:
+    """Everything the detector remembers about one brand (serialisable, compact)."""
+
+    brand: str
+    window: AuthorWindow
+    baseline: RhythmBaseline
+    state: State = "normal"
+    since: float | None = None
+    paused: bool = False
+    paused_since: float | None = None
+    pause_reason: str | None = None
+    crisis_id: str | None = None
+    calm_since: float | None = None
+    hold_until_calm: bool = False
+    acknowledged_by: str | None = None
+    acknowledged_at: float | None = None
+    first_ts: float | None = None
+    last_ts: float | None = None
+    minute: int | None = None
+    mentions: int = 0
+    late: int = 0
+    last_verdict: dict[str, Any] = field(default_factory=dict)
+    evidence: list[list[Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, brand: str, cfg: BrandConfig) -> BrandState:
+        """A fresh state for ``brand``."""
+        return cls(
+            brand=brand,
+            window=AuthorWindow(cfg.window_minutes, cfg.author_cap),
+            baseline=RhythmBaseline(cfg.baseline_share, cfg.baseline_rate),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for tables and checkpoints."""
+        out: dict[str, Any] = {}
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            value = getattr(self, name)
+            out[name] = value.to_dict() if hasattr(value, "to_dict") else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BrandState:
+        """Inverse of :meth:`to_dict`."""
+        kwargs = dict(data)
+        kwargs["window"] = AuthorWindow.from_dict(data["window"])
+        kwargs["baseline"] = RhythmBaseline.from_dict(data["baseline"])
+        return cls(**kwargs)
+
+
+def author_hash(author: str) -> int:
+    """A stable 32-bit key for an author (same in every process)."""
+    return zlib.crc32(author.encode("utf-8", "surrogatepass"))
+
+
+def reach_weight(followers: int, shares: int) -> float:
+    """Weight of a post by its reach: 1 for nobody, about 5 for a million followers."""
+    return 1.0 + math.log10(1 + followers) * 0.6 + math.log10(1 + shares) * 0.4
+
+
+def observe(state: BrandState, obs: Observation, cfg: BrandConfig) -> list[Transition]:
+    """Take in one scored mention; return the transitions it causes.
+
+    Args:
+        state: the brand's state (updated in place).
+        obs: the scored mention (event time in ``obs.ts``).
+        cfg: the brand's configuration.
+    """
+    minute = int(obs.ts // 60)
+    out: list[Transition] = []
+    if state.minute is None or minute > state.minute:
+        out.extend(_advance_minute(state, minute, obs.ts, cfg))
+    elif minute <= state.minute - cfg.window_minutes:
+        state.late += 1
+        return out
+    label = LABEL_CODES.get(obs.label, UNSCORED)
+    weight = obs.reach if (cfg.reach_weighting and obs.reach > 0) else 1.0
+    keyword = bool(obs.keywords) and label != POS
+    state.window.add(minute, author_hash(obs.author), label, keyword, weight, obs.lang)
+    state.baseline.count(minute // 60, label != UNSCORED, label == NEG)
+    state.mentions += 1
+    if state.first_ts is None:
+        state.first_ts = obs.ts
+    if state.last_ts is None or obs.ts > state.last_ts:
+        state.last_ts = obs.ts
+    if label == NEG or keyword:
+        _keep_evidence(state, obs, weight, minute - cfg.window_minutes)
+        out.extend(_escalate(state, obs.ts, cfg))
+    elif state.state != "normal":
+        out.extend(_deescalate(state, obs.ts, cfg))
+    return out
+
+
+def advance(state: BrandState, ts: float, cfg: BrandConfig) -> list[Transition]:
+    """Let event time pass to ``ts`` without mentions (timers; a crisis can end in silence).
+
+    Args:
+        state: the brand's state (updated in place).
+        ts: the current event time (watermark), POSIX seconds.
+        cfg: the brand's configuration.
+    """
+    minute = int(ts // 60)
+    if state.minute is None or minute <= state.minute:
+        return []
+    return _advance_minute(state, minute, ts, cfg)
+
+
+def _advance_minute(state: BrandState, minute: int, ts: float, cfg: BrandConfig) -> list[Transition]:
+    previous = state.minute
+    state.minute = minute
+    state.window.expire(minute)
+    state.baseline.roll(minute // 60)
+    if state.state != "normal":
+        state.baseline.taint()
+    if previous is None or state.state == "normal":
+        return []
+    if state.window.empty and state.last_ts is not None:
+        # the window emptied in the silence: calm began then, not now
+        emptied = (int(state.last_ts // 60) + cfg.window_minutes) * 60.0
+        if state.calm_since is None or emptied < state.calm_since:
+            state.calm_since = min(emptied, ts)
+    return _deescalate(state, ts, cfg)
+
+
+def _keep_evidence(state: BrandState, obs: Observation, weight: float, oldest: int) -> None:
+    rank = weight * (-(obs.compound or 0.0) + 0.1)
+    ev = [e for e in state.evidence if e[1] // 60 > oldest]
+    ev.append([rank, obs.ts, obs.mention_id, obs.text[:280], obs.url, obs.handle, obs.compound])
+    ev.sort(key=lambda e: (-e[0], -e[1], e[2]))
+    state.evidence = ev[:EVIDENCE_SIZE]
+
+
+def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
+    warm = state.baseline.level is not None and (
+        cfg.baseline_rate is not None
+        or (state.first_ts is not None and ts - state.first_ts >= cfg.warmup_minutes * 60)
+    )
+    rate = state.baseline.expected_rate(int(ts // 3600)) if warm else None
+    verdict = assess(state.window, rate, state.baseline.share, cfg)
+    state.last_verdict = verdict.numbers
+    return verdict
+
+
+def _escalate(state: BrandState, ts: float, cfg: BrandConfig) -> list[Transition]:
+    return _step(state, ts, cfg, escalate=True)
+
+
+def _deescalate(state: BrandState, ts: float, cfg: BrandConfig) -> list[Transition]:
+    return _step(state, ts, cfg, escalate=False)
+
+
+def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> list[Transition]:
+    verdict = _verdict(state, ts, cfg)
+    if state.hold_until_calm:
+        # after a person released the brand, wait for calm before paging again
+        if verdict.calm:
+            state.hold_until_calm = False
+        return []
+    if escalate and verdict.level == "crisis" and state.state != "crisis":
+        state.crisis_id = f"{state.brand}:{int(ts)}"
+        state.acknowledged_by = state.acknowledged_at = None
+        return [_move(state, "crisis", ts, cfg, verdict.test, verdict.reason, verdict.numbers)]
+    if escalate and verdict.level == "elevated" and state.state == "normal":
+        return [_move(state, "elevated", ts, cfg, verdict.test, verdict.reason, verdict.numbers)]
+    if state.state == "normal":
+        return []
+    if not verdict.calm:
+        state.calm_since = None
+        return []
+    if state.calm_since is None:
+        state.calm_since = ts
+        return []
+    calm_for = ts - state.calm_since
+    if calm_for < cfg.calm_minutes * 60:
+        return []
+    target: State = "elevated" if state.state == "crisis" else "normal"
+    reason = f"calm for {calm_for / 60:.0f} min: {verdict.reason}"
+    return [_move(state, target, ts, cfg, "calm", reason, verdict.numbers)]
+
+
+def _move(
+    state: BrandState, target: State, ts: float, cfg: BrandConfig, test: str, reason: str,
+    numbers: dict[str, Any], by: str | None = None,
+) -> Transition:
+    previous = state.state
+    state.state = target
+    state.since = ts
+    state.calm_since = None
+    if target == "crisis" and not state.paused:
+        state.paused, state.paused_since, state.pause_reason = True, ts, f"crisis: {reason}"
+    elif previous == "crisis" and cfg.auto_resume and state.paused and by is None:
+        state.paused, state.paused_since, state.pause_reason = False, ts, "auto-resumed after calm"
+    if target != "normal":
+        state.baseline.taint()
+    crisis_id = state.crisis_id
+    if target == "normal":
+        state.crisis_id = None
+    numbers = dict(numbers)
+    if state.evidence and target == "crisis":
+        numbers["top_negative"] = [
+            {"id": e[2], "text": e[3], "url": e[4], "handle": e[5], "compound": e[6]}
+            for e in state.evidence
+        ]
+    return Transition(state.brand, ts, target, previous, state.paused, test, reason, numbers,
+                      crisis_id, by)
+
+
+def override(
+    state: BrandState, action: Action, ts: float, cfg: BrandConfig, *, by: str, why: str = "",
+) -> list[Transition]:
+    """Apply a human decision.
+
+    Args:
+        state: the brand's state (updated in place).
+        action: ``pause``/``resume`` the promotion flag, ``acknowledge`` the crisis,
+            ``force`` a crisis, or ``release`` it (back to normal, promotion resumed,
+            no re-alert until the brand has been calm once).
+        ts: when (POSIX seconds).
+        cfg: the brand's configuration.
+        by: who (recorded, never a secret).
+        why: free text, recorded.
+    """
+    note = f"{action} by {by}" + (f": {why}" if why else "")
+    record = {"action": action, "by": by, "why": why, "at": ts}
+    state.meta.setdefault("overrides", []).append(record)
+    state.meta["overrides"] = state.meta["overrides"][-20:]
+    if action == "acknowledge":
+        state.acknowledged_by, state.acknowledged_at = by, ts
+        return []
+    if action == "pause":
+        if not state.paused:
+            state.paused, state.paused_since, state.pause_reason = True, ts, note
+        return [Transition(state.brand, ts, state.state, state.state, True, "manual", note, {},
+                           state.crisis_id, by)]
+    if action == "resume":
+        if state.paused:
+            state.paused, state.paused_since, state.pause_reason = False, ts, note
+        return [Transition(state.brand, ts, state.state, state.state, False, "manual", note, {},
+                           state.crisis_id, by)]
+    if action == "force":
+        if state.state == "crisis":
+            return []
+        state.crisis_id = f"{state.brand}:{int(ts)}"
+        return [_move(state, "crisis", ts, cfg, "manual", note, {}, by)]
+    if action == "release":
+        state.paused, state.paused_since, state.pause_reason = False, ts, note
+        state.hold_until_calm = True
+        if state.state == "normal":
+            return []
+        return [_move(state, "normal", ts, cfg, "manual", note, {}, by)]
+    raise ValueError(f"unknown action: {action!r}")

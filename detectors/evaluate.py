@@ -1,0 +1,143 @@
+"""The tests that decide a brand's level, read off the window and the baseline.
+
+* **negative surge** — the smoothed negative share is well above the brand's
+  usual share *and* negative voices (author-capped) are far above what the
+  baseline predicts for this hour (ratio and a Poisson tail), from enough
+  distinct authors. Viral praise and neutral news raise volume but not the
+  share; a troll raises neither once capped.
+* **cold start** — no baseline yet: a stricter share-only test.
+* **keyword** — configured crisis words from enough distinct authors in
+  non-positive posts.
+* **calm** — the window no longer supports an elevated level (hysteresis: the
+  calm thresholds sit below the entry thresholds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from detectors.config import BrandConfig
+from detectors.stats import poisson_sf, smoothed_share
+from detectors.window import AuthorWindow
+
+PRIOR_WEIGHT = 10.0
+Level = Literal["elevated", "crisis"]
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What the window says now."""
+
+    level: Level | None
+    test: str
+    reason: str
+    calm: bool
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+def assess(
+    window: AuthorWindow, rate: float | None, usual_share: float, cfg: BrandConfig
+) -> Verdict:
+    """Assess a window.
+
+    Args:
+        window: the brand's current window.
+        rate: expected mentions/minute for this hour, ``None`` during warm-up.
+        usual_share: the brand's usual negative share.
+        cfg: the brand's configuration.
+    """
+    th = cfg.thresholds
+    minutes = cfg.window_minutes
+    if cfg.reach_weighting and window.scored:
+        mean_w = window.w_scored / window.scored
+        share = smoothed_share(window.w_neg, window.w_scored, usual_share, PRIOR_WEIGHT * mean_w)
+    else:
+        share = smoothed_share(window.neg, window.scored, usual_share, PRIOR_WEIGHT)
+    numbers: dict[str, Any] = {
+        "window_minutes": minutes,
+        "mentions": window.total,
+        "scored": window.scored,
+        "negative": window.neg,
+        "negative_authors": window.neg_authors,
+        "neg_share": round(share, 3),
+        "usual_share": round(usual_share, 3),
+        "languages": dict(sorted(window.langs.items(), key=lambda kv: -kv[1])[:5]),
+    }
+    if rate is not None:
+        expected_total = rate * minutes
+        expected_neg = max(expected_total * usual_share, 0.05)
+        ratio = window.neg / expected_neg
+        numbers.update(
+            expected_mentions=round(expected_total, 2),
+            volume_ratio=round(window.total / max(expected_total, 0.05), 2),
+            expected_negative=round(expected_neg, 2),
+            negative_ratio=round(ratio, 2),
+        )
+    else:
+        expected_neg = None
+        ratio = None
+    calm = (
+        share < usual_share + th.calm_share_margin
+        or (ratio is not None and ratio < th.calm_ratio)
+        or window.neg_authors < th.elevated_authors
+    )
+    kw = _keyword(window, cfg, numbers)
+    if kw is not None:
+        return Verdict("crisis", "keyword", kw, False, numbers)
+    if window.total < th.min_mentions:
+        return Verdict(None, "none", _summary(numbers), calm, numbers)
+    if rate is None or ratio is None or expected_neg is None:
+        return _cold(share, window, cfg, numbers, calm)
+    for level, min_share, margin, min_ratio, max_p, authors in (
+        ("crisis", th.crisis_share, th.crisis_share_margin, th.crisis_ratio, th.crisis_p,
+         th.crisis_authors),
+        ("elevated", th.elevated_share, th.elevated_share_margin, th.elevated_ratio,
+         th.elevated_p, th.elevated_authors),
+    ):
+        if (
+            share >= max(min_share, usual_share + margin)
+            and ratio >= min_ratio
+            and window.neg_authors >= authors
+        ):
+            p = poisson_sf(window.neg, expected_neg)
+            if p <= max_p:
+                numbers["p_value"] = float(f"{p:.3g}")
+                return Verdict(level, "negative_surge", _summary(numbers), False, numbers)  # type: ignore[arg-type]
+    return Verdict(None, "none", _summary(numbers), calm, numbers)
+
+
+def _cold(
+    share: float, window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any], calm: bool
+) -> Verdict:
+    th = cfg.thresholds
+    numbers["baseline"] = "warming up"
+    if share >= th.cold_start_share and window.neg_authors >= th.cold_start_authors:
+        return Verdict("crisis", "cold_start_negativity", _summary(numbers), False, numbers)
+    if share >= th.crisis_share and window.neg_authors >= th.crisis_authors:
+        return Verdict("elevated", "cold_start_negativity", _summary(numbers), False, numbers)
+    return Verdict(None, "none", _summary(numbers), calm, numbers)
+
+
+def _keyword(window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any]) -> str | None:
+    if not cfg.keywords or window.kw_authors < cfg.keyword_min_authors:
+        return None
+    numbers["keyword_authors"] = window.kw_authors
+    return (
+        f"crisis keywords ({', '.join(cfg.keywords[:5])}) from {window.kw_authors} authors "
+        f"in {cfg.window_minutes} min; " + _summary(numbers)
+    )
+
+
+def _summary(n: dict[str, Any]) -> str:
+    text = (
+        f"{n['negative']} negative of {n['scored']} scored mentions in {n['window_minutes']} min "
+        f"(share {n['neg_share']:.2f} vs usual {n['usual_share']:.2f}), "
+        f"{n['negative_authors']} negative authors"
+    )
+    if "negative_ratio" in n:
+        text += (
+            f", {n['negative_ratio']:.1f}x the expected negatives, "
+            f"volume {n['volume_ratio']:.1f}x baseline"
+        )
+    return text
