@@ -30,7 +30,7 @@ class RhythmBaseline:
     """
 
     __slots__ = ("slots", "slot_n", "level", "share", "hours_learned", "hour", "h_total",
-                 "h_scored", "h_neg", "h_clean")
+                 "h_scored", "h_neg", "h_clean", "last_rate")
 
     def __init__(self, share: float = 0.15, rate: float | None = None) -> None:
         self.slots: list[float] = [0.0] * HOURS
@@ -43,6 +43,7 @@ class RhythmBaseline:
         self.h_scored = 0
         self.h_neg = 0
         self.h_clean = True
+        self.last_rate = 0.0  # rate of the last clean hour: the guess for unseen slots
 
     def expected_rate(self, hour: int) -> float | None:
         """Expected mentions/minute during epoch-hour ``hour`` (``None`` if unknown)."""
@@ -51,7 +52,10 @@ class RhythmBaseline:
             return None
         slot = hour % HOURS
         n = self.slot_n[slot]
-        rate = (n * self.slots[slot] + level) / (n + 1) if n else level
+        if n:
+            rate = (n * self.slots[slot] + level) / (n + 1)
+        else:
+            rate = max(level, self.last_rate)
         return max(rate, level * FLOOR_OF_LEVEL, ABS_FLOOR)
 
     def count(self, hour: int, scored: bool, negative: bool) -> None:
@@ -104,6 +108,7 @@ class RhythmBaseline:
             alpha = max(LEVEL_ALPHA, 1.0 / (self.hours_learned + 1))
             self.level += alpha * (rate - self.level)
         self.hours_learned += 1
+        self.last_rate = rate
         if self.h_scored >= 5:
             alpha = min(SHARE_ALPHA_MAX, self.h_scored / 400)
             observed = self.h_neg / self.h_scored

@@ -110,11 +110,17 @@ def assess(
 def _cold(
     share: float, window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any], calm: bool
 ) -> Verdict:
+    # No volume baseline yet: judge the share alone, against the usual share.
     th = cfg.thresholds
     numbers["baseline"] = "warming up"
+    expected = max(window.scored * float(numbers["usual_share"]), 0.05)
+    p = poisson_sf(window.neg, expected)
     if share >= th.cold_start_share and window.neg_authors >= th.cold_start_authors:
-        return Verdict("crisis", "cold_start_negativity", _summary(numbers), False, numbers)
-    if share >= th.crisis_share and window.neg_authors >= th.crisis_authors:
+        if p <= th.crisis_p:
+            numbers["p_value"] = float(f"{p:.3g}")
+            return Verdict("crisis", "cold_start_negativity", _summary(numbers), False, numbers)
+    if share >= th.crisis_share and window.neg_authors >= th.crisis_authors and p <= th.elevated_p:
+        numbers["p_value"] = float(f"{p:.3g}")
         return Verdict("elevated", "cold_start_negativity", _summary(numbers), False, numbers)
     return Verdict(None, "none", _summary(numbers), calm, numbers)
 

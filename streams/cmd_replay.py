@@ -1,0 +1,111 @@
+"""`firebreak replay`: run the detector over a file of mentions, in event time."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from detectors.config import BrandBook
+from detectors.errors import ConfigError, InvalidMention
+from detectors.events import Mention
+from detectors.sentiment import get_scorer
+from streams.readers import CsvMapping, dump_json, read_mentions
+from streams.replay import ReplayResult, replay
+
+SHOW_BAD = 10
+
+
+def add_parser(sub: Any) -> None:
+    """Register the sub-command."""
+    p = sub.add_parser(
+        "replay",
+        help="replay a mention file through the detector and write the state transitions",
+        description="Replay mentions (JSONL, or CSV with --map) in event time; write one JSON "
+        "line per state transition; print a summary.",
+    )
+    p.add_argument("input", help="mention file: .jsonl, or .csv/.tsv (use - for stdin JSONL)")
+    p.add_argument("--out", required=True, help="where to write transitions (JSONL)")
+    p.add_argument("--config", help="brand configuration (YAML)")
+    p.add_argument("--plot", help="write a PNG chart of volume, negativity and states")
+    p.add_argument("--summary-json", help="write the summary as JSON")
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                   help="CSV column for a mention field, e.g. --map text='Full Text'")
+    p.add_argument("--time-format", help="strptime format of the CSV date column")
+    p.add_argument("--tz", default="UTC", help="time zone of naive CSV dates (default UTC)")
+    p.add_argument("--brand", help="brand slug for CSV exports without a brand column")
+    p.add_argument("--strict", action="store_true", help="stop at the first malformed line")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute the replay."""
+    from tqdm import tqdm
+
+    book = BrandBook.load(args.config) if args.config else BrandBook()
+    mapping = None
+    if args.map or args.time_format or args.brand or args.input.lower().endswith((".csv", ".tsv")):
+        mapping = CsvMapping.from_args(args.map, args.time_format, args.tz, args.brand)
+    if args.input != "-" and not Path(args.input).is_file():
+        raise ConfigError(f"{args.input}: no such file")
+    mentions: list[Mention] = []
+    bad: list[tuple[int, InvalidMention]] = []
+    bad_count = read = 0
+    quiet = args.quiet or not sys.stderr.isatty()
+    with tqdm(desc="reading", unit=" lines", disable=quiet, file=sys.stderr) as bar:
+        for number, item in read_mentions(args.input, mapping):
+            read += 1
+            bar.update(1)
+            if isinstance(item, InvalidMention):
+                if args.strict:
+                    raise ConfigError(f"line {number}: {item}")
+                bad_count += 1
+                if len(bad) < SHOW_BAD:
+                    bad.append((number, item))
+            else:
+                mentions.append(item)
+    scorer = get_scorer()
+    with tqdm(total=len(mentions), desc="replaying", unit=" mentions", disable=quiet,
+              file=sys.stderr) as bar:
+        result = replay(mentions, book, scorer, progress=bar.update)
+    result.read, result.bad, result.bad_count = read, bad, bad_count
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        for t in result.transitions:
+            fh.write(dump_json(t.to_dict()) + "\n")
+    summary = result.summary()
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if args.plot and result.series:
+        from streams.plot import plot_replay
+
+        plot_replay(args.plot, result.series, result.transitions)
+    print_summary(result, summary, args)
+    return 0
+
+
+def print_summary(result: ReplayResult, summary: dict[str, Any], args: argparse.Namespace) -> None:
+    """Print the human summary: one row per brand, then totals and bad lines."""
+    rows = sorted(summary["brands"].items(), key=lambda kv: (-kv[1]["crises"], -kv[1]["mentions"]))
+    if not args.quiet:
+        head = f"{'brand':<24}{'mentions':>9}{'neg%':>7}{'unscored':>9}{'crises':>7}  final"
+        print(head)
+        print("-" * len(head) + "------")
+        for brand, b in rows[:40]:
+            share = "-" if b["negative_share"] is None else f"{100 * b['negative_share']:.0f}"
+            final = b["final_state"] + (" (paused)" if b["paused"] else "")
+            print(f"{brand:<24}{b['mentions']:>9}{share:>7}{b['unscored']:>9}{b['crises']:>7}  "
+                  f"{final}")
+        if len(rows) > 40:
+            print(f"... and {len(rows) - 40} more brands")
+    print(f"{summary['processed']} mentions, {summary['transitions']} transitions, "
+          f"{summary['crises']} crises, {summary['duplicates']} duplicates dropped, "
+          f"{summary['malformed']} malformed lines -> {args.out}")
+    for number, err in result.bad:
+        print(f"  line {number}: {err}", file=sys.stderr)
+    if result.bad_count > len(result.bad):
+        print(f"  ... {result.bad_count - len(result.bad)} more malformed lines", file=sys.stderr)
