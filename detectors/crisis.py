@@ -131,7 +131,7 @@ class BrandState:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for tables and checkpoints."""
         out: dict[str, Any] = {}
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             value = getattr(self, name)
             out[name] = value.to_dict() if hasattr(value, "to_dict") else value
         return out

@@ -44,11 +44,17 @@ def to_observation(m: Mention, cfg: BrandConfig, scorer: Scorer) -> Observation:
         compound=score.compound,
         lang=score.lang,
         reach=reach_weight(m.followers, m.shares),
-        keywords=cfg.match_keywords(m.text),
-        text=m.text,
+        keywords=(keywords := cfg.match_keywords(m.text)),
+        text=m.text if (score.label == "neg" or keywords) else "",
         url=m.url,
         handle=m.author_handle,
     )
+
+
+def is_own_post(m: Mention, cfg: BrandConfig) -> bool:
+    """Whether the brand itself wrote ``m`` (one of its configured handles)."""
+    handle = m.author_handle
+    return handle is not None and handle.lstrip("@").lower() in cfg.handles
 
 
 class Engine:
@@ -79,9 +85,9 @@ class Engine:
             st = self.states[brand] = BrandState.new(brand, self.book.get(brand))
         return st
 
-    def is_duplicate(self, m: Mention) -> bool:
-        """Remember ``m``'s id; True if it was seen recently."""
-        key = (m.brand, m.id)
+    def is_duplicate(self, brand: str, mention_id: str) -> bool:
+        """Remember a mention id; True if it was seen recently."""
+        key = (brand, mention_id)
         if key in self._seen:
             self.duplicates += 1
             return True
@@ -96,14 +102,19 @@ class Engine:
         Duplicates and the brand's own posts (authored by a configured handle)
         yield ``(None, [...ticks])``.
         """
-        out = self.tick(m.ts)
-        if self.is_duplicate(m):
-            return None, out
         cfg = self.book.get(m.brand)
-        if m.author_handle and m.author_handle.lstrip("@").lower() in cfg.handles:
+        own = bool(m.author_handle) and is_own_post(m, cfg)
+        return self.feed(to_observation(m, cfg, self.scorer), own=own)
+
+    def feed(self, obs: Observation, *, own: bool = False) -> tuple[Observation | None,
+                                                                      list[Transition]]:
+        """Observe an already-scored mention: tick, drop duplicates and own posts, detect."""
+        out = self.tick(obs.ts)
+        if self.is_duplicate(obs.brand, obs.mention_id):
+            return None, out
+        if own:
             self.own_posts += 1
             return None, out
-        obs = to_observation(m, cfg, self.scorer)
         out.extend(self.observe(obs))
         return obs, out
 

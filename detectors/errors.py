@@ -20,6 +20,10 @@ class InvalidMention(FirebreakError, ValueError):
         self.field = field
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[InvalidMention], tuple[str, str]]:
+        # picklable across processes (replay scores in a process pool)
+        return (type(self), (self.field, self.reason))
+
 
 class ConfigError(FirebreakError, ValueError):
     """Configuration that cannot be loaded; the message names the field."""

@@ -2,9 +2,23 @@
 
 `Scorer.score(text, lang)` returns a :class:`Score`: ``compound`` in [-1, 1]
 (``None`` when the language has no lexicon), ``label`` in
-``neg``/``neu``/``pos``/``unscored`` and the language used. The VADER analyzer
-is built once per scorer (it reads its lexicon from disk) and identical texts
-are scored once through a bounded LRU cache (retweets, copy-paste campaigns).
+``neg``/``neu``/``pos``/``unscored`` and the language used.
+
+* English: VADER (built once per scorer; it reads its lexicon from disk) plus
+  a customer-complaint layer ("still waiting", "on hold", "charged twice"):
+  tokens the layer reads are masked from VADER and their valence is added to
+  VADER's, so "please help" counts as a plea, not as two positive words.
+* fi, sv, fr, nl, lv, de, es (and any language with ``lexicons/<lang>/``): the
+  VADER-style rule engine in :mod:`detectors.sentiment_rules` over hand-curated
+  lexicons with stems, negators, boosters, emoji and complaint phrases. English
+  entries fill the gaps, so code-mixed posts ("tosi huono customer service")
+  are read too.
+* Other languages: ``Score(None, "unscored", lang)``, never a silent neutral.
+
+Without a ``lang`` hint, the language comes from
+:class:`detectors.lang_detect.CascadeDetector` (a microsecond vote, py3langid
+when unsure). Identical (text, lang) pairs are scored once through a bounded
+LRU cache (retweets, copy-paste campaigns).
 """
 
 from __future__ import annotations
@@ -14,14 +28,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
+from detectors.lang_detect import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
+from detectors.sentiment_lexicon import Lexicon, available_languages
+from detectors.sentiment_rules import normalize, tokenize, unnormalize, valence_sum
+
 Label = Literal["neg", "neu", "pos", "unscored"]
 NEG_THRESHOLD = -0.05
 POS_THRESHOLD = 0.05
-SCORED_LANGUAGES = frozenset({"en"})
-# Languages the detector may answer with; anything else is reported as found.
-DETECTABLE_LANGUAGES = (
-    "en", "fi", "sv", "fr", "nl", "lv", "de", "es", "pt", "it", "da", "no", "pl", "et", "lt",
-)
+__all__ = ["DETECTABLE_LANGUAGES", "Label", "Score", "Scorer", "get_scorer", "label_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +62,8 @@ def label_for(compound: float | None) -> Label:
     return "neu"
 
 
-class LanguageDetector:
-    """py3langid restricted to the languages we can tell apart usefully."""
-
-    def __init__(self, languages: tuple[str, ...] = DETECTABLE_LANGUAGES) -> None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        self._ident = LanguageIdentifier.from_model_file(MODEL_FILE)
-        self._ident.set_languages(list(languages))
-
-    def detect(self, text: str) -> str | None:
-        """Return an ISO 639-1 code, or ``None`` when the text has no letters."""
-        if not any(ch.isalpha() for ch in text):
-            return None
-        lang, _ = self._ident.classify(text)
-        return str(lang)
+def _normalize_lang(lang: str) -> str:
+    return lang.strip().lower().replace("_", "-").split("-", 1)[0]
 
 
 class Scorer:
@@ -76,7 +77,13 @@ class Scorer:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self._vader = SentimentIntensityAnalyzer()
-        self._langid: LanguageDetector | None = None
+        english = Lexicon("en")
+        self._complaints_en = Lexicon("en", files=("complaints.tsv",))
+        self._lexicons: dict[str, Lexicon] = {"en": english}
+        for lang in available_languages():
+            if lang != "en":
+                self._lexicons[lang] = Lexicon(lang, mixins=(english,))
+        self._detector = default_detector({k: v.own_words for k, v in self._lexicons.items()})
         self._cache: OrderedDict[tuple[str, str | None], Score] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -86,13 +93,16 @@ class Scorer:
     @property
     def languages(self) -> frozenset[str]:
         """Languages with a lexicon (others come back ``unscored``)."""
-        return SCORED_LANGUAGES
+        return frozenset(self._lexicons)
+
+    @property
+    def detector(self) -> CascadeDetector:
+        """The language detector used when a text carries no ``lang`` hint."""
+        return self._detector
 
     def detect_language(self, text: str) -> str | None:
-        """Detect the language of ``text`` (lazy-loads the model)."""
-        if self._langid is None:
-            self._langid = LanguageDetector()
-        return self._langid.detect(text)
+        """Detect the language of ``text`` (``None`` when it has no letters)."""
+        return self._detector.detect(text, [t.lower() for t in tokenize(text)])
 
     def score(self, text: str, lang: str | None = None) -> Score:
         """Score one text.
@@ -105,7 +115,9 @@ class Scorer:
         cached = self._cache.get(key)
         if cached is not None:
             self.hits += 1
-            self._cache.move_to_end(key)
+            with self._lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
             return cached
         self.misses += 1
         result = self._score(text, lang)
@@ -116,13 +128,50 @@ class Scorer:
         return result
 
     def _score(self, text: str, lang: str | None) -> Score:
+        if "’" in text:
+            text = text.replace("’", "'")
+        tokens = tokenize(text)
+        lowered = [t.lower() for t in tokens]
         if lang is None:
-            lang = self.detect_language(text)
-        if lang not in SCORED_LANGUAGES:
+            lang = self._detector.detect(text, lowered)
+        else:
+            lang = _normalize_lang(lang)
+        lexicon = self._lexicons.get(lang) if lang is not None else None
+        if lexicon is None:
             return Score(None, "unscored", lang)
-        compound = float(self._vader.polarity_scores(text)["compound"])
-        compound = max(-1.0, min(1.0, compound))
+        if lang == "en":
+            compound = self._score_english(text, tokens, lowered)
+        else:
+            compound = normalize(valence_sum(tokens, lexicon, None, lowered))
         return Score(compound, label_for(compound), lang)
+
+    def _score_english(self, text: str, tokens: list[str], lowered: list[str]) -> float:
+        spans: list[tuple[int, int]] = []
+        extra = valence_sum(tokens, self._complaints_en, spans, lowered)
+        if spans:
+            text = _mask(text, tokens, spans)
+        compound = float(self._vader.polarity_scores(text)["compound"])
+        if not spans:
+            return max(-1.0, min(1.0, compound))
+        return normalize(unnormalize(compound) + extra)
+
+
+def _mask(text: str, tokens: list[str], spans: list[tuple[int, int]]) -> str:
+    """Remove the tokens in ``spans`` (token index ranges) from ``text``."""
+    cut: set[int] = set()
+    for start, end in spans:
+        cut.update(range(start, end))
+    last_cut = max(cut)
+    pieces = []
+    pos = kept_from = 0
+    for index, tok in enumerate(tokens[: last_cut + 1]):
+        pos = text.find(tok, pos)
+        if index in cut:
+            pieces.append(text[kept_from:pos])
+            kept_from = pos + len(tok)
+        pos += len(tok)
+    pieces.append(text[kept_from:])
+    return " ".join(pieces)
 
 
 _DEFAULT: Scorer | None = None

@@ -10,10 +10,10 @@ from typing import Any
 
 from detectors.config import BrandBook
 from detectors.errors import ConfigError, InvalidMention
-from detectors.events import Mention
 from detectors.sentiment import get_scorer
-from streams.readers import CsvMapping, dump_json, read_mentions
-from streams.replay import ReplayResult, replay
+from streams.prepare import default_jobs, prepare_all
+from streams.readers import CsvMapping, dump_json, read_raw
+from streams.replay import ReplayResult, detect
 
 SHOW_BAD = 10
 
@@ -37,6 +37,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--tz", default="UTC", help="time zone of naive CSV dates (default UTC)")
     p.add_argument("--brand", help="brand slug for CSV exports without a brand column")
     p.add_argument("--strict", action="store_true", help="stop at the first malformed line")
+    p.add_argument("--jobs", type=_positive, default=0,
+                   help="processes that validate and score (default: one per CPU)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     p.set_defaults(func=run)
 
@@ -51,27 +53,29 @@ def run(args: argparse.Namespace) -> int:
         mapping = CsvMapping.from_args(args.map, args.time_format, args.tz, args.brand)
     if args.input != "-" and not Path(args.input).is_file():
         raise ConfigError(f"{args.input}: no such file")
-    mentions: list[Mention] = []
     bad: list[tuple[int, InvalidMention]] = []
-    bad_count = read = 0
+    counts = {"read": 0, "bad": 0}
     quiet = args.quiet or not sys.stderr.isatty()
-    with tqdm(desc="reading", unit=" lines", disable=quiet, file=sys.stderr) as bar:
-        for number, item in read_mentions(args.input, mapping):
-            read += 1
-            bar.update(1)
-            if isinstance(item, InvalidMention):
-                if args.strict:
-                    raise ConfigError(f"line {number}: {item}")
-                bad_count += 1
-                if len(bad) < SHOW_BAD:
-                    bad.append((number, item))
-            else:
-                mentions.append(item)
+    jobs = args.jobs or default_jobs()
+
+    with tqdm(desc="scoring", unit=" lines", disable=quiet, file=sys.stderr) as bar:
+
+        def on_chunk(size: int, failures: list[tuple[int, InvalidMention]]) -> None:
+            counts["read"] += size
+            counts["bad"] += len(failures)
+            if failures and args.strict:
+                number, err = failures[0]
+                raise ConfigError(f"line {number}: {err}")
+            bad.extend(failures[: max(0, SHOW_BAD - len(bad))])
+            bar.update(size)
+
+        prepared = prepare_all(read_raw(args.input, mapping), config_path=args.config, book=book,
+                               jobs=jobs, on_chunk=on_chunk)
     scorer = get_scorer()
-    with tqdm(total=len(mentions), desc="replaying", unit=" mentions", disable=quiet,
+    with tqdm(total=len(prepared), desc="detecting", unit=" mentions", disable=quiet,
               file=sys.stderr) as bar:
-        result = replay(mentions, book, scorer, progress=bar.update)
-    result.read, result.bad, result.bad_count = read, bad, bad_count
+        result = detect(prepared, book, scorer, progress=bar.update)
+    result.read, result.bad, result.bad_count = counts["read"], bad, counts["bad"]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as fh:
@@ -109,3 +113,13 @@ def print_summary(result: ReplayResult, summary: dict[str, Any], args: argparse.
         print(f"  line {number}: {err}", file=sys.stderr)
     if result.bad_count > len(result.bad):
         print(f"  ... {result.bad_count - len(result.bad)} more malformed lines", file=sys.stderr)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value

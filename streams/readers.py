@@ -77,34 +77,6 @@ def open_text(path: str | Path) -> IO[str]:
         raise ConfigError(f"{path}: cannot open: {exc.strerror}") from None
 
 
-def read_jsonl(stream: IO[str]) -> Iterator[Row]:
-    """Yield validated mentions from JSON Lines (blank lines are skipped)."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, mention_from_json(line)
-        except InvalidMention as exc:
-            yield number, exc
-
-
-def read_csv(stream: IO[str], mapping: CsvMapping) -> Iterator[Row]:
-    """Yield validated mentions from a CSV export, per ``mapping``."""
-    reader = csv.DictReader(stream, delimiter=mapping.delimiter)
-    header = reader.fieldnames or []
-    missing = [c for c in mapping.columns.values() if c not in header]
-    if missing:
-        raise ConfigError(f"CSV has no column(s) {', '.join(map(repr, missing))}; "
-                          f"columns are: {', '.join(header[:30])}")
-    tz = ZoneInfo(mapping.tz)
-    for row in reader:
-        number = reader.line_num
-        try:
-            yield number, parse_mention(_row_to_obj(row, mapping, tz, number))
-        except InvalidMention as exc:
-            yield number, exc
-
-
 def _row_to_obj(row: dict[str, Any], mapping: CsvMapping, tz: ZoneInfo, number: int) -> dict[str, Any]:
     cols = mapping.columns
     obj: dict[str, Any] = {}
@@ -134,7 +106,7 @@ def _row_to_obj(row: dict[str, Any], mapping: CsvMapping, tz: ZoneInfo, number: 
         obj["id"] = f"csv-{digest}"
     if mapping.time_format and isinstance(obj.get("created_at"), str):
         try:
-            at = datetime.strptime(obj["created_at"].strip(), mapping.time_format)
+            at = datetime.strptime(obj["created_at"].strip(), mapping.time_format)  # noqa: DTZ007 (tz set below)
         except ValueError:
             raise InvalidMention("created_at", f"does not match --time-format "
                                  f"{mapping.time_format!r}: {obj['created_at'][:40]!r}") from None
@@ -153,20 +125,52 @@ def _naive(text: str) -> bool:
         return False
 
 
-def read_mentions(path: str | Path, mapping: CsvMapping | None = None) -> Iterator[Row]:
-    """Read a JSONL or CSV file (CSV when it ends in .csv/.tsv or a mapping is given)."""
+RawRow = tuple[int, "str | dict[str, Any] | InvalidMention"]
+
+
+def read_raw(path: str | Path, mapping: CsvMapping | None = None) -> Iterator[RawRow]:
+    """Yield ``(line, raw)`` without validating: a JSON line (str), a mapped CSV row
+    (dict) or, for a CSV row that cannot be mapped, the error. Validation can then
+    run in worker processes (:func:`detectors.events.mention_from_json` /
+    :func:`detectors.events.parse_mention`).
+    """
     name = str(path).lower()
-    is_csv = name.endswith((".csv", ".tsv")) or (mapping is not None and mapping.columns)
+    is_csv = name.endswith((".csv", ".tsv")) or (mapping is not None and bool(mapping.columns))
     stream = open_text(path)
     with stream:
-        if is_csv:
-            if mapping is None:
-                mapping = CsvMapping()
-            if name.endswith(".tsv"):
-                mapping.delimiter = "\t"
-            yield from read_csv(stream, mapping)
-        else:
-            yield from read_jsonl(stream)
+        if not is_csv:
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    yield number, line
+            return
+        if mapping is None:
+            mapping = CsvMapping()
+        if name.endswith(".tsv"):
+            mapping.delimiter = "\t"
+        reader = csv.DictReader(stream, delimiter=mapping.delimiter)
+        header = reader.fieldnames or []
+        missing = [c for c in mapping.columns.values() if c not in header]
+        if missing:
+            raise ConfigError(f"CSV has no column(s) {', '.join(map(repr, missing))}; "
+                              f"columns are: {', '.join(header[:30])}")
+        tz = ZoneInfo(mapping.tz)
+        for row in reader:
+            try:
+                yield reader.line_num, _row_to_obj(row, mapping, tz, reader.line_num)
+            except InvalidMention as exc:
+                yield reader.line_num, exc
+
+
+def read_mentions(path: str | Path, mapping: CsvMapping | None = None) -> Iterator[Row]:
+    """Read and validate a JSONL or CSV file (CSV when it ends in .csv/.tsv or is mapped)."""
+    for number, raw in read_raw(path, mapping):
+        if isinstance(raw, InvalidMention):
+            yield number, raw
+            continue
+        try:
+            yield number, (mention_from_json(raw) if isinstance(raw, str) else parse_mention(raw))
+        except InvalidMention as exc:
+            yield number, exc
 
 
 def dump_json(obj: Any) -> str:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.config import BrandBook
-from detectors.crisis import Transition
-from detectors.engine import Engine
+from detectors.crisis import Observation, Transition
+from detectors.engine import Engine, is_own_post, to_observation
 from detectors.errors import InvalidMention
 from detectors.events import Mention
 from detectors.sentiment import Scorer
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,22 +78,45 @@ def replay(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> ReplayResult:
-    """Run the detector over mentions sorted by event time.
+    """Score and detect over validated mentions, in this process (any input order).
 
     Args:
-        mentions: validated mentions, in any order (they are sorted here).
+        mentions: validated mentions.
         book: brand configuration.
         scorer: the sentiment scorer.
         progress: called with the number of mentions done since the last call.
     """
-    ordered = sorted(mentions, key=lambda m: (m.created_at, m.id))
+    prepared = [
+        (to_observation(m, book.get(m.brand), scorer), is_own_post(m, book.get(m.brand)))
+        for m in mentions
+    ]
+    return detect(prepared, book, scorer, progress=progress)
+
+
+def detect(
+    prepared: list[tuple[Observation, bool]],
+    book: BrandBook,
+    scorer: Scorer,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ReplayResult:
+    """Run the detector over scored observations, sorted here by event time.
+
+    Args:
+        prepared: ``(observation, own_post)`` pairs in any order.
+        book: brand configuration.
+        scorer: the scorer (kept on the engine for later use).
+        progress: called with the number of mentions done since the last call.
+    """
+    prepared.sort(key=lambda p: (p[0].ts, p[0].mention_id))
     engine = Engine(book, scorer)
     transitions: list[Transition] = []
     series: dict[str, BrandSeries] = defaultdict(BrandSeries)
     done = 0
-    for m in ordered:
-        obs, trs = engine.process(m)
-        transitions.extend(trs)
+    for item, own in prepared:
+        obs, trs = engine.feed(item, own=own)
+        if trs:
+            transitions.extend(trs)
         if obs is not None:
             s = series[obs.brand]
             minute = int(obs.ts // 60)
@@ -112,9 +132,8 @@ def replay(
             if obs.lang:
                 s.langs[obs.lang] += 1
         done += 1
-        if progress is not None and done % 2000 == 0:
-            progress(2000)
+        if progress is not None and done % 5000 == 0:
+            progress(5000)
     if progress is not None:
-        progress(done % 2000)
-    result = ReplayResult(transitions, dict(series), engine, processed=len(ordered))
-    return result
+        progress(done % 5000)
+    return ReplayResult(transitions, dict(series), engine, processed=len(prepared))

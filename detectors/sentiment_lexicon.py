@@ -1,0 +1,209 @@
+"""Per-language sentiment lexicons loaded from the data files in ``lexicons/``.
+
+A lexicon maps lower-cased tokens to what the rule engine needs: a valence on
+VADER's -4..+4 scale, a modifier kind (negator, booster, contrast, punctuation)
+and the multi-word phrases that may start at the token. Entries ending in ``*``
+are stems: they match any token that starts with them, and the longest
+matching entry wins, so ``hyvä*`` reads ``hyvää``/``hyvän`` while a more
+specific ``hyväksy*`` (valence 0) blocks the false match. Token resolutions
+are memoised, so inflection handling costs one dict lookup per repeated token.
+
+File formats (UTF-8, ``#`` starts a comment, fields separated by a tab):
+
+* ``<lang>/valence.tsv`` and ``<lang>/complaints.tsv``: ``term  valence``;
+  a term with spaces is a phrase whose elements are words, stems (``x*``),
+  ``_`` (any one token) or ``~`` (a gap of zero to three tokens).
+* ``<lang>/modifiers.tsv``: ``term  kind  value`` with kind one of
+  ``negator`` (value 1: may also follow its word, as German "nicht"),
+  ``booster`` (value = VADER-style scalar, negative to dampen),
+  ``contrast`` ("but") or ``negprefix`` (a prefix such as Latvian ``ne``).
+* ``emoji.tsv``: ``emoji-or-emoticon  valence``, shared by every language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).parent / "lexicons"
+MIN_STEM = 3
+MEMO_LIMIT = 200_000
+
+WORD, NEGATOR, BOOSTER, CONTRAST, PUNCT = 0, 1, 2, 3, 4
+KINDS = {"negator": NEGATOR, "booster": BOOSTER, "contrast": CONTRAST}
+
+Pattern = tuple[str, ...]
+Phrase = tuple[Pattern, float]  # elements after the first one, valence
+Info = tuple[float, int, float, tuple[Phrase, ...]]  # valence, kind, scalar, phrases
+
+
+def read_rows(path: Path) -> Iterable[list[str]]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            yield [field.strip() for field in line.split("\t")]
+
+
+def _valence(path: Path, row: list[str]) -> float:
+    try:
+        value = float(row[1])
+    except (IndexError, ValueError):
+        raise ValueError(f"{path}: bad row {row!r}") from None
+    if not -4.0 <= value <= 4.0:
+        raise ValueError(f"{path}: valence outside -4..4 in {row!r}")
+    return value
+
+
+class Lexicon:
+    """The tables of one language, merged with shared emoji and any mix-ins.
+
+    Args:
+        lang: ISO 639-1 code; its files live in ``lexicons/<lang>/``.
+        mixins: other lexicons whose entries fill gaps (the language's own win).
+        directory: where the data files live (tests may point elsewhere).
+        emoji: whether to include the shared emoji and emoticon table.
+        files: which term files of the language to read.
+    """
+
+    def __init__(
+        self,
+        lang: str,
+        mixins: tuple[Lexicon, ...] = (),
+        directory: Path = LEXICON_DIR,
+        emoji: bool = True,
+        files: tuple[str, ...] = ("valence.tsv", "complaints.tsv"),
+    ) -> None:
+        self.lang = lang
+        self.words: dict[str, float] = {}
+        self.stems: dict[str, float] = {}
+        self.modifiers: dict[str, tuple[int, float]] = {}
+        self.neg_prefixes: tuple[str, ...] = ()
+        self.phrase_words: dict[str, list[Phrase]] = {}
+        self.phrase_stems: dict[str, list[Phrase]] = {}
+        for mixin in mixins:
+            self._merge(mixin)
+        if emoji:
+            for row in read_rows(directory / "emoji.tsv"):
+                self.words[row[0].lower()] = _valence(directory / "emoji.tsv", row)
+        base = directory / lang
+        self.own_words: set[str] = set()
+        for name in files:
+            for row in read_rows(base / name):
+                self.add(row[0], _valence(base / name, row))
+                if " " not in row[0] and not row[0].endswith("*"):
+                    self.own_words.add(row[0].lower())
+        prefixes = list(self.neg_prefixes)
+        for row in read_rows(base / "modifiers.tsv"):
+            term, kind = row[0].lower(), row[1] if len(row) > 1 else ""
+            if kind == "negprefix":
+                prefixes.append(term)
+            elif kind in KINDS:
+                scalar = float(row[2]) if len(row) > 2 and row[2] else 0.0
+                self.modifiers[term] = (KINDS[kind], scalar)
+            else:
+                raise ValueError(f"{base / 'modifiers.tsv'}: unknown kind in {row!r}")
+        self.neg_prefixes = tuple(dict.fromkeys(prefixes))
+        self._memo: dict[str, Info] = {}
+
+    def _merge(self, other: Lexicon) -> None:
+        # Modifiers stay per language: English "no" is Latvian "from".
+        self.words.update(other.words)
+        self.stems.update(other.stems)
+        for key, phrases in other.phrase_words.items():
+            self.phrase_words.setdefault(key, []).extend(phrases)
+        for key, phrases in other.phrase_stems.items():
+            self.phrase_stems.setdefault(key, []).extend(phrases)
+
+    def add(self, term: str, valence: float) -> None:
+        """Add one entry: a word, a stem (``x*``) or a phrase (words with spaces).
+
+        Args:
+            term: the entry as written in a data file.
+            valence: its valence on VADER's -4..+4 scale.
+        """
+        parts = term.lower().split()
+        if not parts:
+            raise ValueError("empty lexicon term")
+        head = parts[0]
+        if len(parts) == 1:
+            if head.endswith("*") and len(head) > 1:
+                self.stems[head[:-1]] = valence
+            else:
+                self.words[head] = valence
+            return
+        if head in ("_", "~"):
+            raise ValueError(f"phrase must start with a word or stem: {term!r}")
+        phrase: Phrase = (tuple(parts[1:]), valence)
+        if head.endswith("*"):
+            self.phrase_stems.setdefault(head[:-1], []).append(phrase)
+        else:
+            self.phrase_words.setdefault(head, []).append(phrase)
+
+    @property
+    def size(self) -> int:
+        """How many words, stems and phrases the lexicon holds."""
+        phrases = sum(len(v) for v in self.phrase_words.values())
+        phrases += sum(len(v) for v in self.phrase_stems.values())
+        return len(self.words) + len(self.stems) + phrases
+
+    def valence_of(self, token: str) -> float:
+        """Valence of a lower-cased token: exact entry, else the longest stem."""
+        value = self.words.get(token)
+        if value is not None:
+            return value
+        stems = self.stems
+        for end in range(len(token), MIN_STEM - 1, -1):
+            value = stems.get(token[:end])
+            if value is not None:
+                return value
+        return 0.0
+
+    def info(self, token: str) -> Info:
+        """Everything the rule engine needs about one lower-cased token (memoised)."""
+        found = self._memo.get(token)
+        if found is None:
+            found = self._resolve(token)
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[token] = found
+        return found
+
+    def _resolve(self, token: str) -> Info:
+        if "’" in token:
+            token = token.replace("’", "'")
+        phrases = list(self.phrase_words.get(token, ()))
+        for end in range(len(token), MIN_STEM - 1, -1):
+            phrases.extend(self.phrase_stems.get(token[:end], ()))
+        phrases.sort(key=lambda p: -len(p[0]))
+        found = tuple(phrases)
+        modifier = self.modifiers.get(token)
+        if modifier is not None:
+            return (0.0, modifier[0], modifier[1], found)
+        valence = self.valence_of(token)
+        if valence == 0.0 and "'" in token:
+            head, _, tail = token.rpartition("'")
+            if len(head) <= 3 and tail:  # French/Italian elision: l'attente, n'est
+                elided = self.modifiers.get(head + "'")
+                if elided is not None:
+                    return (0.0, elided[0], elided[1], found)
+                tail_info = self.info(tail)
+                return (tail_info[0], tail_info[1], tail_info[2], found + tail_info[3])
+        if valence == 0.0:
+            for prefix in self.neg_prefixes:
+                if token.startswith(prefix) and len(token) - len(prefix) >= 4:
+                    inner = self.valence_of(token[len(prefix):])
+                    if inner > 0.0:
+                        valence = -0.74 * inner
+                        break
+        if valence == 0.0 and len(token) == 1 and not token.isalnum():
+            return (0.0, PUNCT, 0.0, found)
+        return (valence, WORD, 0.0, found)
+
+
+def available_languages(directory: Path = LEXICON_DIR) -> tuple[str, ...]:
+    """Languages that have a ``valence.tsv`` in the lexicon directory."""
+    return tuple(sorted(p.parent.name for p in directory.glob("*/valence.tsv")))

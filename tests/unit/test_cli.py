@@ -1,0 +1,109 @@
+"""The `firebreak` CLI: score, simulate, replay; bad arguments give one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from streams.cli import main
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+class TestScore:
+    def test_file_is_scored_in_input_order_with_bad_lines_in_place(self, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]
+                                                                   ) -> None:
+        src = tmp_path / "in.jsonl"
+        src.write_text(
+            json.dumps({"id": "a", "text": "I love this, wonderful!", "lang": "en"}) + "\n"
+            + "{broken\n"
+            + json.dumps({"id": "b", "text": "Terrible service, I hate it", "lang": "en"}) + "\n",
+            encoding="utf-8")
+        assert main(["score", "--input", str(src)]) == 0
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert [r.get("id") for r in rows] == ["a", None, "b"]
+        assert rows[0]["label"] == "pos" and rows[2]["label"] == "neg"
+        assert -1 <= rows[2]["compound"] <= 1 and rows[0]["lang"] == "en"
+        assert rows[1]["line"] == 2 and "error" in rows[1]
+
+    def test_plain_text_arguments(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["score", "--lang", "en", "worst day ever"]) == 0
+        row = json.loads(capsys.readouterr().out)
+        assert row["label"] == "neg"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["replay"],
+        ["replay", "x.jsonl"],
+        ["replay", "missing.jsonl", "--out", "o.jsonl"],
+        ["replay", "x.csv", "--out", "o.jsonl", "--map", "nonsense"],
+        ["replay", "x.jsonl", "--out", "o.jsonl", "--jobs", "0"],
+        ["simulate", "nope", "--out", "o.jsonl"],
+        ["frobnicate"],
+    ],
+)
+def test_bad_arguments_give_one_line_and_non_zero_exit(args: list[str], tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=60,
+                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+                               "PATH": "/usr/bin:/bin"})
+    assert done.returncode in (1, 2)
+    lines = [x for x in done.stderr.splitlines() if x.strip()]
+    assert lines and "Traceback" not in done.stderr
+    assert lines[-1].startswith("firebreak")
+
+
+def test_simulate_then_replay_finds_the_crisis(tmp_path: Path) -> None:
+    """End to end through files: a simulated sudden crisis is found, charted and summarised."""
+    src, out, png, summ = (tmp_path / n for n in ("m.jsonl", "t.jsonl", "c.png", "s.json"))
+    assert main(["simulate", "sudden", "--out", str(src), "--seed", "3"]) == 0
+    with src.open("a", encoding="utf-8") as fh:
+        fh.write("not json\n")
+    assert main(["replay", str(src), "--out", str(out), "--plot", str(png),
+                 "--summary-json", str(summ), "--quiet", "--jobs", "2"]) == 0
+    transitions = [json.loads(x) for x in out.read_text().splitlines()]
+    truth = json.loads((tmp_path / "m.truth.json").read_text())
+    crisis = [t for t in transitions if t["state"] == "crisis"]
+    assert crisis and crisis[0]["paused"] is True and crisis[0]["brand"] == "acme"
+    assert crisis[0]["at"] >= truth["episodes"][0]["onset"]
+    assert {"brand", "at", "state", "paused", "reason"} <= set(crisis[0])
+    summary = json.loads(summ.read_text())
+    assert summary["malformed"] == 1 and summary["crises"] == 1
+    assert png.stat().st_size > 10_000
+
+
+def test_replay_reads_csv_exports_with_a_column_mapping(tmp_path: Path) -> None:
+    src = tmp_path / "export.csv"
+    rows = ["Date,Full Text,Author"]
+    for i in range(30):
+        rows.append(f"02/03/2026 10:{i:02d},\"Awful, terrible service #{i}\",user{i}")
+    rows.append("garbage date,\"hello\",x")
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "t.jsonl"
+    summ = tmp_path / "s.json"
+    code = main(["replay", str(src), "--out", str(out), "--brand", "acme", "--map",
+                 "text=Full Text", "--map", "created_at=Date", "--map", "author.id=Author",
+                 "--time-format", "%d/%m/%Y %H:%M", "--summary-json", str(summ), "--quiet",
+                 "--jobs", "1"])
+    assert code == 0
+    summary = json.loads(summ.read_text())
+    assert summary["processed"] == 30 and summary["malformed"] == 1
+    assert summary["brands"]["acme"]["negative_share"] == 1.0
+
+
+def test_strict_mode_stops_at_the_first_bad_line(tmp_path: Path) -> None:
+    src = tmp_path / "m.jsonl"
+    src.write_text("{}\n", encoding="utf-8")
+    done = cli("replay", str(src), "--out", str(tmp_path / "o.jsonl"), "--strict", "--jobs", "1")
+    assert done.returncode == 1
+    assert "line 1" in done.stderr and "id" in done.stderr
