@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/firebreak demo
 
 test: $(STAMP)
-	$(BIN)/ruff check detectors streams tests benchmarks
+	$(BIN)/ruff check detectors streams tests benchmarks dashboards
 	$(BIN)/mypy detectors
 	$(BIN)/pytest -q
 

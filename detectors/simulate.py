@@ -10,6 +10,7 @@ with variation. Everything is seeded: the same scenario gives the same stream.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -130,7 +131,8 @@ def rhythm(spec: BrandSpec, minute_of_day: float) -> float:
 
 def generate(sc: Scenario) -> Iterator[dict[str, Any]]:
     """Yield mention dicts in event-time order."""
-    rng = np.random.default_rng(sc.seed)
+    rng = np.random.default_rng(sc.seed)  # per-minute counts
+    rnd = random.Random(sc.seed)  # per-mention choices (fast scalars)
     start_minute_of_day = sc.start.hour * 60 + sc.start.minute
     by_brand: dict[str, list[Episode]] = {}
     for e in sc.episodes:
@@ -159,29 +161,28 @@ def generate(sc: Scenario) -> Iterator[dict[str, Any]]:
             n = int(rng.poisson(spec.rate * r * mult))
             for _ in range(n):
                 serial += 1
-                label = _pick_label(rng, neg, pos)
-                new_voice = rng.random() < crowd
-                batch.append((minute + rng.random(), _mention(sc, spec, rng, serial, minute, label,
+                label = _pick_label(rnd, neg, pos)
+                new_voice = rnd.random() < crowd
+                batch.append((minute + rnd.random(), _mention(sc, spec, rnd, serial, label,
                                                               langs, pools[spec.slug], new_voice)))
             for e in by_brand.get(spec.slug, ()):
                 if e.kind == "troll" and e.start <= minute < e.start + e.hold:
                     per_minute = e.posts / e.hold
                     for _ in range(int(rng.poisson(per_minute))):
                         serial += 1
-                        m = _mention(sc, spec, rng, serial, minute, "neg", e.langs or spec.langs,
-                                     1, False)
+                        m = _mention(sc, spec, rnd, serial, "neg", e.langs or spec.langs, 1, False)
                         m["author"] = {"id": f"troll-{spec.slug}", "handle": "angry_anon",
                                        "followers": 40}
-                        batch.append((minute + rng.random(), m))
+                        batch.append((minute + rnd.random(), m))
         batch.sort(key=lambda x: x[0])
         for offset, m in batch:
-            m["created_at"] = format_time(sc.at(offset).replace(microsecond=
-                                          sc.at(offset).microsecond // 1000 * 1000))
+            at = sc.at(offset)
+            m["created_at"] = format_time(at.replace(microsecond=at.microsecond // 1000 * 1000))
             yield m
 
 
-def _pick_label(rng: np.random.Generator, neg: float, pos: float) -> str:
-    u = rng.random()
+def _pick_label(rnd: random.Random, neg: float, pos: float) -> str:
+    u = rnd.random()
     if u < neg:
         return "neg"
     if u < neg + pos:
@@ -189,41 +190,33 @@ def _pick_label(rng: np.random.Generator, neg: float, pos: float) -> str:
     return "neu"
 
 
-def _choice(rng: np.random.Generator, items: list[str]) -> str:
-    return items[int(rng.integers(len(items)))]
-
-
 def _mention(
-    sc: Scenario, spec: BrandSpec, rng: np.random.Generator, serial: int, minute: int,
-    label: str, langs: dict[str, float], pool: int, new_voice: bool,
+    sc: Scenario, spec: BrandSpec, rnd: random.Random, serial: int, label: str,
+    langs: dict[str, float], pool: int, new_voice: bool,
 ) -> dict[str, Any]:
-    codes = list(langs)
-    weights = np.array([langs[c] for c in codes], dtype=float)
-    lang = codes[int(rng.choice(len(codes), p=weights / weights.sum()))]
+    lang = rnd.choices(list(langs), weights=list(langs.values()))[0] if len(langs) > 1 \
+        else next(iter(langs))
     bank = TEXTS.get(lang, TEXTS["en"])
-    text = _choice(rng, bank[label]).format(b=spec.name, p=_choice(rng, PRODUCTS.get(lang,
-                                                                                    PRODUCTS["en"])))
-    text += _choice(rng, TAILS[label])
-    if rng.random() < 0.35:
+    text = rnd.choice(bank[label]).format(b=spec.name,
+                                          p=rnd.choice(PRODUCTS.get(lang, PRODUCTS["en"])))
+    text += rnd.choice(TAILS[label])
+    if rnd.random() < 0.35:
         text = f"@{spec.slug.replace('-', '_')} " + text
-    if rng.random() < 0.5:
-        text += f" #{int(rng.integers(10, 99999))}"
-    if new_voice:
-        author = f"u{sc.seed}-{serial}"
-    else:
-        author = f"a{int(pool * rng.random() ** 2)}"
+    if rnd.random() < 0.5:
+        text += f" #{rnd.randrange(10, 99999)}"
+    author = f"u{sc.seed}-{serial}" if new_voice else f"a{int(pool * rnd.random() ** 2)}"
     m: dict[str, Any] = {
         "id": f"{spec.slug}-{serial}",
         "brand": spec.slug,
         "text": text,
         "created_at": "",
-        "source": _choice(rng, SOURCES),
+        "source": rnd.choice(SOURCES),
         "author": {"id": author, "handle": f"user_{author}",
-                   "followers": int(min(5e6, rng.lognormal(5, 2)))},
+                   "followers": int(min(5e6, rnd.lognormvariate(5, 2)))},
         "url": f"https://example.invalid/{spec.slug}/{serial}",
-        "metrics": {"likes": int(rng.poisson(3)), "shares": int(rng.poisson(0.5)),
-                    "replies": int(rng.poisson(0.3))},
+        "metrics": {"likes": int(rnd.expovariate(1 / 3)), "shares": int(rnd.expovariate(2)),
+                    "replies": int(rnd.random() < 0.25)},
     }
-    if rng.random() < sc.lang_hint:
+    if rnd.random() < sc.lang_hint:
         m["lang"] = lang
     return m

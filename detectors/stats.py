@@ -21,15 +21,15 @@ def poisson_sf(k: float, lam: float) -> float:
         return _poisson_sf_sum_below(n, lam)
     log_term = -lam + n * math.log(lam) - math.lgamma(n + 1)
     term = math.exp(log_term)
-    if term == 0.0:
+    if term < 1e-300:  # below this the tail is zero for every purpose (and subnormals stall)
         return 0.0
     total = term
     i = n
-    while True:
+    while i < n + 100_000:
         i += 1
         term *= lam / i
         total += term
-        if term < total * 1e-12:
+        if term <= total * 1e-12:
             break
     return min(1.0, total)
 

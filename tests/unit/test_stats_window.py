@@ -85,3 +85,9 @@ def test_window_sums_equal_a_recount(items: list[tuple[int, int, int, bool]], no
     copy = AuthorWindow.from_dict(w.to_dict())
     assert (copy.total, copy.scored, copy.neg, copy.neg_authors) == (w.total, w.scored, w.neg,
                                                                      w.neg_authors)
+
+
+@pytest.mark.parametrize(("k", "lam"), [(741, 12.0), (5000, 3.0), (2000, 1900.0), (10**6, 0.01)])
+def test_poisson_tail_terminates_deep_in_the_tail(k: int, lam: float) -> None:
+    """Regression: subnormal terms once made the summation loop forever."""
+    assert 0.0 <= poisson_sf(k, lam) < 0.5
