@@ -233,7 +233,7 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
         or (state.first_ts is not None and ts - state.first_ts >= cfg.warmup_minutes * 60)
     )
     rate = state.baseline.expected_rate(int(ts // 3600)) if warm else None
-    verdict = assess(state.window, rate, state.baseline.share, cfg)
+    verdict = assess(state.window, rate, state.baseline.share, cfg, int(ts // 60))
     state.last_verdict = verdict.numbers
     return verdict
 

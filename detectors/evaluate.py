@@ -37,7 +37,8 @@ class Verdict:
 
 
 def assess(
-    window: AuthorWindow, rate: float | None, usual_share: float, cfg: BrandConfig
+    window: AuthorWindow, rate: float | None, usual_share: float, cfg: BrandConfig,
+    minute: int | None = None,
 ) -> Verdict:
     """Assess a window.
 
@@ -46,6 +47,7 @@ def assess(
         rate: expected mentions/minute for this hour, ``None`` during warm-up.
         usual_share: the brand's usual negative share.
         cfg: the brand's configuration.
+        minute: the current event-time minute (enables the short sudden-surge test).
     """
     th = cfg.thresholds
     minutes = cfg.window_minutes
@@ -89,6 +91,10 @@ def assess(
         return Verdict(None, "none", _summary(numbers), calm, numbers)
     if rate is None or ratio is None or expected_neg is None:
         return _cold(share, window, cfg, numbers, calm)
+    if minute is not None:
+        sudden = _sudden(window, rate, usual_share, cfg, numbers, minute)
+        if sudden is not None:
+            return sudden
     for level, min_share, margin, min_ratio, max_p, authors in (
         ("crisis", th.crisis_share, th.crisis_share_margin, th.crisis_ratio, th.crisis_p,
          th.crisis_authors),
@@ -107,6 +113,38 @@ def assess(
     return Verdict(None, "none", _summary(numbers), calm, numbers)
 
 
+def _sudden(
+    window: AuthorWindow, rate: float, usual_share: float, cfg: BrandConfig,
+    numbers: dict[str, Any], minute: int,
+) -> Verdict | None:
+    """A crisis seen in the last few minutes only: the long window still dilutes it."""
+    th = cfg.thresholds
+    neg, scored, authors = window.recent(minute, th.sudden_minutes)
+    if authors < th.crisis_authors:
+        return None
+    share = smoothed_share(neg, scored, usual_share, PRIOR_WEIGHT)
+    expected = max(rate * th.sudden_minutes * usual_share, 0.05)
+    if share < max(th.crisis_share, usual_share + th.crisis_share_margin):
+        return None
+    if neg / expected < th.crisis_ratio:
+        return None
+    p = poisson_sf(neg, expected)
+    if p > th.crisis_p:
+        return None
+    # and the share itself must be unusual for the posts seen (a loud neutral spike is not)
+    p_share = poisson_sf(neg, max(scored * usual_share, 0.05))
+    if p_share > th.sudden_share_p:
+        return None
+    numbers["sudden"] = {"minutes": th.sudden_minutes, "negative": neg, "scored": scored,
+                         "negative_authors": authors, "neg_share": round(share, 3),
+                         "expected_negative": round(expected, 2), "p_value": float(f"{p:.3g}"),
+                         "p_share": float(f"{p_share:.3g}")}
+    reason = (f"sudden surge: {neg} negative of {scored} scored mentions in the last "
+              f"{th.sudden_minutes} min from {authors} authors ({neg / expected:.0f}x expected); "
+              + _summary(numbers))
+    return Verdict("crisis", "sudden_surge", reason, False, numbers)
+
+
 def _cold(
     share: float, window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any], calm: bool
 ) -> Verdict:
@@ -116,10 +154,10 @@ def _cold(
     expected = max(window.scored * float(numbers["usual_share"]), 0.05)
     p = poisson_sf(window.neg, expected)
     if share >= th.cold_start_share and window.neg_authors >= th.cold_start_authors:
-        if p <= th.crisis_p:
+        if p <= th.cold_start_p:
             numbers["p_value"] = float(f"{p:.3g}")
             return Verdict("crisis", "cold_start_negativity", _summary(numbers), False, numbers)
-    if share >= th.crisis_share and window.neg_authors >= th.crisis_authors and p <= th.elevated_p:
+    if share >= th.crisis_share and window.neg_authors >= th.crisis_authors and p <= th.crisis_p:
         numbers["p_value"] = float(f"{p:.3g}")
         return Verdict("elevated", "cold_start_negativity", _summary(numbers), False, numbers)
     return Verdict(None, "none", _summary(numbers), calm, numbers)

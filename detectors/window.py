@@ -53,21 +53,57 @@ class AuthorWindow:
         entry = (author, label, keyword, weight, lang)
         buckets = self.buckets
         if buckets and buckets[-1][0] == minute:
-            buckets[-1][1].append(entry)
+            bucket = buckets[-1]
+            bucket[1].append(entry)
         elif not buckets or buckets[-1][0] < minute:
-            buckets.append([minute, [entry]])
+            bucket = [minute, [entry], 0, 0]
+            buckets.append(bucket)
         else:
-            self._insert_late(minute, entry)
+            bucket = self._insert_late(minute, entry)
+        if label != UNSCORED:
+            bucket[3] += 1
+            if label == NEG:
+                bucket[2] += 1
         self._count(entry, +1)
 
-    def _insert_late(self, minute: int, entry: tuple[Any, ...]) -> None:
+    def _insert_late(self, minute: int, entry: tuple[Any, ...]) -> list[Any]:
         for i, bucket in enumerate(self.buckets):
             if bucket[0] == minute:
                 bucket[1].append(entry)
-                return
+                return bucket
             if bucket[0] > minute:
-                self.buckets.insert(i, [minute, [entry]])
-                return
+                new = [minute, [entry], 0, 0]
+                self.buckets.insert(i, new)
+                return new
+        raise AssertionError("unreachable: late minute newer than the newest bucket")
+
+    def recent(self, now_minute: int, minutes: int) -> tuple[int, int, int]:
+        """Author-capped (negative, scored) counts and distinct negative authors over the
+        last ``minutes`` minutes ending at ``now_minute``."""
+        oldest = now_minute - minutes + 1
+        quick = 0
+        for bucket in reversed(self.buckets):
+            if bucket[0] < oldest:
+                break
+            quick += bucket[2]
+        if not quick:
+            return 0, 0, 0
+        per: dict[int, list[int]] = {}
+        for bucket in reversed(self.buckets):
+            if bucket[0] < oldest:
+                break
+            for author, label, *_rest in bucket[1]:
+                if label == UNSCORED:
+                    continue
+                c = per.get(author)
+                if c is None:
+                    c = per[author] = [0, 0]
+                c[0] += 1
+                c[1] += label == NEG
+        cap = self.cap
+        neg = sum(min(c[1], cap) for c in per.values())
+        scored = sum(min(c[0], cap) for c in per.values())
+        return neg, scored, sum(1 for c in per.values() if c[1])
 
     def _count(self, entry: tuple[Any, ...], sign: int) -> None:
         author, label, keyword, weight, lang = entry
@@ -138,7 +174,7 @@ class AuthorWindow:
         oldest = now_minute - self.minutes + 1
         buckets = self.buckets
         while buckets and buckets[0][0] < oldest:
-            _, entries = buckets.popleft()
+            entries = buckets.popleft()[1]
             for entry in entries:
                 self._count(entry, -1)
         if not buckets:
@@ -164,7 +200,7 @@ class AuthorWindow:
         return {
             "minutes": self.minutes,
             "cap": self.cap,
-            "buckets": [[m, [list(e) for e in entries]] for m, entries in self.buckets],
+            "buckets": [[b[0], [list(e) for e in b[1]]] for b in self.buckets],
         }
 
     @classmethod

@@ -66,7 +66,7 @@ class TestEscalation:
         at = first(out, "crisis")
         assert at is not None and at - onset < 5 * 60
         crisis = next(t for t in out if t.state == "crisis")
-        assert crisis.paused and crisis.test == "negative_surge"
+        assert crisis.paused and crisis.test in ("sudden_surge", "negative_surge")
         assert crisis.numbers["negative_ratio"] >= 3 and "top_negative" in crisis.numbers
         assert state.paused and state.crisis_id
 

@@ -91,3 +91,13 @@ def test_window_sums_equal_a_recount(items: list[tuple[int, int, int, bool]], no
 def test_poisson_tail_terminates_deep_in_the_tail(k: int, lam: float) -> None:
     """Regression: subnormal terms once made the summation loop forever."""
     assert 0.0 <= poisson_sf(k, lam) < 0.5
+
+
+def test_recent_counts_are_author_capped() -> None:
+    w = AuthorWindow(minutes=20, cap=2)
+    for i in range(10):
+        w.add(100, author=1, label=NEG, keyword=False, weight=1.0, lang=None)
+    w.add(99, author=2, label=NEG, keyword=False, weight=1.0, lang=None)
+    w.add(90, author=3, label=NEG, keyword=False, weight=1.0, lang=None)
+    w.add(100, author=4, label=POS, keyword=False, weight=1.0, lang=None)
+    assert w.recent(100, 5) == (3, 4, 2)

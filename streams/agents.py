@@ -1,0 +1,285 @@
+"""The agents: *score* (stateless, spreads), *detect* (keyed by brand), and *act*.
+
+* **score** reads ``mentions`` (any key), validates against the wall clock,
+  scores, and produces an Observation keyed by brand to ``mentions.scored``:
+  that is the repartition (no ``group_by``). Bad input goes to ``mentions.dlq``.
+* **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
+  acknowledged only after the states that reflect them are checkpointed.
+* **act** (:func:`act`) produces alerts, the pause flag and the public state
+  through the brand's outbox (:mod:`streams.actions`).
+* a 1 s timer advances non-normal brands to the watermark, checkpoints,
+  publishes changed states and refreshes pause flags.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from detectors.engine import to_observation
+from detectors.events import mention_from_json
+from detectors.sentiment import get_scorer
+from streams import actions
+from streams.app import Runtime
+from streams.detect import Decision
+from streams.metrics import set_state
+from streams.topics import scored_key
+from streams.wire import dlq_record, dumps, flag_message, reason_code, state_message
+
+log = logging.getLogger(__name__)
+RESCAN_SECONDS = 10.0
+
+
+def register(rt: Runtime) -> None:
+    """Register agents, timers, tasks and rebalance hooks on ``rt.app``.
+
+    Args:
+        rt: the worker runtime.
+    """
+    app, s = rt.app, rt.settings
+    scorer = get_scorer()
+
+    @app.agent(rt.t_mentions, name="firebreak.score")
+    async def score(stream: Any) -> None:
+        async for events in stream.take_events(s.batch_size, within=s.batch_seconds):
+            await score_batch(rt, scorer, events)
+
+    @app.agent(rt.t_scored, name="firebreak.detect")
+    async def detect(stream: Any) -> None:
+        rt.detect_stream = stream
+        async for events in stream.noack_take(s.batch_size, within=s.batch_seconds):
+            await detect_batch(rt, events)
+
+    @app.timer(1.0)
+    async def housekeeping() -> None:
+        if rt.detect_stream is None:
+            return
+        if not rt.recovered():
+            # a rebalance waits for every event to be acknowledged: checkpoint them
+            if rt.pending:
+                async with rt.lock:
+                    await checkpoint(rt)
+            return
+        await tick(rt)
+
+    @app.task
+    async def start_view() -> None:
+        await rt.declare_topics()
+        await rt.view.run()
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(app: Any, revoked: Any, **kwargs: Any) -> None:
+        async with rt.lock:
+            await checkpoint(rt)
+            rt.core.reset()
+            rt.rescan_due = True
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
+        async with rt.lock:
+            await checkpoint(rt)  # normally a no-op: revocation already checkpointed
+            rt.core.reset()
+            rt.rescan_due = True
+
+    rt.agents = (score, detect, housekeeping)  # type: ignore[attr-defined]
+
+
+async def score_batch(rt: Runtime, scorer: Any, events: list[Any]) -> None:
+    """Validate, score and forward one batch of raw mentions.
+
+    Args:
+        rt: the worker runtime.
+        scorer: the process's scorer.
+        events: Faust events of the ``mentions`` topic.
+    """
+    now = datetime.now(timezone.utc)
+    max_future = timedelta(seconds=rt.settings.max_future)
+    for ev in events:
+        msg = ev.message
+        try:
+            m = mention_from_json(ev.value, now=now, max_future=max_future)
+            cfg = rt.book.get(m.brand)
+            if m.author_handle and m.author_handle.lstrip("@").lower() in cfg.handles:
+                rt.metrics.own_posts.labels(brand=rt.metrics.brand_label(m.brand)).inc()
+                continue
+            d = to_observation(m, cfg, scorer).to_dict()
+            d.update(kind="obs", source=m.source, in_ts=msg.timestamp)
+            value = dumps(d)
+        except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
+            await dead_letter(rt, ev, exc)
+            continue
+        await rt.t_scored.send(key=scored_key(m.brand), value=value)
+
+
+async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
+    """Route a rejected message to ``mentions.dlq`` with its reason and origin.
+
+    Args:
+        rt: the worker runtime.
+        ev: the Faust event.
+        exc: why it was rejected.
+    """
+    msg = ev.message
+    if not hasattr(exc, "field"):
+        log.warning("processing error at %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset,
+                    exc)
+    value = ev.value if isinstance(ev.value, (bytes, bytearray)) else msg.value
+    rec = dlq_record(value, exc, msg.topic, msg.partition, msg.offset, time.time())
+    rt.metrics.dlq.labels(reason=reason_code(exc)).inc()
+    await rt.t_dlq.send(key=msg.key, value=dumps(rec))
+
+
+async def detect_batch(rt: Runtime, events: list[Any]) -> None:
+    """Apply one batch of scored messages; act on transitions; checkpoint when due.
+
+    Args:
+        rt: the worker runtime.
+        events: Faust events of ``mentions.scored``.
+    """
+    decisions: list[Decision] = []
+    now = time.time()
+    async with rt.lock:
+        for ev in events:
+            msg = ev.message
+            rt.pending.append(ev)
+            try:
+                data = json.loads(ev.value)
+                decision = rt.core.apply(data, msg.partition, msg.offset)
+            except Exception as exc:  # noqa: BLE001
+                await dead_letter(rt, ev, exc)
+                continue
+            in_ts = data.get("in_ts")
+            if isinstance(in_ts, (int, float)) and in_ts > 0:
+                rt.metrics.latency.observe(max(0.0, now - in_ts))
+            if decision is not None:
+                decisions.append(decision)
+        rt.metrics.batch_size.observe(len(events))
+        if decisions:
+            await act(rt, decisions)
+        elif time.monotonic() - rt.last_checkpoint >= rt.settings.checkpoint_seconds:
+            await checkpoint(rt)
+
+
+async def checkpoint(rt: Runtime) -> None:
+    """Write every dirty brand once, then acknowledge the events they reflect.
+
+    Args:
+        rt: the worker runtime.
+    """
+    rt.core.checkpoint(rt.write_state)
+    rt.last_checkpoint = time.monotonic()
+    pending, rt.pending = rt.pending, []
+    stream = rt.detect_stream
+    for ev in pending:
+        await stream.ack(ev)
+
+
+async def act(rt: Runtime, decisions: list[Decision]) -> None:
+    """Produce the messages of ``decisions`` through each brand's outbox (caller holds the lock).
+
+    Args:
+        rt: the worker runtime.
+        decisions: transitions per brand.
+    """
+    now = time.time()
+    brands = []
+    for d in decisions:
+        st = rt.core.state(d.brand)
+        actions.add_to_outbox(st, actions.plan(st, d, now))
+        rt.core.dirty.add(d.brand)
+        brands.append(d.brand)
+    rt.core.checkpoint(rt.write_state, brands)  # persist the outboxes (acks wait for checkpoint)
+    await rt.app.producer.flush()
+    await send_outboxes(rt, brands)
+
+
+async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
+    """Send and clear the outboxes of ``brands``, then persist the cleared state.
+
+    Args:
+        rt: the worker runtime.
+        brands: brands whose outbox (may be empty) to send.
+    """
+    topics = {"alerts": rt.t_alerts, "control": rt.t_control, "state": rt.t_state}
+    sent = []
+    for brand in dict.fromkeys(brands):
+        st = rt.core.state(brand)
+        rt.published_at[brand] = time.time()
+        for kind, key, value in actions.take_outbox(st):
+            if kind == "control" and actions.flag_flipped(st, value):
+                rt.metrics.pause_flips.labels(brand=rt.metrics.brand_label(brand),
+                                              paused=str(value["paused"]).lower()).inc()
+            if kind == "alerts":
+                rt.metrics.alerts.labels(brand=rt.metrics.brand_label(brand),
+                                         kind=value["kind"]).inc()
+            await topics[kind].send(key=key.encode("utf-8"), value=dumps(value))
+        rt.core.dirty.add(brand)
+        sent.append(brand)
+    if sent:
+        await rt.app.producer.flush()
+        rt.core.checkpoint(rt.write_state, sent)
+
+
+async def tick(rt: Runtime) -> None:
+    """The 1 s housekeeping: rescan, advance, checkpoint, publish, refresh flags.
+
+    Args:
+        rt: the worker runtime.
+    """
+    s = rt.settings
+    now = time.time()
+    async with rt.lock:
+        parts = rt.owned_partitions()
+        if rt.rescan_due or now - getattr(rt, "_last_rescan", 0.0) >= RESCAN_SECONDS:
+            rt.rescan_due = False
+            rt._last_rescan = now  # type: ignore[attr-defined]
+            unsent = rt.core.rescan(rt.owned_items())
+            if unsent:
+                log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
+                await send_outboxes(rt, unsent)
+        watermark = rt.core.event_max
+        if s.watermark == "live":
+            watermark = max(watermark or 0.0, now - s.allowed_lateness)
+        if watermark:
+            decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
+            if decisions:
+                await act(rt, decisions)
+        if rt.core.dirty and time.monotonic() - rt.last_checkpoint >= s.checkpoint_seconds:
+            await checkpoint(rt)
+        elif rt.pending and not rt.core.dirty:
+            await checkpoint(rt)
+        await publish(rt, now, parts)
+
+
+async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
+    """Publish changed public states; refresh every owned pause flag when due.
+
+    Args:
+        rt: the worker runtime.
+        now: wall-clock time.
+        parts: owned partitions.
+    """
+    every = rt.settings.state_publish_seconds
+    due = {b for b in rt.core.to_publish if now - rt.published_at.get(b, 0.0) >= every}
+    rt.core.to_publish -= due
+    refresh = now - rt.last_flag_refresh >= rt.settings.flag_refresh_seconds
+    if refresh:
+        rt.last_flag_refresh = now
+        due |= {b for b, _ in rt.owned_items()}
+    for brand in sorted(due):
+        if not rt.owned(brand, parts):
+            continue
+        rt.published_at[brand] = now
+        st = rt.core.state(brand)
+        set_state(rt.metrics, brand, st.state, st.paused)
+        key = brand.encode("utf-8")
+        await rt.t_state.send(key=key, value=dumps(state_message(st, now)))
+        if refresh or "flag" not in st.meta:
+            flag = flag_message(st, now)
+            if "flag" not in st.meta:
+                st.meta["flag"] = flag["paused"]
+                rt.core.dirty.add(brand)
+            await rt.t_control.send(key=key, value=dumps(flag))

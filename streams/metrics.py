@@ -1,0 +1,147 @@
+"""Every Prometheus metric of a worker, created in one place on a registry passed in.
+
+    metrics = create(CollectorRegistry(), brand_label=book_labeler(book))
+    metrics.mentions.labels(brand="acme", label="neg", lang="en", source="x").inc()
+
+Brand labels only for configured brands (:meth:`BrandBook.is_configured`);
+everything else is reported as ``other`` so invented brand names cannot explode
+the label set. Languages and sources are cut to a known set the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from detectors.config import BrandBook
+from detectors.sentiment import DETECTABLE_LANGUAGES
+
+OTHER = "other"
+KNOWN_SOURCES = frozenset({"x", "twitter", "facebook", "instagram", "reddit", "reviews", "news",
+                           "tiktok", "youtube", "linkedin", "web", "replay", "api"})
+KNOWN_LANGS = frozenset(DETECTABLE_LANGUAGES)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+def book_labeler(book: BrandBook) -> Callable[[str], str]:
+    """A function mapping a brand to its metric label (``other`` unless configured).
+
+    Args:
+        book: the brand configuration.
+    """
+    return lambda brand: brand if book.is_configured(brand) else OTHER
+
+
+def lang_label(lang: str | None) -> str:
+    """Language label: a known ISO code, ``none``, or ``other``.
+
+    Args:
+        lang: the detected or hinted language.
+    """
+    if lang is None:
+        return "none"
+    return lang if lang in KNOWN_LANGS else OTHER
+
+
+def source_label(source: str | None) -> str:
+    """Source label: a known source, ``none``, or ``other``.
+
+    Args:
+        source: the mention's source.
+    """
+    if source is None:
+        return "none"
+    return source if source in KNOWN_SOURCES else OTHER
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The metrics of one worker (built by :func:`create`)."""
+
+    registry: CollectorRegistry
+    brand_label: Callable[[str], str]
+    mentions: Counter
+    dlq: Counter
+    duplicates: Counter
+    replayed: Counter
+    own_posts: Counter
+    late: Counter
+    crisis_state: Gauge
+    paused: Gauge
+    transitions: Counter
+    pause_flips: Counter
+    alerts: Counter
+    overrides: Counter
+    latency: Histogram
+    batch_size: Histogram
+    checkpoints: Counter
+
+
+def create(
+    registry: CollectorRegistry,
+    prefix: str = "firebreak",
+    brand_label: Callable[[str], str] | None = None,
+) -> Metrics:
+    """Create and register every metric on ``registry``.
+
+    Args:
+        registry: where to register (a fresh one per test).
+        prefix: metric name prefix.
+        brand_label: maps a brand to its label; default labels every brand ``other``.
+    """
+    p = prefix
+
+    def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
+        return Counter(f"{p}_{name}", doc, labels, registry=registry)
+
+    def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
+        return Gauge(f"{p}_{name}", doc, labels, registry=registry)
+
+    return Metrics(
+        registry=registry,
+        brand_label=brand_label or (lambda _brand: OTHER),
+        mentions=counter("mentions_processed_total", "Mentions scored and observed.",
+                         ("brand", "label", "lang", "source")),
+        dlq=counter("dlq_messages_total", "Messages sent to the dead-letter topic.", ("reason",)),
+        duplicates=counter("duplicate_mentions_total", "Mentions dropped as duplicates.",
+                           ("brand",)),
+        replayed=counter("replayed_messages_total",
+                         "Scored messages skipped because the state already reflects them."),
+        own_posts=counter("own_posts_total", "Mentions by the brand's own handles (ignored).",
+                          ("brand",)),
+        late=counter("late_mentions_total", "Mentions older than the brand's window.", ("brand",)),
+        crisis_state=gauge("crisis_state", "1 for the brand's current state, else 0.",
+                           ("brand", "state")),
+        paused=gauge("promotion_paused", "1 when the brand's promotion is paused.", ("brand",)),
+        transitions=counter("transitions_total", "State transitions.",
+                            ("brand", "from_state", "to_state", "test")),
+        pause_flips=counter("pause_flips_total", "Pause flag changes.", ("brand", "paused")),
+        alerts=counter("alerts_emitted_total", "Alert events produced.", ("brand", "kind")),
+        overrides=counter("overrides_total", "Human overrides applied.", ("brand", "action")),
+        latency=Histogram(f"{p}_processing_latency_seconds",
+                          "From a mention entering the mentions topic to its state decision.",
+                          buckets=LATENCY_BUCKETS, registry=registry),
+        batch_size=Histogram(f"{p}_detect_batch_messages", "Messages per detect batch.",
+                             buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
+                             registry=registry),
+        checkpoints=counter("state_checkpoints_total", "Brand states written to the changelog."),
+    )
+
+
+def set_state(m: Metrics, brand: str, state: str, paused: bool) -> None:
+    """Set the per-brand state and paused gauges (configured brands only).
+
+    Args:
+        m: the metrics.
+        brand: the brand slug.
+        state: ``normal``/``elevated``/``crisis``.
+        paused: the pause flag.
+    """
+    label = m.brand_label(brand)
+    if label == OTHER:
+        return
+    for name in ("normal", "elevated", "crisis"):
+        m.crisis_state.labels(brand=label, state=name).set(1.0 if name == state else 0.0)
+    m.paused.labels(brand=label).set(1.0 if paused else 0.0)

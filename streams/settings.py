@@ -1,0 +1,158 @@
+"""Worker settings: one frozen pydantic-settings model, validated at start-up.
+
+Sources, strongest first: explicit overrides (command-line flags), environment
+variables ``FIREBREAK_*`` (e.g. ``FIREBREAK_BROKERS``, ``FIREBREAK_API_TOKEN``),
+then a YAML file (``--config FILE`` or ``FIREBREAK_CONFIG``) whose keys are the
+field names below. Errors name the setting, e.g.
+``setting FIREBREAK_PARTITIONS (partitions): Input should be greater than or equal to 1``.
+The API token is a :class:`~pydantic.SecretStr`: it is never logged or printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from detectors.config import BrandBook
+from detectors.errors import ConfigError
+from streams.topics import TopicNames
+
+ENV_PREFIX = "FIREBREAK_"
+
+
+class Settings(BaseSettings):
+    """Everything a worker needs; see ``docs/streaming.md`` for each setting."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    brokers: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("kafka://127.0.0.1:9092",), description="comma-separated kafka://host:port URLs")
+    app_id: str = Field("firebreak", pattern=r"^[A-Za-z0-9._-]+$",
+                        description="Faust app id = consumer group")
+    topic_prefix: str = Field("", pattern=r"^[A-Za-z0-9._-]*$")
+    partitions: int = Field(4, ge=1, le=1024, description="partitions of every topic")
+    replication: int = Field(1, ge=1, le=16)
+    brands_file: Path | None = Field(None, description="brand configuration YAML")
+    api_token: SecretStr | None = Field(None, description="bearer token for writes")
+    alert_targets: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="comma-separated webhook URLs for the notifier")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(6066, ge=0, le=65535)
+    web_enabled: bool = True
+    session_timeout: float = Field(8.0, gt=1, le=300, description="seconds (Tansu: 6-10)")
+    watermark: Literal["live", "event"] = Field(
+        "live", description="live: max(event time, wall clock - lateness); event: event time")
+    allowed_lateness: float = Field(120.0, ge=0, description="seconds, live watermark")
+    max_future: float = Field(900.0, ge=0, description="seconds a created_at may be ahead")
+    batch_size: int = Field(1000, ge=1, le=100_000)
+    batch_seconds: float = Field(0.1, gt=0, le=5)
+    checkpoint_seconds: float = Field(1.0, gt=0, le=60, description="state write interval")
+    state_publish_seconds: float = Field(
+        5.0, ge=0, le=300, description="brand.state refresh per brand (changes: at once)")
+    flag_refresh_seconds: float = Field(60.0, gt=0, description="pause flag heartbeat")
+    dedupe_per_brand: int = Field(1000, ge=0, le=100_000, description="ids kept per brand")
+    api_max_batch: int = Field(1000, ge=1, le=100_000, description="mentions per POST")
+    api_max_body_bytes: int = Field(4_000_000, ge=1024)
+    max_message_bytes: int = Field(4_000_000, ge=100_000, description="fetch/produce limit")
+    fetch_max_wait_ms: int = Field(
+        100, ge=1, le=5000, description="consumer fetch wait; bounds latency on Tansu")
+    producer_linger_ms: int = Field(10, ge=0, le=1000, description="producer batching delay")
+    ready_max_lag: int = Field(1000, ge=0, description="healthz lag threshold (messages)")
+    data_dir: Path | None = Field(None, description="Faust datadir (a temp dir if unset)")
+
+    @field_validator("brokers", "alert_targets", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return value
+
+    @field_validator("brokers")
+    @classmethod
+    def _brokers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one broker URL is required")
+        out = []
+        for url in value:
+            url = url if "://" in url else f"kafka://{url}"
+            if not url.startswith("kafka://") or ":" not in url[len("kafka://"):]:
+                raise ValueError(f"not a kafka://host:port URL: {url!r}")
+            out.append(url)
+        return tuple(out)
+
+    @field_validator("alert_targets")
+    @classmethod
+    def _targets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return value
+
+    @field_validator("brands_file")
+    @classmethod
+    def _brands_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @property
+    def topics(self) -> TopicNames:
+        """Topic names under :attr:`topic_prefix`."""
+        return TopicNames(self.topic_prefix)
+
+    @property
+    def bootstrap(self) -> list[str]:
+        """``host:port`` list for plain Kafka clients."""
+        return [u[len("kafka://"):] for u in self.brokers]
+
+    def brand_book(self) -> BrandBook:
+        """Load the brand configuration (defaults when no file is set).
+
+        Raises:
+            ConfigError: the file is invalid (the message names the field).
+        """
+        return BrandBook.load(self.brands_file) if self.brands_file else BrandBook()
+
+    def writes_enabled(self) -> bool:
+        """Whether authenticated writes are possible (a token is configured)."""
+        return self.api_token is not None and bool(self.api_token.get_secret_value())
+
+
+def load_settings(file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build and validate the settings.
+
+    Args:
+        file: a YAML file of settings (else ``FIREBREAK_CONFIG`` if set).
+        overrides: values that win over environment and file (``None`` ignored).
+
+    Raises:
+        ConfigError: naming the setting and what is wrong with it.
+    """
+    file = file or os.environ.get(f"{ENV_PREFIX}CONFIG")
+    base: dict[str, Any] = {}
+    if file:
+        try:
+            data = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{file}: must be a mapping of setting names to values")
+        env_set = {k[len(ENV_PREFIX):].lower() for k in os.environ if k.startswith(ENV_PREFIX)}
+        base = {k: v for k, v in data.items() if k not in env_set}
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings(**base)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "?"
+        msg = err["msg"]
+        raise ConfigError(f"setting {ENV_PREFIX}{name.upper()} ({name}): {msg}") from None
+    settings.brand_book()  # validate the brand configuration at start-up
+    return settings

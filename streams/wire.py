@@ -1,0 +1,180 @@
+"""JSON message formats on Firebreak's topics (pure functions, no I/O).
+
+* DLQ record: ``{"reason_code", "field", "reason", "origin": {topic, partition,
+  offset}, "size", "excerpt", "at"}`` -- the excerpt is at most 1 KiB of the
+  original bytes (decoded with replacement), never the whole (maybe 1 MB) message.
+* Command (on ``mentions.scored``): ``{"kind": "command", "brand", "action",
+  "by", "why", "ts", "command_id"}``; observations carry ``"kind": "obs"``.
+* Pause flag (``promotion.control``): :func:`flag_message`.
+* Public state (``brand.state``): :func:`state_message`.
+* Alert (``alerts``): :func:`alert_message`, fingerprint = the crisis id.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from detectors.crisis import BrandState, Transition
+from detectors.errors import InvalidMention
+from detectors.events import iso
+
+EXCERPT_BYTES = 1024
+REASON_CODES = ("invalid_utf8", "invalid_json", "too_large", "not_object", "missing_field",
+                "wrong_type", "far_future", "invalid_value", "processing_error")
+
+
+def reason_code(exc: Exception) -> str:
+    """A low-cardinality code for why a message was rejected (a metric label).
+
+    Args:
+        exc: the error raised while validating or scoring the message.
+    """
+    if not isinstance(exc, InvalidMention):
+        return "processing_error"
+    reason = exc.reason
+    if exc.field == "$":
+        if "UTF-8" in reason:
+            return "invalid_utf8"
+        if "larger than" in reason:
+            return "too_large"
+        if "JSON object" in reason:
+            return "not_object"
+        return "invalid_json"
+    if "required" in reason:
+        return "missing_field"
+    if "future" in reason:
+        return "far_future"
+    if "must be a" in reason or "must be an" in reason or "got " in reason:
+        return "wrong_type"
+    if "longer than" in reason:
+        return "too_large"
+    return "invalid_value"
+
+
+def dlq_record(
+    raw: bytes | None, exc: Exception, topic: str, partition: int, offset: int, now: float
+) -> dict[str, Any]:
+    """The dead-letter record for a rejected message.
+
+    Args:
+        raw: the original value bytes.
+        exc: why it was rejected.
+        topic: origin topic.
+        partition: origin partition.
+        offset: origin offset.
+        now: wall-clock time (POSIX seconds).
+    """
+    raw = raw or b""
+    return {
+        "reason_code": reason_code(exc),
+        "field": getattr(exc, "field", "$"),
+        "reason": str(exc)[:500],
+        "origin": {"topic": topic, "partition": partition, "offset": offset},
+        "size": len(raw),
+        "excerpt": raw[:EXCERPT_BYTES].decode("utf-8", "replace"),
+        "at": iso(now),
+    }
+
+
+def command_message(
+    brand: str, action: str, by: str, why: str, ts: float, command_id: str
+) -> dict[str, Any]:
+    """An override command for the brand's owner.
+
+    Args:
+        brand: brand slug.
+        action: ``pause``/``resume``/``acknowledge``/``force``/``release``.
+        by: who asked (recorded).
+        why: free text (recorded).
+        ts: when (wall clock, POSIX seconds).
+        command_id: unique id, returned to the caller and recorded in the state.
+    """
+    return {"kind": "command", "brand": brand, "action": action, "by": by, "why": why,
+            "ts": ts, "command_id": command_id}
+
+
+def flag_message(st: BrandState, now: float) -> dict[str, Any]:
+    """The pause flag of a brand as published on ``promotion.control``.
+
+    Args:
+        st: the brand's state.
+        now: publication time (wall clock); readers treat old flags as stale.
+    """
+    return {
+        "brand": st.brand,
+        "paused": st.paused,
+        "reason": st.pause_reason,
+        "since": iso(st.paused_since) if st.paused_since is not None else None,
+        "updated_at": iso(now),
+        "state": st.state,
+        "crisis_id": st.crisis_id,
+    }
+
+
+def state_message(st: BrandState, now: float) -> dict[str, Any]:
+    """The public view of a brand's state, as published on ``brand.state``.
+
+    Args:
+        st: the brand's state.
+        now: publication time (wall clock).
+    """
+    meta = st.meta
+    return {
+        "brand": st.brand,
+        "state": st.state,
+        "since": iso(st.since) if st.since is not None else None,
+        "reason": meta.get("reason"),
+        "test": meta.get("test"),
+        "numbers": st.last_verdict,
+        "paused": st.paused,
+        "pause_reason": st.pause_reason,
+        "paused_since": iso(st.paused_since) if st.paused_since is not None else None,
+        "crisis_id": st.crisis_id,
+        "acknowledged_by": st.acknowledged_by,
+        "acknowledged_at": iso(st.acknowledged_at) if st.acknowledged_at is not None else None,
+        "mentions": st.mentions,
+        "late": st.late,
+        "last_event_at": iso(st.last_ts) if st.last_ts is not None else None,
+        "overrides": [
+            {**o, "at": iso(o["at"])} if isinstance(o.get("at"), (int, float)) else o
+            for o in meta.get("overrides", [])
+        ],
+        "updated_at": iso(now),
+    }
+
+
+def alert_message(t: Transition, cause: str | None, now: float) -> dict[str, Any]:
+    """An alert event for a transition.
+
+    ``kind`` is ``crisis`` (entering crisis: page someone), ``resolved`` (leaving
+    crisis), ``elevated``/``normal`` (other state changes) or ``manual`` (a
+    person changed the flag). ``fingerprint`` is the stable crisis id, so a
+    receiver de-duplicates re-deliveries.
+
+    Args:
+        t: the transition.
+        cause: id of the mention that triggered it (``None`` for timers/overrides).
+        now: emission time (wall clock).
+    """
+    if t.test == "manual" and t.state == t.previous:
+        kind = "manual"
+    elif t.state == "crisis":
+        kind = "crisis"
+    elif t.previous == "crisis":
+        kind = "resolved"
+    else:
+        kind = t.state
+    out = t.to_dict()
+    out.update(kind=kind, fingerprint=t.crisis_id or f"{t.brand}:none", cause_id=cause,
+               emitted_at=iso(now))
+    return out
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON bytes.
+
+    Args:
+        obj: a JSON-ready value.
+    """
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

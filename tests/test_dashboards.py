@@ -1,0 +1,123 @@
+"""The committed Grafana dashboards: up to date with ``dashboards/build.py``, valid, on real metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prometheus_client import CollectorRegistry
+
+from streams.metrics import create
+from streams.notify_sinks import create_metrics
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = ("brand-health.json", "pipeline-health.json")
+# proposed for streams/metrics.py (docs/deploy.md, "Metrics"): dashboards may use them already
+PROPOSED = {
+    "firebreak_brand_negative_share", "firebreak_brand_usual_negative_share",
+    "firebreak_brand_volume_ratio", "firebreak_brand_window_mentions",
+    "firebreak_time_to_detect_seconds", "firebreak_consumer_lag_messages",
+    "firebreak_unanswered_negative_mentions",
+}
+BUILTIN = {"up"}
+
+
+def load(name: str) -> dict[str, Any]:
+    """A committed dashboard."""
+    return json.loads((ROOT / "dashboards" / name).read_text(encoding="utf-8"))
+
+
+def exprs(model: dict[str, Any]) -> list[str]:
+    """Every PromQL expression of a dashboard (panels and variables)."""
+    out = [t["expr"] for p in model["panels"] for t in p.get("targets", []) if t.get("expr")]
+    return out
+
+
+def known_metrics() -> set[str]:
+    """Metric names (with histogram/counter suffixes) the workers export or will export."""
+    reg = CollectorRegistry()
+    create(reg)
+    create_metrics(reg)
+    names = set()
+    for family in reg.collect():
+        suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}
+        names.add(family.name)
+        names.update(family.name + sfx for sfx in suffixes.get(family.type, ()))
+    return names | PROPOSED | {p + "_bucket" for p in PROPOSED} | BUILTIN
+
+
+def test_committed_json_is_what_build_py_generates() -> None:
+    """Editing build.py without regenerating (python -m dashboards.build) fails here."""
+    pytest.importorskip("grafana_foundation_sdk", reason="pip install grafana-foundation-sdk")
+    from dashboards import build
+
+    for name in FILES:
+        assert (ROOT / "dashboards" / name).read_text(encoding="utf-8") == build.render(name), (
+            f"dashboards/{name} is out of date: run `python -m dashboards.build`")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_dashboard_structure(name: str) -> None:
+    """Unique uid and panel ids, every panel on the Prometheus variable, inside a 24-column grid."""
+    model = load(name)
+    assert model["uid"].startswith("firebreak-") and "firebreak" in model["tags"]
+    ids = [p["id"] for p in model["panels"]]
+    assert len(ids) == len(set(ids))
+    for p in model["panels"]:
+        pos = p["gridPos"]
+        assert pos["x"] + pos["w"] <= 24 and p.get("title")
+        if p["type"] != "row":
+            assert p["datasource"]["uid"] == "${datasource}", p["title"]
+            assert p["targets"] and all(t["refId"] for t in p["targets"]), p["title"]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_queries_use_only_known_metrics(name: str) -> None:
+    """Every metric a panel queries exists in streams.metrics, the notifier, or the proposed list."""
+    known = known_metrics()
+    for expr in exprs(load(name)):
+        for metric in re.findall(r"\b((?:firebreak_)\w+|up)\b(?=\s*[{\[)])", expr):
+            assert metric in known, f"{name}: unknown metric {metric} in {expr}"
+
+
+def test_brand_health_shows_what_brand_managers_need() -> None:
+    """Volume, negativity, state timeline, pause flag, languages, sources and unanswered negatives."""
+    titles = " | ".join(p["title"] for p in load("brand-health.json")["panels"]).lower()
+    for word in ("mentions per minute", "negative share", "crisis state", "promotion paused",
+                 "languages", "sources", "unanswered"):
+        assert word in titles
+
+
+def test_queries_are_valid_promql(tmp_path: Path) -> None:
+    """promtool parses every query (variables replaced by sample values)."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (deploy/ci-install.sh installs it)")
+    rules = []
+    for name in FILES:
+        for i, expr in enumerate(exprs(load(name))):
+            e = expr.replace("$__range", "1h").replace("$__interval", "1m").replace("$brand", ".*")
+            rules.append({"record": f"check:{name.split('.')[0].replace('-', '_')}:{i}", "expr": e})
+    path = tmp_path / "dashboards-rules.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    run = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True,
+                         timeout=30)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_grafana_provisioning_points_at_the_dashboards() -> None:
+    """The provisioning file loads the folder compose mounts the dashboards into."""
+    prov = ROOT / "deploy" / "grafana" / "provisioning"
+    dash = yaml.safe_load((prov / "dashboards" / "firebreak.yml").read_text())
+    assert dash["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards/firebreak"
+    ds = yaml.safe_load((prov / "datasources" / "prometheus.yml").read_text())
+    assert any(d["type"] == "prometheus" and d["uid"] == "prometheus" for d in ds["datasources"])
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    mounts = compose["services"]["grafana"]["volumes"]
+    assert "../dashboards:/var/lib/grafana/dashboards/firebreak:ro" in mounts

@@ -1,0 +1,238 @@
+"""Deployment files: Prometheus config and rules (with unit tests), Alertmanager routing,
+the compose file and the Kubernetes manifests.
+
+``promtool`` and ``amtool`` checks skip (with the reason) only when the binary is absent;
+``deploy/ci-install.sh`` installs both.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+PROM = DEPLOY / "prometheus"
+AM = DEPLOY / "alertmanager" / "alertmanager.yml"
+
+
+def tool(name: str) -> str:
+    """Path of a binary, or skip the test saying how to get it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (run deploy/ci-install.sh)")
+    return path
+
+
+def run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    """Run a checker; its output is in the assertion message."""
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+class TestPrometheus:
+    """Scrape config and alert rules."""
+
+    def test_config_is_valid(self) -> None:
+        """promtool accepts prometheus.yml and the rule file it names."""
+        r = run(tool("promtool"), "check", "config", str(PROM / "prometheus.yml"))
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    def test_rules_are_valid(self) -> None:
+        """promtool accepts the alert rules."""
+        r = run(tool("promtool"), "check", "rules", str(PROM / "firebreak-rules.yml"))
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    def test_rule_unit_tests_pass(self) -> None:
+        """Every alert behaves as its promtool unit test says (deploy/prometheus/tests)."""
+        tests = sorted((PROM / "tests").glob("*.yml"))
+        assert tests
+        r = run(tool("promtool"), "test", "rules", *map(str, tests))
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    def test_required_alerts_exist_and_are_tested(self) -> None:
+        """Worker down, lag, DLQ, delivery failing and the crisis backstop exist, each with a test."""
+        rules = yaml.safe_load((PROM / "firebreak-rules.yml").read_text())
+        names = {r["alert"] for g in rules["groups"] for r in g["rules"]}
+        required = {"FirebreakWorkerDown", "FirebreakAllWorkersDown", "FirebreakConsumerLagHigh",
+                    "FirebreakDeadLettersHigh", "FirebreakAlertDeliveryFailing",
+                    "FirebreakBrandCrisisBackstop"}
+        assert required <= names
+        tested = set()
+        for f in (PROM / "tests").glob("*.yml"):
+            for t in yaml.safe_load(f.read_text())["tests"]:
+                tested |= {a["alertname"] for a in t.get("alert_rule_test", []) if a.get("exp_alerts")}
+        assert names <= tested, f"alerts without a firing test: {names - tested}"
+        for g in rules["groups"]:
+            for r in g["rules"]:
+                assert r["labels"]["severity"] in {"critical", "warning", "none"}
+
+    def test_scrapes_both_compose_workers(self) -> None:
+        """The firebreak job scrapes every worker of the compose file."""
+        cfg = yaml.safe_load((PROM / "prometheus.yml").read_text())
+        job = next(j for j in cfg["scrape_configs"] if j["job_name"] == "firebreak")
+        targets = {t for sc in job["static_configs"] for t in sc["targets"]}
+        compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+        workers = {f"{name}:6066" for name in compose["services"] if name.startswith("worker")}
+        assert targets == workers
+
+
+class TestAlertmanager:
+    """Routing by severity, with placeholders for secrets."""
+
+    def test_config_and_templates_are_valid(self, tmp_path: Path) -> None:
+        """amtool accepts the config, with the templates it would load in the container."""
+        text = AM.read_text().replace("/etc/alertmanager/templates/*.tmpl",
+                                      str(DEPLOY / "alertmanager" / "templates" / "*.tmpl"))
+        cfg = tmp_path / "alertmanager.yml"
+        cfg.write_text(text)
+        r = run(tool("amtool"), "check-config", str(cfg))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "1 templates" in r.stdout
+
+    @pytest.mark.parametrize(("labels", "receivers"), [
+        (["alertname=BrandCrisis", "team=comms", "severity=critical", "brand=acme"],
+         "comms-pager,comms-chat"),
+        (["alertname=FirebreakBrandCrisisBackstop", "team=comms", "severity=critical", "brand=acme"],
+         "comms-pager,comms-chat"),
+        (["alertname=FirebreakUnansweredNegatives", "team=comms", "severity=warning"], "comms-chat"),
+        (["alertname=FirebreakAllWorkersDown", "team=ops", "severity=critical"], "ops-pager"),
+        (["alertname=FirebreakDeadLettersHigh", "team=ops", "severity=warning"], "ops-chat"),
+        (["alertname=Watchdog", "team=ops", "severity=none"], "deadmans-switch"),
+    ])
+    def test_routes_by_severity_and_team(self, labels: list[str], receivers: str) -> None:
+        """Crises page comms; critical pipeline alerts page ops; warnings go to chat."""
+        r = run(tool("amtool"), "config", "routes", "test", f"--config.file={AM}",
+                f"--verify.receivers={receivers}", *labels)
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    def test_no_secrets_in_config(self) -> None:
+        """Receivers read secrets from files; only placeholders are committed."""
+        cfg = yaml.safe_load(AM.read_text())
+        for rc in cfg["receivers"]:
+            for slack in rc.get("slack_configs", []):
+                assert "api_url" not in slack and slack["api_url_file"].startswith("/etc/alertmanager/")
+            for pd in rc.get("pagerduty_configs", []):
+                assert "routing_key" not in pd and "service_key" not in pd
+        for f in (DEPLOY / "alertmanager" / "secrets.example").iterdir():
+            assert "REPLACE" in f.read_text()
+
+
+def compose() -> dict[str, Any]:
+    """The compose file, merged YAML anchors included."""
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+class TestCompose:
+    """The compose file (``docker compose config`` needs the compose plugin; PyYAML always works)."""
+
+    def test_services_and_wiring(self) -> None:
+        """Kafka (KRaft), two workers, Prometheus, Alertmanager and Grafana, wired together."""
+        c = compose()
+        s = c["services"]
+        assert {"kafka", "worker-1", "worker-2", "prometheus", "alertmanager", "grafana"} <= set(s)
+        kafka = s["kafka"]["environment"]
+        assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller" and "zookeeper" not in str(s).lower()
+        for w in ("worker-1", "worker-2"):
+            env = s[w]["environment"]
+            assert env["FIREBREAK_BROKERS"] == "kafka://kafka:9092"
+            assert s[w]["depends_on"]["kafka"]["condition"] == "service_healthy"
+            assert s[w]["build"]["dockerfile"] == "deploy/Dockerfile"
+        for svc in s.values():
+            for port in svc.get("ports", []):
+                assert str(port).startswith("127.0.0.1:"), f"published beyond loopback: {port}"
+        for svc in s.values():  # every bind mount exists in the repository
+            for vol in svc.get("volumes", []):
+                if vol.startswith("${"):  # ${VAR:-default}:/target
+                    src = vol[2:vol.index("}")].split(":-", 1)[1]
+                else:
+                    src = vol.split(":")[0]
+                if src.startswith("."):
+                    assert (DEPLOY / src).exists(), vol
+
+    def test_docker_compose_config(self) -> None:
+        """``docker compose config`` accepts the file (when the compose plugin is installed)."""
+        docker = tool("docker")
+        probe = run(docker, "compose", "version")
+        if probe.returncode != 0:
+            pytest.skip("the docker compose plugin is not installed")
+        r = run(docker, "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--quiet")
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    def test_dockerfile(self) -> None:
+        """The image runs ``firebreak worker`` as a non-root user on port 6066."""
+        text = (DEPLOY / "Dockerfile").read_text()
+        assert "USER 10001" in text and 'CMD ["worker"]' in text and "EXPOSE 6066" in text
+        for src in ("pyproject.toml", "detectors", "streams"):
+            assert (ROOT / src).exists()
+
+
+def k8s() -> dict[str, dict[str, Any]]:
+    """Every Kubernetes document by kind/name."""
+    out = {}
+    for f in sorted((DEPLOY / "k8s").glob("*.yaml")):
+        for doc in yaml.safe_load_all(f.read_text()):
+            if doc and "kind" in doc and doc["kind"] != "Kustomization":
+                assert {"apiVersion", "kind", "metadata"} <= set(doc), f
+                out[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
+    return out
+
+
+class TestKubernetes:
+    """Manifests for the workers."""
+
+    def test_workers_are_wired_to_config_secret_and_probes(self) -> None:
+        """The Deployment reads the ConfigMap and Secret, probes /healthz, runs non-root."""
+        docs = k8s()
+        dep = docs["Deployment/firebreak-worker"]
+        pod = dep["spec"]["template"]
+        assert dep["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+        c = pod["spec"]["containers"][0]
+        refs = {next(iter(e.values()))["name"] for e in c["envFrom"]}
+        assert refs == {"firebreak-config", "firebreak-secrets"}
+        assert "ConfigMap/firebreak-config" in docs and "Secret/firebreak-secrets" in docs
+        assert c["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+        assert all(v == "REPLACE_ME" or "REPLACE" in v
+                   for v in docs["Secret/firebreak-secrets"]["stringData"].values())
+
+    def test_services_select_the_workers(self) -> None:
+        """Both Services select the worker pods on the http port."""
+        docs = k8s()
+        pod_labels = docs["Deployment/firebreak-worker"]["spec"]["template"]["metadata"]["labels"]
+        for name in ("Service/firebreak", "Service/firebreak-workers"):
+            svc = docs[name]["spec"]
+            assert svc["selector"].items() <= pod_labels.items()
+            assert svc["ports"][0]["targetPort"] == "http"
+
+    def test_kustomization_lists_existing_files(self) -> None:
+        """kustomization.yaml names files that exist (the Secret is created out of band)."""
+        kz = yaml.safe_load((DEPLOY / "k8s" / "kustomization.yaml").read_text())
+        for res in kz["resources"]:
+            assert (DEPLOY / "k8s" / res).is_file()
+        assert "secret.example.yaml" not in kz["resources"]
+
+    def test_configmap_brands_file_is_valid(self, tmp_path: Path) -> None:
+        """The brand configuration shipped in the ConfigMap loads."""
+        from detectors.config import BrandBook
+
+        data = k8s()["ConfigMap/firebreak-config"]["data"]
+        path = tmp_path / "brands.yaml"
+        path.write_text(data["brands.yaml"])
+        assert BrandBook.load(path).is_configured("acme")
+        assert BrandBook.load(DEPLOY / "firebreak" / "brands.yaml").is_configured("acme")
+
+
+def test_ci_install_script_is_idempotent_shell() -> None:
+    """ci-install.sh parses, is executable, and exits 0 at once when the tools are present."""
+    script = DEPLOY / "ci-install.sh"
+    assert script.stat().st_mode & 0o111
+    assert run("bash", "-n", str(script)).returncode == 0
+    if all(shutil.which(t) for t in ("prometheus", "promtool", "amtool")) and (
+        shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    ):
+        assert run("bash", str(script)).returncode == 0
