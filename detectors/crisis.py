@@ -107,6 +107,7 @@ class BrandState:
     pause_reason: str | None = None
     crisis_id: str | None = None
     calm_since: float | None = None
+    pending_since: float | None = None
     hold_until_calm: bool = False
     acknowledged_by: str | None = None
     acknowledged_at: float | None = None
@@ -258,8 +259,15 @@ def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> 
         state.acknowledged_by = state.acknowledged_at = None
         return [_move(state, "crisis", ts, cfg, verdict.test, verdict.reason, verdict.numbers)]
     if escalate and verdict.level == "elevated" and state.state == "normal":
+        # a blip of noise lasts minutes; a slow burn persists: require the test to hold
+        if state.pending_since is None:
+            state.pending_since = ts
+        if ts - state.pending_since < cfg.thresholds.elevated_hold_minutes * 60:
+            return []
         return [_move(state, "elevated", ts, cfg, verdict.test, verdict.reason, verdict.numbers)]
     if state.state == "normal":
+        if escalate:
+            state.pending_since = None
         return []
     if not verdict.calm:
         state.calm_since = None
@@ -283,6 +291,7 @@ def _move(
     state.state = target
     state.since = ts
     state.calm_since = None
+    state.pending_since = None
     if target == "crisis" and not state.paused:
         state.paused, state.paused_since, state.pause_reason = True, ts, f"crisis: {reason}"
     elif previous == "crisis" and cfg.auto_resume and state.paused and by is None:

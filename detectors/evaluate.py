@@ -120,7 +120,7 @@ def _sudden(
     """A crisis seen in the last few minutes only: the long window still dilutes it."""
     th = cfg.thresholds
     neg, scored, authors = window.recent(minute, th.sudden_minutes)
-    if authors < th.crisis_authors:
+    if authors < th.sudden_authors:
         return None
     share = smoothed_share(neg, scored, usual_share, PRIOR_WEIGHT)
     expected = max(rate * th.sudden_minutes * usual_share, 0.05)

@@ -41,6 +41,7 @@ def register(rt: Runtime) -> None:
     """
     app, s = rt.app, rt.settings
     scorer = get_scorer()
+    _register_notifier(rt)
 
     @app.agent(rt.t_mentions, name="firebreak.score")
     async def score(stream: Any) -> None:
@@ -283,3 +284,22 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
                 st.meta["flag"] = flag["paused"]
                 rt.core.dirty.add(brand)
             await rt.t_control.send(key=key, value=dumps(flag))
+
+
+def _register_notifier(rt: Runtime) -> None:
+    """Deliver alerts to Alertmanager / webhooks when any target is configured."""
+    from streams.notify import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
+    from streams.notify import register as register_notify
+
+    s = rt.settings
+    ams = [AlertmanagerTarget(name=f"alertmanager-{i}", url=u, username=s.alertmanager_username,
+                              password=s.alertmanager_password)
+           for i, u in enumerate(s.alertmanager_urls)]
+    hooks = [WebhookTarget(name=f"webhook-{i}", url=u, style=s.webhook_style)
+             for i, u in enumerate(s.webhook_urls)]
+    if not (ams or hooks):
+        return
+    notifier = Notifier.from_targets(ams, hooks, create_metrics(rt.registry),
+                                     dashboard_url=s.dashboard_url)
+    rt.notifier = notifier  # type: ignore[attr-defined]
+    register_notify(rt.app, notifier, rt.t_alerts, rt.t_state)

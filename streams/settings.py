@@ -39,8 +39,14 @@ class Settings(BaseSettings):
     replication: int = Field(1, ge=1, le=16)
     brands_file: Path | None = Field(None, description="brand configuration YAML")
     api_token: SecretStr | None = Field(None, description="bearer token for writes")
-    alert_targets: Annotated[tuple[str, ...], NoDecode] = Field(
-        (), description="comma-separated webhook URLs for the notifier")
+    alertmanager_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="comma-separated Alertmanager base URLs (every one gets every alert)")
+    alertmanager_username: str | None = None
+    alertmanager_password: SecretStr | None = None
+    webhook_urls: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        (), description="comma-separated webhook URLs (may hold tokens: never logged)")
+    webhook_style: Literal["generic", "slack"] = "generic"
+    dashboard_url: str | None = Field(None, description="linked from every page")
     web_host: str = "127.0.0.1"
     web_port: int = Field(6066, ge=0, le=65535)
     web_enabled: bool = True
@@ -65,7 +71,7 @@ class Settings(BaseSettings):
     ready_max_lag: int = Field(1000, ge=0, description="healthz lag threshold (messages)")
     data_dir: Path | None = Field(None, description="Faust datadir (a temp dir if unset)")
 
-    @field_validator("brokers", "alert_targets", mode="before")
+    @field_validator("brokers", "alertmanager_urls", "webhook_urls", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -85,12 +91,20 @@ class Settings(BaseSettings):
             out.append(url)
         return tuple(out)
 
-    @field_validator("alert_targets")
+    @field_validator("alertmanager_urls")
     @classmethod
     def _targets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"not an http(s) URL: {url!r}")
+        return value
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _hooks(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for i, url in enumerate(value):
+            if not url.get_secret_value().startswith(("http://", "https://")):
+                raise ValueError(f"webhook URL #{i + 1} is not an http(s) URL")
         return value
 
     @field_validator("brands_file")

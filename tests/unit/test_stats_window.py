@@ -95,7 +95,7 @@ def test_poisson_tail_terminates_deep_in_the_tail(k: int, lam: float) -> None:
 
 def test_recent_counts_are_author_capped() -> None:
     w = AuthorWindow(minutes=20, cap=2)
-    for i in range(10):
+    for _ in range(10):
         w.add(100, author=1, label=NEG, keyword=False, weight=1.0, lang=None)
     w.add(99, author=2, label=NEG, keyword=False, weight=1.0, lang=None)
     w.add(90, author=3, label=NEG, keyword=False, weight=1.0, lang=None)
