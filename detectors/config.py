@@ -52,7 +52,7 @@ class Thresholds(BaseModel):
     sudden_authors: int = Field(4, ge=1)
     elevated_hold_minutes: int = Field(10, ge=0, le=120,
                                        description="how long the elevated test must hold")
-    sudden_share_p: float = Field(1e-2, gt=0, lt=1)
+    sudden_share_p: float = Field(1e-3, gt=0, lt=1)
     cold_start_p: float = Field(1e-7, gt=0, lt=1)
     cold_start_share: float = Field(0.5, gt=0, le=1)
     cold_start_authors: int = Field(8, ge=1)

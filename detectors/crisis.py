@@ -257,14 +257,14 @@ def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> 
     if escalate and verdict.level == "crisis" and state.state != "crisis":
         state.crisis_id = f"{state.brand}:{int(ts)}"
         state.acknowledged_by = state.acknowledged_at = None
-        return [_move(state, "crisis", ts, cfg, verdict.test, verdict.reason, verdict.numbers)]
+        return [_move(state, "crisis", ts, cfg, verdict.test, verdict.text(), verdict.numbers)]
     if escalate and verdict.level == "elevated" and state.state == "normal":
         # a blip of noise lasts minutes; a slow burn persists: require the test to hold
         if state.pending_since is None:
             state.pending_since = ts
         if ts - state.pending_since < cfg.thresholds.elevated_hold_minutes * 60:
             return []
-        return [_move(state, "elevated", ts, cfg, verdict.test, verdict.reason, verdict.numbers)]
+        return [_move(state, "elevated", ts, cfg, verdict.test, verdict.text(), verdict.numbers)]
     if state.state == "normal":
         if escalate:
             state.pending_since = None
@@ -279,7 +279,7 @@ def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> 
     if calm_for < cfg.calm_minutes * 60:
         return []
     target: State = "elevated" if state.state == "crisis" else "normal"
-    reason = f"calm for {calm_for / 60:.0f} min: {verdict.reason}"
+    reason = f"calm for {calm_for / 60:.0f} min: {verdict.text()}"
     return [_move(state, target, ts, cfg, "calm", reason, verdict.numbers)]
 
 
@@ -302,6 +302,8 @@ def _move(
     if target == "normal":
         state.crisis_id = None
     numbers = dict(numbers)
+    if state.window.langs:
+        numbers["languages"] = dict(sorted(state.window.langs.items(), key=lambda kv: -kv[1])[:5])
     if state.evidence and target == "crisis":
         numbers["top_negative"] = [
             {"id": e[2], "text": e[3], "url": e[4], "handle": e[5], "compound": e[6]}

@@ -35,6 +35,10 @@ class Verdict:
     calm: bool
     numbers: dict[str, Any] = field(default_factory=dict)
 
+    def text(self) -> str:
+        """The reason as one readable line (built on demand: most verdicts are never read)."""
+        return self.reason or _summary(self.numbers)
+
 
 def assess(
     window: AuthorWindow, rate: float | None, usual_share: float, cfg: BrandConfig,
@@ -64,7 +68,6 @@ def assess(
         "negative_authors": window.neg_authors,
         "neg_share": round(share, 3),
         "usual_share": round(usual_share, 3),
-        "languages": dict(sorted(window.langs.items(), key=lambda kv: -kv[1])[:5]),
     }
     if rate is not None:
         expected_total = rate * minutes
@@ -88,7 +91,7 @@ def assess(
     if kw is not None:
         return Verdict("crisis", "keyword", kw, False, numbers)
     if window.total < th.min_mentions:
-        return Verdict(None, "none", _summary(numbers), calm, numbers)
+        return Verdict(None, "none", "", calm, numbers)
     if rate is None or ratio is None or expected_neg is None:
         return _cold(share, window, cfg, numbers, calm)
     if minute is not None:
@@ -110,7 +113,7 @@ def assess(
             if p <= max_p:
                 numbers["p_value"] = float(f"{p:.3g}")
                 return Verdict(level, "negative_surge", _summary(numbers), False, numbers)  # type: ignore[arg-type]
-    return Verdict(None, "none", _summary(numbers), calm, numbers)
+    return Verdict(None, "none", "", calm, numbers)
 
 
 def _sudden(
@@ -119,6 +122,11 @@ def _sudden(
 ) -> Verdict | None:
     """A crisis seen in the last few minutes only: the long window still dilutes it."""
     th = cfg.thresholds
+    quick_neg, quick_scored = window.recent_quick(minute, th.sudden_minutes)
+    if quick_neg < th.sudden_authors or smoothed_share(
+        quick_neg, quick_scored, usual_share, PRIOR_WEIGHT
+    ) < max(th.crisis_share, usual_share + th.crisis_share_margin):
+        return None  # uncapped counts are an upper bound: nothing to see
     neg, scored, authors = window.recent(minute, th.sudden_minutes)
     if authors < th.sudden_authors:
         return None
@@ -160,7 +168,7 @@ def _cold(
     if share >= th.crisis_share and window.neg_authors >= th.crisis_authors and p <= th.crisis_p:
         numbers["p_value"] = float(f"{p:.3g}")
         return Verdict("elevated", "cold_start_negativity", _summary(numbers), False, numbers)
-    return Verdict(None, "none", _summary(numbers), calm, numbers)
+    return Verdict(None, "none", "", calm, numbers)
 
 
 def _keyword(window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any]) -> str | None:

@@ -77,6 +77,17 @@ class AuthorWindow:
                 return new
         raise AssertionError("unreachable: late minute newer than the newest bucket")
 
+    def recent_quick(self, now_minute: int, minutes: int) -> tuple[int, int]:
+        """Uncapped (negative, scored) counts over the last ``minutes`` minutes (cheap)."""
+        oldest = now_minute - minutes + 1
+        neg = scored = 0
+        for bucket in reversed(self.buckets):
+            if bucket[0] < oldest:
+                break
+            neg += bucket[2]
+            scored += bucket[3]
+        return neg, scored
+
     def recent(self, now_minute: int, minutes: int) -> tuple[int, int, int]:
         """Author-capped (negative, scored) counts and distinct negative authors over the
         last ``minutes`` minutes ending at ``now_minute``."""
