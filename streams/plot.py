@@ -9,7 +9,7 @@ from detectors.crisis import Transition
 from streams.replay import BrandSeries
 
 COLORS = {"elevated": "#f5b942", "crisis": "#d64545"}
-MAX_BRANDS = 12
+MAX_BRANDS = 6
 
 
 def pick_brands(series: dict[str, BrandSeries], transitions: list[Transition]) -> list[str]:
@@ -65,8 +65,9 @@ def plot_replay(
         _bands(ax, brand, transitions, _dt(last + 1))
         ax.set_ylabel(brand, rotation=0, ha="right", va="center", fontsize=9)
         ax2 = ax.twinx()
-        share = [bins[k][1] / bins[k][0] if bins[k][0] else 0 for k in keys]
-        ax2.plot([x for x in xs], share, color="#222", linewidth=0.8, label="negative share")
+        # share only where the bin holds enough mentions to mean something
+        share = [bins[k][1] / bins[k][0] if bins[k][0] >= 5 else float("nan") for k in keys]
+        ax2.plot(xs, share, color="#222", linewidth=0.8, label="negative share")
         ax2.set_ylim(0, 1)
         ax2.tick_params(labelsize=7)
         ax.tick_params(labelsize=7)
