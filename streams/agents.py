@@ -275,7 +275,7 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
             continue
         rt.published_at[brand] = now
         st = rt.core.state(brand)
-        set_state(rt.metrics, brand, st.state, st.paused)
+        set_state(rt.metrics, brand, st.state, st.paused, st.last_verdict)
         key = brand.encode("utf-8")
         await rt.t_state.send(key=key, value=dumps(state_message(st, now)))
         if refresh or "flag" not in st.meta:

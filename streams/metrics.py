@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -77,6 +78,10 @@ class Metrics:
     latency: Histogram
     batch_size: Histogram
     checkpoints: Counter
+    negative_share: Gauge
+    usual_share: Gauge
+    volume_ratio: Gauge
+    window_mentions: Gauge
 
 
 def create(
@@ -127,10 +132,19 @@ def create(
                              buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
                              registry=registry),
         checkpoints=counter("state_checkpoints_total", "Brand states written to the changelog."),
+        negative_share=gauge("brand_negative_share",
+                             "Smoothed negative share in the detector window.", ("brand",)),
+        usual_share=gauge("brand_usual_negative_share",
+                          "The brand's usual negative share (baseline).", ("brand",)),
+        volume_ratio=gauge("brand_volume_ratio",
+                           "Mentions in the window / mentions the baseline expects.", ("brand",)),
+        window_mentions=gauge("brand_window_mentions", "Mentions in the detector window.",
+                              ("brand",)),
     )
 
 
-def set_state(m: Metrics, brand: str, state: str, paused: bool) -> None:
+def set_state(m: Metrics, brand: str, state: str, paused: bool,
+              numbers: dict[str, Any] | None = None) -> None:
     """Set the per-brand state and paused gauges (configured brands only).
 
     Args:
@@ -138,6 +152,7 @@ def set_state(m: Metrics, brand: str, state: str, paused: bool) -> None:
         brand: the brand slug.
         state: ``normal``/``elevated``/``crisis``.
         paused: the pause flag.
+        numbers: the detector's latest numbers (``BrandState.last_verdict``), if any.
     """
     label = m.brand_label(brand)
     if label == OTHER:
@@ -145,3 +160,9 @@ def set_state(m: Metrics, brand: str, state: str, paused: bool) -> None:
     for name in ("normal", "elevated", "crisis"):
         m.crisis_state.labels(brand=label, state=name).set(1.0 if name == state else 0.0)
     m.paused.labels(brand=label).set(1.0 if paused else 0.0)
+    if numbers:
+        for gauge, key in ((m.negative_share, "neg_share"), (m.usual_share, "usual_share"),
+                           (m.volume_ratio, "volume_ratio"), (m.window_mentions, "mentions")):
+            value = numbers.get(key)
+            if isinstance(value, (int, float)):
+                gauge.labels(brand=label).set(float(value))
