@@ -35,6 +35,24 @@ class BrokerError(FirebreakError):
     """The embedded broker could not be started."""
 
 
+def terminate(proc: subprocess.Popen[bytes] | None, grace: float) -> bool:
+    """SIGTERM a child, SIGKILL it after ``grace`` seconds; False if it was not running.
+
+    Args:
+        proc: the child (``None`` is fine).
+        grace: seconds to wait after SIGTERM.
+    """
+    if proc is None or proc.poll() is not None:
+        return False
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    return True
+
+
 def free_port(host: str = HOST) -> int:
     """Ask the kernel for a free TCP port on ``host``.
 
@@ -152,14 +170,8 @@ class EmbeddedBroker:
             grace: seconds to wait after SIGTERM.
         """
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
+        if not terminate(proc, grace):
             return
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
         log.info("embedded broker stopped")
 
     def __enter__(self) -> EmbeddedBroker:

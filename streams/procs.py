@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from streams.broker import die_with_parent, free_port
+from streams.broker import die_with_parent, free_port, terminate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,14 +146,7 @@ class WorkerProcess:
             grace: seconds to wait for a clean stop.
         """
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        terminate(proc, grace)
 
     def kill(self) -> None:
         """SIGKILL (a crash)."""
