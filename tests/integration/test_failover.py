@@ -30,12 +30,6 @@ def _owned(w) -> list[int]:
     return body.get("owned_partitions", []) if status == 200 and body else []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug (issue 3, open): under CPU contention a takeover occasionally leaves one "
-    "partition's mentions uncounted (70-80 of 400 per brand seen); state, flag and the "
-    "single alert stay right. Kept running so the failure stays visible.",
-)
 def test_kill9_takeover_recovers_state_without_loss_or_second_alert(broker, names, workers):
     """After kill -9 of acme's owner the survivor recovers from the changelog, counts every
     mention exactly once, keeps the crisis and the pause flag, and does not re-alert."""
@@ -86,7 +80,6 @@ def test_kill9_takeover_recovers_state_without_loss_or_second_alert(broker, name
     diag = [line for line in metrics.splitlines() if line.startswith((
         "firebreak_replayed", "firebreak_duplicate", "firebreak_late", "firebreak_dlq",
         "firebreak_detect_batch_messages_count"))] + [str(survivor.health())]
-    assert got == dict(expected), f"per-brand counts differ: {got} vs {dict(expected)}; {diag}"
     assert sorted(_owned(survivor)) == list(range(workers.partitions))
     st = http_json(f"{survivor.url}/api/v1/brands/acme")[1]
     assert st["state"] == "crisis" and st["paused"]
@@ -96,3 +89,8 @@ def test_kill9_takeover_recovers_state_without_loss_or_second_alert(broker, name
     crisis_alerts = [a for a in values(read_all(broker.bootstrap, names.alerts))
                      if a["brand"] == "acme" and a["kind"] == "crisis"]
     assert len(crisis_alerts) == 1, crisis_alerts
+    if got != dict(expected):
+        # Known bug (issue 3, open): a takeover under CPU contention has left one
+        # partition's mentions uncounted (70-80 of 400 per brand). State, flag and the
+        # single alert are asserted above and must hold; the loss is reported, not hidden.
+        pytest.xfail(f"per-brand counts differ: {got} vs {dict(expected)}; {diag}")
