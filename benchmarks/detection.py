@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import detectors.sentiment as sentiment
 from detectors.config import BrandBook
 from detectors.crisis import Transition
 from detectors.scenarios import nordic, ordinary_week, slow_burn, small_brand, sudden
@@ -179,10 +180,6 @@ def throughput(n: int, jobs: int) -> dict[str, Any]:
                            "vader_texts_per_s": round(vader_rate)}
     book = BrandBook()
     for label, j in (("replay_1_process", 1), (f"replay_{jobs}_processes", jobs)):
-        if label in out:
-            continue
-        import detectors.sentiment as sentiment
-
         sentiment._DEFAULT = None  # a cold cache: no text is scored twice anyway
         t = time.perf_counter()
         prepared = prepare_all(list(enumerate(lines, 1)), config_path=None, book=book, jobs=j)

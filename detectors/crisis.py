@@ -120,6 +120,11 @@ class BrandState:
     evidence: list[list[Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def needs_ticks(self) -> bool:
+        """Whether time passing alone can change this brand (timers must advance it)."""
+        return self.state != "normal" or self.hold_until_calm
+
     @classmethod
     def new(cls, brand: str, cfg: BrandConfig) -> BrandState:
         """A fresh state for ``brand``."""
@@ -183,9 +188,9 @@ def observe(state: BrandState, obs: Observation, cfg: BrandConfig) -> list[Trans
         state.last_ts = obs.ts
     if label == NEG or keyword:
         _keep_evidence(state, obs, weight, minute - cfg.window_minutes)
-        out.extend(_escalate(state, obs.ts, cfg))
+        out.extend(_step(state, obs.ts, cfg, escalate=True))
     elif state.state != "normal":
-        out.extend(_deescalate(state, obs.ts, cfg))
+        out.extend(_step(state, obs.ts, cfg, escalate=False))
     return out
 
 
@@ -217,7 +222,7 @@ def _advance_minute(state: BrandState, minute: int, ts: float, cfg: BrandConfig)
         emptied = (int(state.last_ts // 60) + cfg.window_minutes) * 60.0
         if state.calm_since is None or emptied < state.calm_since:
             state.calm_since = min(emptied, ts)
-    return _deescalate(state, ts, cfg)
+    return _step(state, ts, cfg, escalate=False)
 
 
 def _keep_evidence(state: BrandState, obs: Observation, weight: float, oldest: int) -> None:
@@ -237,14 +242,6 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
     verdict = assess(state.window, rate, state.baseline.share, cfg, int(ts // 60))
     state.last_verdict = verdict.numbers
     return verdict
-
-
-def _escalate(state: BrandState, ts: float, cfg: BrandConfig) -> list[Transition]:
-    return _step(state, ts, cfg, escalate=True)
-
-
-def _deescalate(state: BrandState, ts: float, cfg: BrandConfig) -> list[Transition]:
-    return _step(state, ts, cfg, escalate=False)
 
 
 def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> list[Transition]:

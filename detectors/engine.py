@@ -158,7 +158,7 @@ class Engine:
         return out
 
     def _track(self, st: BrandState) -> None:
-        if st.state == "normal" and not st.hold_until_calm:
+        if not st.needs_ticks:
             self.active.discard(st.brand)
         else:
             self.active.add(st.brand)

@@ -93,7 +93,7 @@ def assess(
     if window.total < th.min_mentions:
         return Verdict(None, "none", "", calm, numbers)
     if rate is None or ratio is None or expected_neg is None:
-        return _cold(share, window, cfg, numbers, calm)
+        return _cold(share, window, usual_share, cfg, numbers, calm)
     if minute is not None:
         sudden = _sudden(window, rate, usual_share, cfg, numbers, minute)
         if sudden is not None:
@@ -154,12 +154,13 @@ def _sudden(
 
 
 def _cold(
-    share: float, window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any], calm: bool
+    share: float, window: AuthorWindow, usual_share: float, cfg: BrandConfig,
+    numbers: dict[str, Any], calm: bool,
 ) -> Verdict:
     # No volume baseline yet: judge the share alone, against the usual share.
     th = cfg.thresholds
     numbers["baseline"] = "warming up"
-    expected = max(window.scored * float(numbers["usual_share"]), 0.05)
+    expected = max(window.scored * usual_share, 0.05)
     p = poisson_sf(window.neg, expected)
     if share >= th.cold_start_share and window.neg_authors >= th.cold_start_authors:
         if p <= th.cold_start_p:

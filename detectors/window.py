@@ -91,14 +91,9 @@ class AuthorWindow:
     def recent(self, now_minute: int, minutes: int) -> tuple[int, int, int]:
         """Author-capped (negative, scored) counts and distinct negative authors over the
         last ``minutes`` minutes ending at ``now_minute``."""
-        oldest = now_minute - minutes + 1
-        quick = 0
-        for bucket in reversed(self.buckets):
-            if bucket[0] < oldest:
-                break
-            quick += bucket[2]
-        if not quick:
+        if not self.recent_quick(now_minute, minutes)[0]:
             return 0, 0, 0
+        oldest = now_minute - minutes + 1
         per: dict[int, list[int]] = {}
         for bucket in reversed(self.buckets):
             if bucket[0] < oldest:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.config import BrandBook
 from detectors.crisis import Observation, Transition
-from detectors.engine import Engine, is_own_post, to_observation
+from detectors.engine import Engine
 from detectors.errors import InvalidMention
-from detectors.events import Mention
 from detectors.sentiment import Scorer
 
 
@@ -69,28 +68,6 @@ class ReplayResult:
             "crises": sum(b["crises"] for b in brands.values()),
             "brands": brands,
         }
-
-
-def replay(
-    mentions: Iterable[Mention],
-    book: BrandBook,
-    scorer: Scorer,
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> ReplayResult:
-    """Score and detect over validated mentions, in this process (any input order).
-
-    Args:
-        mentions: validated mentions.
-        book: brand configuration.
-        scorer: the sentiment scorer.
-        progress: called with the number of mentions done since the last call.
-    """
-    prepared = [
-        (to_observation(m, book.get(m.brand), scorer), is_own_post(m, book.get(m.brand)))
-        for m in mentions
-    ]
-    return detect(prepared, book, scorer, progress=progress)
 
 
 def detect(
