@@ -4,7 +4,8 @@
 (``None`` when the language has no lexicon), ``label`` in
 ``neg``/``neu``/``pos``/``unscored`` and the language used.
 
-* English: VADER (built once per scorer; it reads its lexicon from disk) plus
+* English: VADER (built once per scorer; it reads its lexicon from disk; its
+  compound score computed by :class:`detectors.vader_fast.FastVader`) plus
   a customer-complaint layer ("still waiting", "on hold", "charged twice"):
   tokens the layer reads are masked from VADER and their valence is added to
   VADER's, so "please help" counts as a plea, not as two positive words.
@@ -31,6 +32,7 @@ from typing import Literal
 from detectors.lang_detect import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
 from detectors.sentiment_lexicon import Lexicon, available_languages
 from detectors.sentiment_rules import normalize, tokenize, unnormalize, valence_sum
+from detectors.vader_fast import FastVader
 
 Label = Literal["neg", "neu", "pos", "unscored"]
 NEG_THRESHOLD = -0.05
@@ -76,7 +78,7 @@ class Scorer:
     def __init__(self, cache_size: int = 65_536) -> None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-        self._vader = SentimentIntensityAnalyzer()
+        self._vader = FastVader(SentimentIntensityAnalyzer())
         english = Lexicon("en")
         self._complaints_en = Lexicon("en", files=("complaints.tsv",))
         self._lexicons: dict[str, Lexicon] = {"en": english}
@@ -150,7 +152,7 @@ class Scorer:
         extra = valence_sum(tokens, self._complaints_en, spans, lowered)
         if spans:
             text = _mask(text, tokens, spans)
-        compound = float(self._vader.polarity_scores(text)["compound"])
+        compound = self._vader.compound(text)
         if not spans:
             return max(-1.0, min(1.0, compound))
         return normalize(unnormalize(compound) + extra)
