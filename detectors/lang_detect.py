@@ -11,9 +11,11 @@ the undecided rest (short, code-mixed or unusual posts).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from detectors.sentiment_lexicon import LEXICON_DIR, read_rows
 
@@ -93,14 +95,62 @@ def load_function_words(path: Path = LEXICON_DIR / "langid.tsv") -> dict[str, li
     return table
 
 
+def cache_dir() -> Path:
+    """Where derived data is cached: ``$FIREBREAK_CACHE_DIR``, else ``$XDG_CACHE_HOME/firebreak``."""
+    explicit = os.environ.get("FIREBREAK_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "firebreak"
+
+
+def _load_identifier(languages: tuple[str, ...]) -> Any:
+    """py3langid's identifier restricted to ``languages``, through an uncompressed cache.
+
+    py3langid ships its model LZMA-compressed; decompressing it takes about 0.6 s
+    in every process that needs it (each replay process, each worker). The first
+    load writes the arrays, already restricted to ``languages``, uncompressed to
+    :func:`cache_dir` (about 40 MB); later loads read them in a few tens of
+    milliseconds. Any problem with the cache falls back to the packaged model.
+    """
+    from importlib.metadata import version
+
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.modelio import _to_array
+
+    key = f"py3langid-{version('py3langid')}-{'-'.join(sorted(languages))}.npz"
+    path = cache_dir() / key
+    try:
+        with np.load(path, allow_pickle=False) as d:
+            ident = LanguageIdentifier(d["ptc"], d["pc"], d["classes"].tolist(),
+                                       _to_array(d["nextmove"]), d["output"].tolist(),
+                                       tk_row=_to_array(d["row"]))
+        ident.set_languages(list(languages))
+        return ident
+    except Exception:  # noqa: BLE001 - no cache yet, or an unreadable one: rebuild it
+        pass
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE)
+    ident.set_languages(list(languages))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            np.savez(f, ptc=ident.nb_ptc, pc=ident.nb_pc, classes=np.array(ident.nb_classes),
+                     nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
+                     row=np.frombuffer(ident.tk_row, dtype=np.uint16),
+                     output=np.array(ident.tk_output, dtype=np.int32))
+        os.replace(tmp, path)
+    except (OSError, ValueError, TypeError):
+        pass  # read-only home or an unexpected model layout: no cache, same result
+    return ident
+
+
 class Py3LangId:
     """py3langid restricted to a set of languages (about 40 µs per post)."""
 
     def __init__(self, languages: tuple[str, ...] = DETECTABLE_LANGUAGES) -> None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        self._ident = LanguageIdentifier.from_model_file(MODEL_FILE)
-        self._ident.set_languages(list(languages))
+        self._ident = _load_identifier(languages)
 
     def __call__(self, text: str) -> str:
         """Return the most likely ISO 639-1 code."""

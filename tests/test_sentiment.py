@@ -259,3 +259,33 @@ def test_compound_in_range_or_none(text: str, lang: str | None) -> None:
     else:
         assert -1.0 <= result.compound <= 1.0
         assert result.label == label_for(result.compound)
+
+
+class TestLangIdCache:
+    TEXTS = ["Tämä on ihan hyvä", "Das ist nicht gut", "esto es terrible", "ok", "c'est nul",
+             "dit werkt niet", "det här fungerar inte", "to nav labi", "this is fine", "123"]
+
+    def test_cached_model_classifies_like_the_packaged_one(self, tmp_path, monkeypatch) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        from detectors.lang_detect import DETECTABLE_LANGUAGES, _load_identifier
+
+        monkeypatch.setenv("FIREBREAK_CACHE_DIR", str(tmp_path))
+        first = _load_identifier(DETECTABLE_LANGUAGES)
+        assert len(list(tmp_path.glob("py3langid-*.npz"))) == 1
+        cached = _load_identifier(DETECTABLE_LANGUAGES)
+        packaged = LanguageIdentifier.from_model_file(MODEL_FILE)
+        packaged.set_languages(list(DETECTABLE_LANGUAGES))
+        for text in self.TEXTS:
+            assert first.classify(text) == cached.classify(text) == packaged.classify(text), text
+
+    def test_broken_cache_falls_back_and_is_rewritten(self, tmp_path, monkeypatch) -> None:
+        from detectors.lang_detect import DETECTABLE_LANGUAGES, _load_identifier
+
+        monkeypatch.setenv("FIREBREAK_CACHE_DIR", str(tmp_path))
+        _load_identifier(DETECTABLE_LANGUAGES)
+        (path,) = tmp_path.glob("py3langid-*.npz")
+        path.write_bytes(b"not a numpy file")
+        ident = _load_identifier(DETECTABLE_LANGUAGES)
+        assert ident.classify("Das ist nicht gut")[0] == "de"
+        assert path.stat().st_size > 1_000_000  # written again from the packaged model
