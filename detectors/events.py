@@ -7,11 +7,12 @@ naming the field, so the caller can route the message to the dead-letter topic.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+import orjson
 
 from detectors.errors import InvalidMention
 
@@ -241,7 +242,7 @@ def mention_from_json(
         except UnicodeDecodeError as exc:
             raise InvalidMention("$", f"not valid UTF-8 (byte {exc.start})") from None
     try:
-        obj = json.loads(data)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        obj = orjson.loads(data)  # strict JSON (no NaN), a third of json.loads' time
+    except (orjson.JSONDecodeError, RecursionError) as exc:
         raise InvalidMention("$", f"not valid JSON: {exc}") from None
     return parse_mention(obj, now=now, max_future=max_future)

@@ -117,11 +117,12 @@ def _load_identifier(languages: tuple[str, ...]) -> Any:
 
     import numpy as np
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
-    from py3langid.modelio import _to_array
 
     key = f"py3langid-{version('py3langid')}-{'-'.join(sorted(languages))}.npz"
     path = cache_dir() / key
     try:
+        from py3langid.modelio import _to_array  # py3langid 0.4's own loader helper
+
         with np.load(path, allow_pickle=False) as d:
             ident = LanguageIdentifier(d["ptc"], d["pc"], d["classes"].tolist(),
                                        _to_array(d["nextmove"]), d["output"].tolist(),

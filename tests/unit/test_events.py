@@ -75,7 +75,8 @@ def test_bad_field_is_named(change: dict[str, object], field: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b"{not json", b"\xff\xfe\x00garbage", b"[1, 2]", b'"text"', b"x" * 300_000],
+    [b"{not json", b"\xff\xfe\x00garbage", b"[1, 2]", b'"text"', b"x" * 300_000,
+     b'{"id": NaN}', b'{"id": "a", "n": 1e999999}', b"[" * 5000 + b"]" * 5000],
 )
 def test_undecodable_messages_are_rejected_as_a_whole(raw: bytes) -> None:
     """Bad JSON, invalid UTF-8, non-objects and oversized messages fail on field `$`."""
