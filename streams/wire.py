@@ -20,6 +20,7 @@ from detectors.errors import InvalidMention
 from detectors.events import iso
 
 EXCERPT_BYTES = 1024
+ALERT_KINDS = ("crisis", "resolved", "elevated", "normal", "manual")  # see alert_message
 REASON_CODES = ("invalid_utf8", "invalid_json", "too_large", "not_object", "missing_field",
                 "wrong_type", "far_future", "invalid_value", "processing_error")
 
