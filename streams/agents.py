@@ -29,7 +29,7 @@ from detectors.sentiment import get_scorer
 from streams import actions
 from streams.app import Runtime
 from streams.detect import Decision
-from streams.metrics import init_brands, set_lag, set_state, set_unanswered
+from streams.metrics import init_series, set_lag, set_state, set_unanswered
 from streams.topics import scored_key
 from streams.wire import dlq_record, dumps, flag_message, reason_code, state_message
 
@@ -47,7 +47,7 @@ def register(rt: Runtime) -> None:
     app, s = rt.app, rt.settings
     scorer = get_scorer()
     _register_notifier(rt)
-    init_brands(rt.metrics, rt.book.brands)
+    init_series(rt.metrics, rt.book.brands)
 
     @app.agent(rt.t_mentions, name="firebreak.score")
     async def score(stream: Any) -> None:

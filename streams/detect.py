@@ -265,7 +265,7 @@ class DetectCore:
                                                 to_state=t.state, test=t.test).inc()
                 st.meta["reason"], st.meta["test"] = t.reason, t.test
         if trans:
-            set_state(self.metrics, st.brand, st.state, st.paused)
+            set_state(self.metrics, st.brand, st.state, st.paused, st.last_verdict)
         self._track(st)
 
     def _track(self, st: BrandState) -> None:

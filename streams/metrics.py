@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from detectors.config import BrandBook
 from detectors.replies import ANSWER_WITHIN, KEEP, LIMIT
 from detectors.sentiment import DETECTABLE_LANGUAGES
-from streams.wire import ALERT_KINDS
+from streams.wire import ALERT_KINDS, REASON_CODES
 
 OTHER = "other"
 KNOWN_SOURCES = frozenset({"x", "twitter", "facebook", "instagram", "reddit", "reviews", "news",
@@ -165,16 +165,19 @@ def create(
     )
 
 
-def init_brands(m: Metrics, brands: Iterable[str]) -> None:
-    """Create the alert counters of configured brands at zero.
+def init_series(m: Metrics, brands: Iterable[str]) -> None:
+    """Create the dead-letter counters and the alert counters of configured brands at zero.
 
     A counter that appears already at 1 has no increase, so without this the
-    first alert of a brand would be missing from ``increase()`` queries.
+    first alert of a brand or the first dead letter of a reason would be missing
+    from ``rate()`` and ``increase()`` queries.
 
     Args:
         m: the metrics.
         brands: brand slugs (unconfigured ones are skipped).
     """
+    for reason in REASON_CODES:
+        m.dlq.labels(reason=reason)
     for brand in brands:
         label = m.brand_label(brand)
         if label != OTHER:

@@ -256,7 +256,9 @@ class DeliveryQueue:
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self.m.queue_depth.labels(sink=sink.name).set(0)
-        # series at zero from the start, so increase()/rate() see the first failure or drop
+        # series at zero from the start, so increase()/rate() see the first of each
+        for event in sink.accepts:
+            self.m.deliveries.labels(sink=sink.name, event=event)
         for reason in FAILURE_REASONS:
             self.m.failures.labels(sink=sink.name, reason=reason)
         for reason in DROP_REASONS:

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 from detectors.config import BrandBook, BrandConfig
 from detectors.crisis import Observation
 from streams.detect import DetectCore
-from streams.metrics import book_labeler, create, init_brands, set_lag, set_state, set_unanswered
+from streams.metrics import book_labeler, create, init_series, set_lag, set_state, set_unanswered
 
 
 def test_brand_health_gauges_follow_the_detector_numbers() -> None:
@@ -138,13 +138,14 @@ def test_consumer_lag_follows_the_assignment() -> None:
                 for s in f.samples]
 
 
-def test_alert_counters_start_at_zero_for_configured_brands_only() -> None:
-    """So that increase() counts a brand's very first alert."""
+def test_alert_and_dead_letter_counters_start_at_zero() -> None:
+    """So that increase() counts a brand's very first alert; invented brands get none."""
     reg = CollectorRegistry()
     m = create(reg, brand_label=book_labeler(BOOK))
-    init_brands(m, ["acme", "invented"])
+    init_series(m, ["acme", "invented"])
     assert reg.get_sample_value("firebreak_alerts_emitted_total",
                                 {"brand": "acme", "kind": "crisis"}) == 0.0
     brands = {s.labels["brand"] for f in reg.collect() if f.name == "firebreak_alerts_emitted"
               for s in f.samples}
     assert brands == {"acme"}
+    assert reg.get_sample_value("firebreak_dlq_messages_total", {"reason": "invalid_json"}) == 0.0
