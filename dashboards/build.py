@@ -4,10 +4,10 @@
     python -m dashboards.build --check   # exit 1 when the committed JSON is out of date
 
 Two dashboards: **Brand health** (for brand managers and on-call comms) and
-**Pipeline health** (for the engineers running the workers). Queries use the
-metrics of :mod:`streams.metrics` and :mod:`streams.notify_sinks`, plus the
-per-brand gauges proposed in ``docs/deploy.md`` (they show "No data" until a
-worker exports them). Grafana loads the files through
+**Pipeline health** (for the engineers running the workers). Queries use only
+the metrics of :mod:`streams.metrics` and :mod:`streams.notify_sinks`;
+``tests/integration/test_dashboard_queries.py`` runs every one of them against a
+real Prometheus scraping a real worker. Grafana loads the files through
 ``deploy/grafana/provisioning/dashboards/firebreak.yml``.
 """
 
@@ -223,7 +223,7 @@ def pipeline_health() -> Dashboard:
         (f"histogram_quantile(0.5, {lat})", "p50"), (f"histogram_quantile(0.95, {lat})", "p95"),
         (f"histogram_quantile(0.99, {lat})", "p99")], unit="s"))
     ttd = "sum by (le) (rate(firebreak_time_to_detect_seconds_bucket[1h]))"
-    d = d.with_panel(ts("Time to detect (triggering mention → crisis alert)", [
+    d = d.with_panel(ts("Time to detect (first warning → crisis, event time)", [
         (f"histogram_quantile(0.5, {ttd})", "p50"), (f"histogram_quantile(0.95, {ttd})", "p95")], unit="s"))
     d = d.with_panel(ts("Consumer lag by topic", [
         ("sum by (topic) (firebreak_consumer_lag_messages)", "{{topic}}")]))

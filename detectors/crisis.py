@@ -23,6 +23,7 @@ from detectors.baseline import RhythmBaseline
 from detectors.config import BrandConfig
 from detectors.evaluate import Verdict, assess
 from detectors.events import iso
+from detectors.replies import ReplyWatch
 from detectors.window import NEG, NEU, POS, UNSCORED, AuthorWindow
 
 State = Literal["normal", "elevated", "crisis"]
@@ -47,6 +48,7 @@ class Observation:
     text: str = ""
     url: str | None = None
     handle: str | None = None
+    in_reply_to: str | None = None
 
     def __reduce__(self) -> tuple[type[Observation], tuple[Any, ...]]:
         # positional args: pickles in half the time of the frozen-dataclass default
@@ -61,7 +63,7 @@ class Observation:
             "brand": self.brand, "ts": self.ts, "id": self.mention_id, "author": self.author,
             "label": self.label, "compound": self.compound, "lang": self.lang,
             "reach": self.reach, "keywords": list(self.keywords), "text": self.text,
-            "url": self.url, "handle": self.handle,
+            "url": self.url, "handle": self.handle, "in_reply_to": self.in_reply_to,
         }
 
     @classmethod
@@ -72,6 +74,7 @@ class Observation:
             label=d["label"], compound=d.get("compound"), lang=d.get("lang"),
             reach=float(d.get("reach") or 0.0), keywords=tuple(d.get("keywords") or ()),
             text=d.get("text") or "", url=d.get("url"), handle=d.get("handle"),
+            in_reply_to=d.get("in_reply_to"),
         )
 
 
@@ -89,6 +92,7 @@ class Transition:
     numbers: dict[str, Any]
     crisis_id: str | None
     by: str | None = None
+    onset: float | None = None  # entering crisis: when the escalation began (not serialised)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; ``at`` as RFC 3339 UTC."""
@@ -115,6 +119,7 @@ class BrandState:
     crisis_id: str | None = None
     calm_since: float | None = None
     pending_since: float | None = None
+    onset: float | None = None  # the first warning of the current escalation (event time)
     hold_until_calm: bool = False
     acknowledged_by: str | None = None
     acknowledged_at: float | None = None
@@ -125,6 +130,7 @@ class BrandState:
     late: int = 0
     last_verdict: dict[str, Any] = field(default_factory=dict)
     evidence: list[list[Any]] = field(default_factory=list)
+    replies: ReplyWatch = field(default_factory=ReplyWatch)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -155,6 +161,7 @@ class BrandState:
         kwargs = dict(data)
         kwargs["window"] = AuthorWindow.from_dict(data["window"])
         kwargs["baseline"] = RhythmBaseline.from_dict(data["baseline"])
+        kwargs["replies"] = ReplyWatch.from_dict(data.get("replies") or {})
         return cls(**kwargs)
 
 
@@ -199,6 +206,40 @@ def observe(state: BrandState, obs: Observation, cfg: BrandConfig) -> list[Trans
     elif state.state != "normal":
         out.extend(_step(state, obs.ts, cfg, escalate=False))
     return out
+
+
+def track_reply(state: BrandState, obs: Observation, *, own: bool) -> None:
+    """Keep the brand's negative mentions that wait for its answer (:mod:`detectors.replies`).
+
+    A negative mention by someone else starts waiting; a post by one of the
+    brand's handles answers the mention its ``in_reply_to`` names. Late mentions
+    count too: a post beyond the detector's window still wants an answer.
+
+    Args:
+        state: the brand's state (its ``replies`` updated in place).
+        obs: the scored mention.
+        own: whether one of the brand's handles wrote it.
+    """
+    if own:
+        if obs.in_reply_to:
+            state.replies.answer(obs.in_reply_to, obs.ts)
+    elif obs.label == "neg":
+        state.replies.negative(obs.mention_id, obs.ts)
+
+
+def time_to_detect(t: Transition) -> float | None:
+    """Seconds of event time from the escalation's first warning to entering crisis.
+
+    The first warning is the mention at which an escalation test (elevated or
+    crisis) first held since the brand was last ``normal``, or since its last
+    crisis calmed down. ``None`` for other transitions and for crises a person forced.
+
+    Args:
+        t: a transition.
+    """
+    if t.state != "crisis" or t.previous == "crisis" or t.onset is None:
+        return None
+    return max(0.0, t.at - t.onset)
 
 
 def advance(state: BrandState, ts: float, cfg: BrandConfig) -> list[Transition]:
@@ -258,6 +299,8 @@ def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> 
         if verdict.calm:
             state.hold_until_calm = False
         return []
+    if escalate and verdict.level is not None and state.onset is None:
+        state.onset = ts  # the first warning: an escalation test holds for the first time
     if escalate and verdict.level == "crisis" and state.state != "crisis":
         state.crisis_id = f"{state.brand}:{int(ts)}"
         state.acknowledged_by = state.acknowledged_at = None
@@ -271,7 +314,7 @@ def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> 
         return [_move(state, "elevated", ts, cfg, verdict.test, verdict.text(), verdict.numbers)]
     if state.state == "normal":
         if escalate:
-            state.pending_since = None
+            state.pending_since = state.onset = None
         return []
     if not verdict.calm:
         state.calm_since = None
@@ -292,6 +335,9 @@ def _move(
     numbers: dict[str, Any], by: str | None = None,
 ) -> Transition:
     previous = state.state
+    onset = state.onset if target == "crisis" and by is None else None
+    if target == "normal" or previous == "crisis":
+        state.onset = None  # the escalation is over (or detected): the next one starts afresh
     state.state = target
     state.since = ts
     state.calm_since = None
@@ -314,7 +360,7 @@ def _move(
             for e in state.evidence
         ]
     return Transition(state.brand, ts, target, previous, state.paused, test, reason, numbers,
-                      crisis_id, by)
+                      crisis_id, by, onset)
 
 
 def override(

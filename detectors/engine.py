@@ -21,8 +21,10 @@ from detectors.crisis import (
     observe,
     override,
     reach_weight,
+    track_reply,
 )
 from detectors.events import Mention
+from detectors.replies import ANSWER_WITHIN
 from detectors.sentiment import Scorer
 
 
@@ -48,6 +50,7 @@ def to_observation(m: Mention, cfg: BrandConfig, scorer: Scorer) -> Observation:
         text=m.text if (score.label == "neg" or keywords) else "",
         url=m.url,
         handle=m.author_handle,
+        in_reply_to=m.in_reply_to,
     )
 
 
@@ -108,15 +111,27 @@ class Engine:
 
     def feed(self, obs: Observation, *, own: bool = False) -> tuple[Observation | None,
                                                                       list[Transition]]:
-        """Observe an already-scored mention: tick, drop duplicates and own posts, detect."""
+        """Observe an already-scored mention: tick, drop duplicates, note replies, detect.
+
+        Own posts only answer mentions (configured brands keep track of the
+        negative mentions waiting for an answer); they are not observed.
+        """
         out = self.tick(obs.ts)
         if self.is_duplicate(obs.brand, obs.mention_id):
             return None, out
+        if self.book.is_configured(obs.brand):
+            track_reply(self.state(obs.brand), obs, own=own)
         if own:
             self.own_posts += 1
             return None, out
         out.extend(self.observe(obs))
         return obs, out
+
+    def unanswered(self, after: float = ANSWER_WITHIN) -> dict[str, int]:
+        """Negative mentions of each configured brand unanswered for ``after`` s at the watermark."""
+        now = self.watermark or 0.0
+        return {b: st.replies.unanswered(now, after) for b, st in self.states.items()
+                if self.book.is_configured(b)}
 
     def observe(self, obs: Observation) -> list[Transition]:
         """Feed an already-scored observation."""

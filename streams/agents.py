@@ -3,12 +3,15 @@
 * **score** reads ``mentions`` (any key), validates against the wall clock,
   scores, and produces an Observation keyed by brand to ``mentions.scored``:
   that is the repartition (no ``group_by``). Bad input goes to ``mentions.dlq``.
+  The brand's own posts are not scored; those replying to a mention go on as
+  ``kind="own"`` (they answer it).
 * **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
   acknowledged only after the states that reflect them are checkpointed.
 * **act** (:func:`act`) produces alerts, the pause flag and the public state
   through the brand's outbox (:mod:`streams.actions`).
 * a 1 s timer advances non-normal brands to the watermark, checkpoints,
-  publishes changed states and refreshes pause flags.
+  publishes changed states and refreshes pause flags; a 5 s timer exports
+  consumer lag and unanswered negative mentions.
 """
 
 from __future__ import annotations
@@ -19,18 +22,20 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from detectors.engine import to_observation
+from detectors.crisis import Observation
+from detectors.engine import is_own_post, to_observation
 from detectors.events import mention_from_json
 from detectors.sentiment import get_scorer
 from streams import actions
 from streams.app import Runtime
 from streams.detect import Decision
-from streams.metrics import set_state
+from streams.metrics import init_series, set_lag, set_state, set_unanswered
 from streams.topics import scored_key
 from streams.wire import dlq_record, dumps, flag_message, reason_code, state_message
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
+GAUGE_SECONDS = 5.0
 
 
 def register(rt: Runtime) -> None:
@@ -42,6 +47,7 @@ def register(rt: Runtime) -> None:
     app, s = rt.app, rt.settings
     scorer = get_scorer()
     _register_notifier(rt)
+    init_series(rt.metrics, rt.book.brands)
 
     @app.agent(rt.t_mentions, name="firebreak.score")
     async def score(stream: Any) -> None:
@@ -65,6 +71,10 @@ def register(rt: Runtime) -> None:
                     await checkpoint(rt)
             return
         await tick(rt)
+
+    @app.timer(GAUGE_SECONDS)
+    async def gauges() -> None:
+        await export_gauges(rt)
 
     @app.task
     async def start_view() -> None:
@@ -103,11 +113,16 @@ async def score_batch(rt: Runtime, scorer: Any, events: list[Any]) -> None:
         try:
             m = mention_from_json(ev.value, now=now, max_future=max_future)
             cfg = rt.book.get(m.brand)
-            if m.author_handle and m.author_handle.lstrip("@").lower() in cfg.handles:
+            if is_own_post(m, cfg):
                 rt.metrics.own_posts.labels(brand=rt.metrics.brand_label(m.brand)).inc()
-                continue
-            d = to_observation(m, cfg, scorer).to_dict()
-            d.update(kind="obs", source=m.source, in_ts=msg.timestamp)
+                if not m.in_reply_to:
+                    continue
+                d = Observation(m.brand, m.ts, m.id, m.author_key, "unscored",
+                                in_reply_to=m.in_reply_to).to_dict()
+                d.update(kind="own")
+            else:
+                d = to_observation(m, cfg, scorer).to_dict()
+                d.update(kind="obs", source=m.source, in_ts=msg.timestamp)
             value = dumps(d)
         except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
             await dead_letter(rt, ev, exc)
@@ -241,9 +256,7 @@ async def tick(rt: Runtime) -> None:
             if unsent:
                 log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
                 await send_outboxes(rt, unsent)
-        watermark = rt.core.event_max
-        if s.watermark == "live":
-            watermark = max(watermark or 0.0, now - s.allowed_lateness)
+        watermark = event_clock(rt, now)
         if watermark:
             decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
             if decisions:
@@ -253,6 +266,35 @@ async def tick(rt: Runtime) -> None:
         elif rt.pending and not rt.core.dirty:
             await checkpoint(rt)
         await publish(rt, now, parts)
+
+
+def event_clock(rt: Runtime, now: float) -> float | None:
+    """The watermark: the newest event time seen, or in ``live`` mode at least now - lateness.
+
+    Args:
+        rt: the worker runtime.
+        now: wall-clock time.
+    """
+    watermark = rt.core.event_max
+    if rt.settings.watermark == "live":
+        watermark = max(watermark or 0.0, now - rt.settings.allowed_lateness)
+    return watermark
+
+
+async def export_gauges(rt: Runtime) -> None:
+    """Refresh the consumer-lag and unanswered-negatives gauges (cheap; every few seconds).
+
+    Args:
+        rt: the worker runtime.
+    """
+    set_lag(rt.metrics, await rt.lag_by_partition())
+    if rt.detect_stream is None or not rt.recovered():
+        return
+    async with rt.lock:
+        watermark = event_clock(rt, time.time())
+        if watermark:
+            parts = rt.owned_partitions()
+            set_unanswered(rt.metrics, rt.core.unanswered(watermark, lambda b: rt.owned(b, parts)))
 
 
 async def publish(rt: Runtime, now: float, parts: set[int]) -> None:

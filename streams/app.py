@@ -173,20 +173,34 @@ class Runtime:
                 and not getattr(recovery, "in_recovery", False))
 
     async def lag(self) -> int:
-        """Messages not yet read on this worker's assigned input partitions."""
+        """Messages not yet read on this worker's assigned input partitions (-1: not known yet)."""
+        lags = await self.lag_by_partition()
+        return -1 if -1 in lags.values() else sum(lags.values())
+
+    async def lag_by_partition(self) -> dict[tuple[str, int], int]:
+        """``(topic, partition) -> end offset - position`` of the assigned input partitions.
+
+        Partitions not fetched yet are left out (or ``-1`` when the position is
+        not known yet); no assignment gives an empty dict.
+        """
         consumer = self.app.consumer
-        total = 0
-        for tp in consumer.assignment():
+        out: dict[tuple[str, int], int] = {}
+        try:
+            assigned = consumer.assignment()
+        except Exception:  # noqa: BLE001 - the consumer is not started yet
+            return out
+        for tp in assigned:
             if tp.topic not in (self.names.mentions, self.names.scored):
                 continue
             try:
                 high = consumer.highwater(tp)
                 pos = await consumer.position(tp)
-            except Exception:  # not fetched yet
-                return -1
+            except Exception:  # noqa: BLE001 - not fetched yet
+                out[(tp.topic, tp.partition)] = -1
+                continue
             if high is not None and pos is not None:
-                total += max(0, high - pos)
-        return total
+                out[(tp.topic, tp.partition)] = max(0, high - pos)
+        return out
 
     async def health(self) -> dict[str, Any]:
         """Readiness: recovered, view caught up, and input lag under the threshold."""

@@ -13,34 +13,37 @@ brand's ``meta``:
 * ``outbox`` -- actions decided but not yet confirmed sent (resent on recovery);
 * ``reason``/``test`` -- why the brand is in its state.
 
+Configured brands also keep their negative mentions waiting for an answer
+(``BrandState.replies``): the score stage forwards the brand's own replies as
+``kind="own"`` messages, which only answer mentions.
+
 States are cached as objects between checkpoints; a checkpoint writes each
 dirty brand once. Nothing here touches Kafka: storage and clock are passed in.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.config import BrandBook
-from detectors.crisis import BrandState, Observation, Transition, advance, observe, override
+from detectors.crisis import (
+    BrandState,
+    Observation,
+    Transition,
+    advance,
+    observe,
+    override,
+    time_to_detect,
+    track_reply,
+)
+from detectors.replies import id_hash
 from streams.metrics import Metrics, lang_label, set_state, source_label
 
 log = logging.getLogger(__name__)
 ACTIONS = ("pause", "resume", "acknowledge", "force", "release")
-
-
-def id_hash(mention_id: str) -> int:
-    """A stable 48-bit hash of a mention id (JSON-safe integer).
-
-    Args:
-        mention_id: the id.
-    """
-    digest = hashlib.blake2b(mention_id.encode("utf-8", "surrogatepass"), digest_size=6).digest()
-    return int.from_bytes(digest, "big")
 
 
 @dataclass
@@ -108,7 +111,7 @@ class DetectCore:
     def apply(
         self, data: dict[str, Any], partition: int, offset: int
     ) -> Decision | None:
-        """Apply one ``mentions.scored`` message (observation or command).
+        """Apply one ``mentions.scored`` message (observation, own reply or command).
 
         Args:
             data: the decoded message.
@@ -134,6 +137,11 @@ class DetectCore:
             obs = Observation.from_dict(data)
             if self._duplicate(st, obs.mention_id):
                 self.metrics.duplicates.labels(brand=self.metrics.brand_label(brand)).inc()
+                return None
+            own = data.get("kind") == "own"
+            if self.book.is_configured(brand):
+                track_reply(st, obs, own=own)
+            if own:
                 return None
             if self.event_max is None or obs.ts > self.event_max:
                 self.event_max = obs.ts
@@ -171,6 +179,16 @@ class DetectCore:
             if trans:
                 out.append(Decision(brand, trans, None))
         return out
+
+    def unanswered(self, now: float, owned: Callable[[str], bool]) -> dict[str, int]:
+        """Negative mentions unanswered for over an hour, per owned configured brand.
+
+        Args:
+            now: the event-time clock (the watermark).
+            owned: whether this worker currently owns a brand.
+        """
+        return {brand: self.state(brand).replies.unanswered(now) for brand in self.book.brands
+                if owned(brand) and (brand in self.cache or self.load(brand))}
 
     def rescan(self, stored: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
         """Find owned brands that need attention after recovery.
@@ -239,12 +257,15 @@ class DetectCore:
     def _note(self, st: BrandState, trans: list[Transition]) -> None:
         label = self.metrics.brand_label(st.brand)
         for t in trans:
+            delay = time_to_detect(t)
+            if delay is not None:
+                self.metrics.time_to_detect.observe(delay)
             if t.state != t.previous:
                 self.metrics.transitions.labels(brand=label, from_state=t.previous,
                                                 to_state=t.state, test=t.test).inc()
                 st.meta["reason"], st.meta["test"] = t.reason, t.test
         if trans:
-            set_state(self.metrics, st.brand, st.state, st.paused)
+            set_state(self.metrics, st.brand, st.state, st.paused, st.last_verdict)
         self._track(st)
 
     def _track(self, st: BrandState) -> None:

@@ -10,20 +10,23 @@ the label set. Languages and sources are cut to a known set the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from detectors.config import BrandBook
+from detectors.replies import ANSWER_WITHIN, KEEP, LIMIT
 from detectors.sentiment import DETECTABLE_LANGUAGES
+from streams.wire import ALERT_KINDS, REASON_CODES
 
 OTHER = "other"
 KNOWN_SOURCES = frozenset({"x", "twitter", "facebook", "instagram", "reddit", "reviews", "news",
                            "tiktok", "youtube", "linkedin", "web", "replay", "api"})
 KNOWN_LANGS = frozenset(DETECTABLE_LANGUAGES)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+DETECT_BUCKETS = (0.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14400.0)
 
 
 def book_labeler(book: BrandBook) -> Callable[[str], str]:
@@ -82,6 +85,9 @@ class Metrics:
     usual_share: Gauge
     volume_ratio: Gauge
     window_mentions: Gauge
+    time_to_detect: Histogram
+    consumer_lag: Gauge
+    unanswered: Gauge
 
 
 def create(
@@ -140,7 +146,72 @@ def create(
                            "Mentions in the window / mentions the baseline expects.", ("brand",)),
         window_mentions=gauge("brand_window_mentions", "Mentions in the detector window.",
                               ("brand",)),
+        time_to_detect=Histogram(
+            f"{p}_time_to_detect_seconds",
+            "Event time from an escalation's first warning (the first mention at which an "
+            "elevated or crisis test held since the brand was normal, or since its last crisis "
+            "calmed) to the mention that put the brand in crisis; one observation per "
+            "detected crisis. Pipeline delay is in processing_latency_seconds.",
+            buckets=DETECT_BUCKETS, registry=registry),
+        consumer_lag=gauge("consumer_lag_messages",
+                           "Messages on this worker's assigned input partitions not yet read "
+                           "(end offset - position), refreshed every few seconds.",
+                           ("topic", "partition")),
+        unanswered=gauge("unanswered_negative_mentions",
+                         f"Negative mentions by others at least {ANSWER_WITHIN / 3600:g} h old in "
+                         "event time with no reply (in_reply_to) from one of the brand's handles; "
+                         f"counted for up to {KEEP / 3600:g} h, at most {LIMIT} per brand. "
+                         "Configured brands this worker owns.", ("brand",)),
     )
+
+
+def init_series(m: Metrics, brands: Iterable[str]) -> None:
+    """Create the dead-letter counters and the alert counters of configured brands at zero.
+
+    A counter that appears already at 1 has no increase, so without this the
+    first alert of a brand or the first dead letter of a reason would be missing
+    from ``rate()`` and ``increase()`` queries.
+
+    Args:
+        m: the metrics.
+        brands: brand slugs (unconfigured ones are skipped).
+    """
+    for reason in REASON_CODES:
+        m.dlq.labels(reason=reason)
+    for brand in brands:
+        label = m.brand_label(brand)
+        if label != OTHER:
+            for kind in ALERT_KINDS:
+                m.alerts.labels(brand=label, kind=kind)
+
+
+def set_unanswered(m: Metrics, counts: Mapping[str, int]) -> None:
+    """Replace the unanswered-negatives gauge with ``counts`` (configured brands only).
+
+    Brands missing from ``counts`` (e.g. moved to another worker) lose their series.
+
+    Args:
+        m: the metrics.
+        counts: brand -> negative mentions unanswered for over an hour.
+    """
+    m.unanswered.clear()
+    for brand, n in counts.items():
+        label = m.brand_label(brand)
+        if label != OTHER:
+            m.unanswered.labels(brand=label).set(n)
+
+
+def set_lag(m: Metrics, lags: Mapping[tuple[str, int], int]) -> None:
+    """Replace the consumer-lag gauge with ``lags`` (partitions no longer assigned disappear).
+
+    Args:
+        m: the metrics.
+        lags: (topic, partition) -> messages not yet read (negative: not known, skipped).
+    """
+    m.consumer_lag.clear()
+    for (topic, partition), n in lags.items():
+        if n >= 0:
+            m.consumer_lag.labels(topic=topic, partition=str(partition)).set(n)
 
 
 def set_state(m: Metrics, brand: str, state: str, paused: bool,

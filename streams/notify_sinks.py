@@ -26,6 +26,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 log = logging.getLogger(__name__)
+# every reason label a failed attempt or a dropped notification can carry
+FAILURE_REASONS = ("connect", "timeout", "client_error", "http_3xx", "http_4xx", "http_429",
+                   "http_5xx", "error")
+DROP_REASONS = ("queue_full", "expired", "rejected", "shutdown")
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,14 @@ class DeliveryQueue:
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self.m.queue_depth.labels(sink=sink.name).set(0)
+        # series at zero from the start, so increase()/rate() see the first of each
+        for event in sink.accepts:
+            self.m.deliveries.labels(sink=sink.name, event=event)
+        for reason in FAILURE_REASONS:
+            self.m.failures.labels(sink=sink.name, reason=reason)
+        for reason in DROP_REASONS:
+            self.m.dropped.labels(sink=sink.name, reason=reason)
+        self.m.latency.labels(sink=sink.name)
 
     def put(self, d: Delivery) -> None:
         """Queue ``d`` (replacing a queued delivery with the same key); never waits.

@@ -66,6 +66,7 @@ class ReplayResult:
             "labels": dict(labels),
             "transitions": len(self.transitions),
             "crises": sum(b["crises"] for b in brands.values()),
+            "unanswered_negatives": self.engine.unanswered(),
             "brands": brands,
         }
 

@@ -4,7 +4,8 @@
   offset}, "size", "excerpt", "at"}`` -- the excerpt is at most 1 KiB of the
   original bytes (decoded with replacement), never the whole (maybe 1 MB) message.
 * Command (on ``mentions.scored``): ``{"kind": "command", "brand", "action",
-  "by", "why", "ts", "command_id"}``; observations carry ``"kind": "obs"``.
+  "by", "why", "ts", "command_id"}``; observations carry ``"kind": "obs"``, replies by
+  the brand's own handles ``"kind": "own"``.
 * Pause flag (``promotion.control``): :func:`flag_message`.
 * Public state (``brand.state``): :func:`state_message`.
 * Alert (``alerts``): :func:`alert_message`, fingerprint = the crisis id.
@@ -20,6 +21,7 @@ from detectors.errors import InvalidMention
 from detectors.events import iso
 
 EXCERPT_BYTES = 1024
+ALERT_KINDS = ("crisis", "resolved", "elevated", "normal", "manual")  # see alert_message
 REASON_CODES = ("invalid_utf8", "invalid_json", "too_large", "not_object", "missing_field",
                 "wrong_type", "far_future", "invalid_value", "processing_error")
 

@@ -18,13 +18,6 @@ from streams.notify_sinks import create_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ("brand-health.json", "pipeline-health.json")
-# proposed for streams/metrics.py (docs/deploy.md, "Metrics"): dashboards may use them already
-PROPOSED = {
-    "firebreak_brand_negative_share", "firebreak_brand_usual_negative_share",
-    "firebreak_brand_volume_ratio", "firebreak_brand_window_mentions",
-    "firebreak_time_to_detect_seconds", "firebreak_consumer_lag_messages",
-    "firebreak_unanswered_negative_mentions",
-}
 BUILTIN = {"up"}
 
 
@@ -40,7 +33,7 @@ def exprs(model: dict[str, Any]) -> list[str]:
 
 
 def known_metrics() -> set[str]:
-    """Metric names (with histogram/counter suffixes) the workers export or will export."""
+    """Metric names (with histogram/counter suffixes) the workers export."""
     reg = CollectorRegistry()
     create(reg)
     create_metrics(reg)
@@ -49,7 +42,7 @@ def known_metrics() -> set[str]:
         suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}
         names.add(family.name)
         names.update(family.name + sfx for sfx in suffixes.get(family.type, ()))
-    return names | PROPOSED | {p + "_bucket" for p in PROPOSED} | BUILTIN
+    return names | BUILTIN
 
 
 def test_committed_json_is_what_build_py_generates() -> None:
@@ -79,7 +72,7 @@ def test_dashboard_structure(name: str) -> None:
 
 @pytest.mark.parametrize("name", FILES)
 def test_queries_use_only_known_metrics(name: str) -> None:
-    """Every metric a panel queries exists in streams.metrics, the notifier, or the proposed list."""
+    """Every metric a panel queries exists in streams.metrics or the notifier."""
     known = known_metrics()
     for expr in exprs(load(name)):
         for metric in re.findall(r"\b((?:firebreak_)\w+|up)\b(?=\s*[{\[)])", expr):
