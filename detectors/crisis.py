@@ -55,7 +55,7 @@ class Observation:
         # (replay ships every scored mention from its scoring processes)
         return (Observation, (self.brand, self.ts, self.mention_id, self.author, self.label,
                               self.compound, self.lang, self.reach, self.keywords, self.text,
-                              self.url, self.handle))
+                              self.url, self.handle, self.in_reply_to))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the ``mentions.scored`` wire format)."""

@@ -200,3 +200,13 @@ def test_engine_is_deterministic(seed: int) -> None:
 def test_ordinary_traffic_stays_normal(rate: float) -> None:
     _, out = run(history(3, rate=rate, seed=int(rate * 100)))
     assert [t for t in out if t.state == "crisis"] == []
+
+
+def test_observation_pickles_every_field() -> None:
+    """Replay ships observations between processes: no field may be lost on the way."""
+    import dataclasses
+    import pickle
+
+    values = {f.name: f"v-{f.name}" for f in dataclasses.fields(Observation)}
+    obs = Observation(**values)  # type: ignore[arg-type]
+    assert pickle.loads(pickle.dumps(obs)) == obs
