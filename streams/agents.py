@@ -6,7 +6,10 @@
   The brand's own posts are not scored; those replying to a mention go on as
   ``kind="own"`` (they answer it).
 * **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
-  acknowledged only after the states that reflect them are checkpointed.
+  acknowledged only after the states that reflect them are checkpointed. Each
+  full checkpoint ends with a position marker per partition; after a rebalance a
+  partition that starts past its marker is read again from there
+  (:mod:`streams.positions`), whatever offset the consumer group had committed.
 * **act** (:func:`act`) produces alerts, the pause flag and the public state
   through the brand's outbox (:mod:`streams.actions`).
 * a 1 s timer advances non-normal brands to the watermark, checkpoints,
@@ -30,6 +33,7 @@ from streams import actions
 from streams.app import Runtime
 from streams.detect import Decision
 from streams.metrics import init_series, set_lag, set_state, set_unanswered
+from streams.positions import Verdict
 from streams.topics import scored_key
 from streams.wire import dlq_record, dumps, flag_message, reason_code, state_message
 
@@ -85,17 +89,27 @@ def register(rt: Runtime) -> None:
     async def on_revoked(app: Any, revoked: Any, **kwargs: Any) -> None:
         async with rt.lock:
             await checkpoint(rt)
-            rt.core.reset()
-            rt.rescan_due = True
+            forget(rt)
 
     @app.on_partitions_assigned.connect
     async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
         async with rt.lock:
             await checkpoint(rt)  # normally a no-op: revocation already checkpointed
-            rt.core.reset()
-            rt.rescan_due = True
+            forget(rt)
 
     rt.agents = (score, detect, housekeeping)  # type: ignore[attr-defined]
+
+
+def forget(rt: Runtime) -> None:
+    """Drop cached states and read positions after a rebalance: the recovered table is the truth.
+
+    Args:
+        rt: the worker runtime.
+    """
+    rt.core.reset()
+    rt.cursor.reset()
+    rt.marked.clear()
+    rt.rescan_due = True
 
 
 async def score_batch(rt: Runtime, scorer: Any, events: list[Any]) -> None:
@@ -161,6 +175,8 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
         for ev in events:
             msg = ev.message
             rt.pending.append(ev)
+            if not await admit(rt, msg):
+                continue
             try:
                 data = json.loads(ev.value)
                 decision = rt.core.apply(data, msg.partition, msg.offset)
@@ -179,13 +195,45 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
             await checkpoint(rt)
 
 
+async def admit(rt: Runtime, msg: Any) -> bool:
+    """Whether to apply ``msg``; on a gap before it, seek its partition back (caller holds the lock).
+
+    A partition's first message after a rebalance is compared with the partition's
+    position marker, so messages that the committed offset skips but the recovered
+    states do not reflect are read again.
+
+    Args:
+        rt: the worker runtime.
+        msg: the Faust message of ``mentions.scored``.
+    """
+    cur, p = rt.cursor, msg.partition
+    if not cur.started(p):
+        cur.start(p, rt.marker(p), msg.offset)
+    verdict = cur.admit(p, msg.offset)
+    if verdict is Verdict.SEEK:
+        earliest = (await rt.app.consumer.earliest_offsets(msg.tp)).get(msg.tp)
+        if earliest is not None and earliest > cur.next[p]:
+            cur.skip_to(p, earliest)
+            verdict = cur.admit(p, msg.offset)
+    if verdict is Verdict.SEEK:
+        log.info("scored partition %d: reading again from %d (states' position), not %d",
+                 p, cur.next[p], msg.offset)
+        rt.metrics.rewinds.inc()
+        try:
+            await rt.app.consumer.seek(msg.tp, cur.next[p])
+        except Exception as exc:  # noqa: BLE001 - e.g. the partition was revoked meanwhile
+            log.warning("cannot seek scored partition %d: %r", p, exc)
+    return verdict is Verdict.APPLY
+
+
 async def checkpoint(rt: Runtime) -> None:
-    """Write every dirty brand once, then acknowledge the events they reflect.
+    """Write every dirty brand once, then the position markers, then acknowledge the events.
 
     Args:
         rt: the worker runtime.
     """
     rt.core.checkpoint(rt.write_state)
+    rt.write_markers()
     rt.last_checkpoint = time.monotonic()
     pending, rt.pending = rt.pending, []
     stream = rt.detect_stream

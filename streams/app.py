@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry
 
 from streams.detect import DetectCore
 from streams.metrics import Metrics, book_labeler, create
+from streams.positions import Cursor, is_marker, marker_key
 from streams.settings import Settings
 from streams.topics import partition_of
 from streams.views import TopicView
@@ -113,6 +114,9 @@ class Runtime:
                               settings.max_message_bytes)
         self.detect_stream: Any = None
         self.pending: list[Any] = []
+        self.cursor = Cursor()
+        self.marked: dict[int, int] = {}
+        self._marker_keys = [marker_key(i, p, partition_of) for i in range(p)]
         self.lock = asyncio.Lock()
         self.last_checkpoint = time.monotonic()
         self.last_flag_refresh = 0.0
@@ -149,7 +153,7 @@ class Runtime:
         """``(brand, state dict)`` for every owned brand in the table."""
         parts = self.owned_partitions()
         return [(k, v) for k, v in list(self.table.data.items())
-                if isinstance(v, dict) and self.owned(k, parts)]
+                if isinstance(v, dict) and not is_marker(k) and self.owned(k, parts)]
 
     def write_state(self, brand: str, value: dict[str, Any]) -> None:
         """Write a brand's state to the table (and so to its changelog).
@@ -159,6 +163,23 @@ class Runtime:
             value: ``BrandState`` dict.
         """
         self.table[brand] = value
+
+    def marker(self, partition: int) -> int | None:
+        """The scored offset up to which ``partition``'s stored states are complete, if known.
+
+        Args:
+            partition: the ``mentions.scored`` partition.
+        """
+        value = self.table.data.get(self._marker_keys[partition])
+        return int(value["off"]) if isinstance(value, dict) else None
+
+    def write_markers(self) -> None:
+        """Write the position marker of every owned partition that moved (after the states)."""
+        parts = self.owned_partitions()
+        for partition, nxt in list(self.cursor.next.items()):
+            if partition in parts and self.marked.get(partition) != nxt:
+                self.table[self._marker_keys[partition]] = {"p": partition, "off": nxt - 1}
+                self.marked[partition] = nxt
 
     async def declare_topics(self) -> None:
         """Create every topic (idempotent)."""

@@ -70,6 +70,7 @@ class Metrics:
     dlq: Counter
     duplicates: Counter
     replayed: Counter
+    rewinds: Counter
     own_posts: Counter
     late: Counter
     crisis_state: Gauge
@@ -120,6 +121,8 @@ def create(
                            ("brand",)),
         replayed=counter("replayed_messages_total",
                          "Scored messages skipped because the state already reflects them."),
+        rewinds=counter("scored_rewinds_total",
+                        "Scored partitions read again from their state's position (a gap)."),
         own_posts=counter("own_posts_total", "Mentions by the brand's own handles (ignored).",
                           ("brand",)),
         late=counter("late_mentions_total", "Mentions older than the brand's window.", ("brand",)),
