@@ -46,12 +46,14 @@ class Thresholds(BaseModel):
     crisis_share: float = Field(0.35, gt=0, le=1)
     crisis_share_margin: float = Field(0.15, ge=0, le=1)
     crisis_ratio: float = Field(3.0, ge=1)
-    crisis_p: float = Field(1e-6, gt=0, lt=1)
+    crisis_p: float = Field(3e-7, gt=0, lt=1)
     crisis_authors: int = Field(5, ge=1)
     sudden_minutes: int = Field(5, ge=1, le=30, description="short window for sudden surges")
     sudden_authors: int = Field(4, ge=1)
     elevated_hold_minutes: int = Field(10, ge=0, le=120,
                                        description="how long the elevated test must hold")
+    sudden_share: float = Field(0.40, gt=0, le=1,
+                                description="negative share the short window must reach")
     sudden_share_p: float = Field(1e-3, gt=0, lt=1)
     cold_start_p: float = Field(1e-7, gt=0, lt=1)
     cold_start_share: float = Field(0.5, gt=0, le=1)

@@ -125,14 +125,14 @@ def _sudden(
     quick_neg, quick_scored = window.recent_quick(minute, th.sudden_minutes)
     if quick_neg < th.sudden_authors or smoothed_share(
         quick_neg, quick_scored, usual_share, PRIOR_WEIGHT
-    ) < max(th.crisis_share, usual_share + th.crisis_share_margin):
+    ) < max(th.sudden_share, usual_share + th.crisis_share_margin):
         return None  # uncapped counts are an upper bound: nothing to see
     neg, scored, authors = window.recent(minute, th.sudden_minutes)
     if authors < th.sudden_authors:
         return None
     share = smoothed_share(neg, scored, usual_share, PRIOR_WEIGHT)
     expected = max(rate * th.sudden_minutes * usual_share, 0.05)
-    if share < max(th.crisis_share, usual_share + th.crisis_share_margin):
+    if share < max(th.sudden_share, usual_share + th.crisis_share_margin):
         return None
     if neg / expected < th.crisis_ratio:
         return None
