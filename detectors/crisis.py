@@ -32,9 +32,13 @@ LABEL_CODES = {"neg": NEG, "neu": NEU, "pos": POS, "unscored": UNSCORED}
 EVIDENCE_SIZE = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Observation:
-    """A scored mention, as the detector needs it."""
+    """A scored mention, as the detector needs it.
+
+    Treated as immutable; not ``frozen`` because a frozen dataclass takes six times
+    as long to build, and replay builds two per mention.
+    """
 
     brand: str
     ts: float

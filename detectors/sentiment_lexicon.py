@@ -172,6 +172,12 @@ class Lexicon:
             self._memo[token] = found
         return found
 
+    def infos(self, tokens: list[str]) -> list[Info]:
+        """:meth:`info` of each lower-cased token (the memo read inline: the hot path)."""
+        memo = self._memo
+        info = self.info
+        return [memo.get(t) or info(t) for t in tokens]
+
     def _resolve(self, token: str) -> Info:
         if "’" in token:
             token = token.replace("’", "'")

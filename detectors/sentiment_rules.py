@@ -110,8 +110,7 @@ def valence_sum(
     """
     if lowered is None:
         lowered = [t.lower() for t in tokens]
-    info = lexicon.info
-    infos = [info(t) for t in lowered]
+    infos = lexicon.infos(lowered)
     n = len(tokens)
     values: list[float] = []
     contrast = -1

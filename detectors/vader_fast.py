@@ -104,17 +104,19 @@ class FastVader:
             return 0.0
         lw = [t[1] for t in infos]
         lex = self._lexicon
-        upper_count = sum(1 for t in infos if t[2])
-        cap_diff = 0 < upper_count < n
-        idioms = not IDIOM_WORDS.isdisjoint(lw)
-        sentiments: list[float] = []
-        for i in range(n):
-            low = lw[i]
-            value = lex.get(low)
-            if value is None or low in BOOSTERS or (low == "kind" and i < n - 1 and lw[i + 1] == "of"):
-                sentiments.append(0)
-                continue
-            sentiments.append(self._valence(value, i, infos, lw, cap_diff, idioms))
+        values = list(map(lex.get, lw))
+        sentiments: list[float] = [0] * n
+        if values.count(None) != n:
+            upper_count = [t[2] for t in infos].count(True)
+            cap_diff = 0 < upper_count < n
+            idioms = not IDIOM_WORDS.isdisjoint(lw)
+            for i, value in enumerate(values):
+                if value is None:
+                    continue
+                low = lw[i]
+                if low in BOOSTERS or (low == "kind" and i < n - 1 and lw[i + 1] == "of"):
+                    continue
+                sentiments[i] = self._valence(value, i, infos, lw, cap_diff, idioms)
         if "but" in lw:
             _but_check(lw, sentiments)
         total = float(sum(sentiments))
