@@ -10,10 +10,9 @@ from typing import Any
 
 from detectors.config import BrandBook
 from detectors.errors import ConfigError, InvalidMention
-from detectors.sentiment import get_scorer
-from streams.prepare import default_jobs, prepare_all
+from streams.prepare import default_jobs
 from streams.readers import CsvMapping, dump_json, read_raw
-from streams.replay import ReplayResult, detect
+from streams.replay import ReplayResult, replay_rows
 
 SHOW_BAD = 10
 
@@ -58,7 +57,16 @@ def run(args: argparse.Namespace) -> int:
     quiet = args.quiet or not sys.stderr.isatty()
     jobs = args.jobs or default_jobs()
 
-    with tqdm(desc="scoring", unit=" lines", disable=quiet, file=sys.stderr) as bar:
+    late: list[Any] = []  # the second bar, only if the input is not in time order
+
+    def on_detect(n: int) -> None:
+        if not late:
+            late.append(tqdm(total=counts["read"] - counts["bad"], unit=" mentions",
+                             desc="detecting (input not in time order)", disable=quiet,
+                             file=sys.stderr))
+        late[0].update(n)
+
+    with tqdm(desc="replaying", unit=" lines", disable=quiet, file=sys.stderr) as bar:
 
         def on_chunk(size: int, failures: list[tuple[int, InvalidMention]]) -> None:
             counts["read"] += size
@@ -69,12 +77,10 @@ def run(args: argparse.Namespace) -> int:
             bad.extend(failures[: max(0, SHOW_BAD - len(bad))])
             bar.update(size)
 
-        prepared = prepare_all(read_raw(args.input, mapping), config_path=args.config, book=book,
-                               jobs=jobs, on_chunk=on_chunk)
-    scorer = get_scorer()
-    with tqdm(total=len(prepared), desc="detecting", unit=" mentions", disable=quiet,
-              file=sys.stderr) as bar:
-        result = detect(prepared, book, scorer, progress=bar.update)
+        result = replay_rows(read_raw(args.input, mapping), book, config_path=args.config,
+                             jobs=jobs, on_chunk=on_chunk, progress=on_detect)
+    for b in late:
+        b.close()
     result.read, result.bad, result.bad_count = counts["read"], bad, counts["bad"]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

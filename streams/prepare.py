@@ -8,6 +8,7 @@ streaming pipeline makes between its score and detect agents.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +24,8 @@ from detectors.sentiment import Scorer, get_scorer
 Prepared = tuple[Observation, bool]  # observation, written by the brand itself
 Failure = tuple[int, InvalidMention]
 CHUNK = 1000
+PRELOAD = ["detectors.engine", "detectors.sentiment", "vaderSentiment.vaderSentiment", "numpy",
+           "py3langid.langid", "streams.prepare"]
 
 _BOOK: BrandBook | None = None
 _SCORER: Scorer | None = None
@@ -32,6 +35,9 @@ def _init(config_path: str | None) -> None:
     global _BOOK, _SCORER
     _BOOK = BrandBook.load(config_path) if config_path else BrandBook()
     _SCORER = get_scorer()
+    # a scoring process makes no reference cycles; the cyclic collector would only
+    # rescan the scorer's caches over and over (the process ends with the replay)
+    gc.disable()
 
 
 def prepare_chunk(
@@ -81,6 +87,44 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def prepare_chunks(
+    rows: Iterable[tuple[int, Any]],
+    *,
+    config_path: str | None,
+    book: BrandBook,
+    jobs: int,
+) -> Iterator[tuple[int, list[Prepared], list[Failure]]]:
+    """Validate and score every row; yields ``(rows, prepared, failures)`` per chunk, in order.
+
+    Args:
+        rows: ``(line, raw)`` pairs from :func:`streams.readers.read_raw`.
+        config_path: brand configuration file, loaded once per worker process.
+        book: the same configuration, for the in-process path.
+        jobs: worker processes (1 = in this process).
+    """
+    if jobs <= 1:
+        scorer = get_scorer()
+        for chunk in _chunks(rows, CHUNK):
+            good, bad = prepare_chunk(chunk, book, scorer)
+            yield len(chunk), good, bad
+        return
+    # forkserver: workers start from a clean process, never a fork of a threaded one
+    ctx = mp.get_context("forkserver" if hasattr(os, "fork") else "spawn")
+    if isinstance(ctx, mp.context.ForkServerContext):
+        # imported once in the fork server, not once per worker
+        ctx.set_forkserver_preload(PRELOAD)
+    with ctx.Pool(jobs, initializer=_init, initargs=(config_path,)) as pool:
+        sizes: list[int] = []
+
+        def sized() -> Iterator[list[tuple[int, Any]]]:
+            for chunk in _chunks(rows, CHUNK):
+                sizes.append(len(chunk))
+                yield chunk
+
+        for i, (good, bad) in enumerate(pool.imap(prepare_chunk, sized(), chunksize=1)):
+            yield sizes[i], good, bad
+
+
 def prepare_all(
     rows: Iterable[tuple[int, Any]],
     *,
@@ -99,26 +143,8 @@ def prepare_all(
         on_chunk: called per chunk with its row count and its failures, in order.
     """
     out: list[Prepared] = []
-    if jobs <= 1:
-        scorer = get_scorer()
-        for chunk in _chunks(rows, CHUNK):
-            good, bad = prepare_chunk(chunk, book, scorer)
-            out.extend(good)
-            if on_chunk:
-                on_chunk(len(chunk), bad)
-        return out
-    # forkserver: workers start from a clean process, never a fork of a threaded one
-    ctx = mp.get_context("forkserver" if hasattr(os, "fork") else "spawn")
-    with ctx.Pool(jobs, initializer=_init, initargs=(config_path,)) as pool:
-        sizes: list[int] = []
-
-        def sized() -> Iterator[list[tuple[int, Any]]]:
-            for chunk in _chunks(rows, CHUNK):
-                sizes.append(len(chunk))
-                yield chunk
-
-        for i, (good, bad) in enumerate(pool.imap(prepare_chunk, sized(), chunksize=1)):
-            out.extend(good)
-            if on_chunk:
-                on_chunk(sizes[i], bad)
+    for size, good, bad in prepare_chunks(rows, config_path=config_path, book=book, jobs=jobs):
+        out.extend(good)
+        if on_chunk:
+            on_chunk(size, bad)
     return out
