@@ -132,14 +132,23 @@ def summary(c: Crisis) -> str:
     """
     n = c.numbers
     parts = [f"Crisis for {c.brand}"]
-    if "negative" in n and "scored" in n:
+    sudden = n.get("sudden")
+    share = n.get("neg_share")
+    if c.test == "sudden_surge" and isinstance(sudden, dict) and "negative" in sudden:
+        # what fired: the last few minutes (the longer window still dilutes them)
+        parts.append(f"{sudden['negative']} negative of {sudden.get('scored', '?')} mentions in "
+                     f"the last {sudden.get('minutes', '?')} min from "
+                     f"{sudden.get('negative_authors', '?')} authors")
+        if sudden.get("scored"):
+            share = sudden["negative"] / sudden["scored"]  # as counted, not smoothed
+    elif "negative" in n and "scored" in n:
         parts.append(f"{n['negative']} negative of {n['scored']} mentions in "
                      f"{n.get('window_minutes', '?')} min")
-    if "neg_share" in n:
+    if share is not None:
         usual = n.get("usual_share")
-        parts.append(f"negativity {float(n['neg_share']):.0%}"
+        parts.append(f"negativity {float(share):.0%}"
                      + (f" (usual {float(usual):.0%})" if usual is not None else ""))
-    if "volume_ratio" in n:
+    if "volume_ratio" in n and c.test != "sudden_surge":  # the long window's, diluted
         parts.append(f"volume {n['volume_ratio']}x baseline")
     if c.test:
         parts.append(f"test {c.test}")
