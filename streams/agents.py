@@ -32,7 +32,7 @@ from detectors.sentiment import get_scorer
 from streams import actions
 from streams.app import Runtime
 from streams.detect import Decision
-from streams.metrics import init_series, set_lag, set_state, set_unanswered
+from streams.metrics import drop_brands, init_series, set_lag, set_state, set_unanswered
 from streams.positions import Verdict
 from streams.topics import scored_key
 from streams.wire import dlq_record, dumps, flag_message, reason_code, state_message
@@ -343,6 +343,7 @@ async def export_gauges(rt: Runtime) -> None:
         if watermark:
             parts = rt.owned_partitions()
             set_unanswered(rt.metrics, rt.core.unanswered(watermark, lambda b: rt.owned(b, parts)))
+            drop_brands(rt.metrics, [b for b in rt.book.brands if not rt.owned(b, parts)])
 
 
 async def publish(rt: Runtime, now: float, parts: set[int]) -> None:

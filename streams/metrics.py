@@ -217,6 +217,35 @@ def set_lag(m: Metrics, lags: Mapping[tuple[str, int], int]) -> None:
             m.consumer_lag.labels(topic=topic, partition=str(partition)).set(n)
 
 
+def drop_brands(m: Metrics, brands: Iterable[str]) -> None:
+    """Remove the per-brand state gauges of ``brands`` (they moved to another worker).
+
+    Without this a worker that lost a brand in a rebalance would go on reporting its
+    last state, and ``max by (brand)`` in the dashboards would show a crisis long
+    after the new owner saw it end.
+
+    Args:
+        m: the metrics.
+        brands: brand slugs this worker no longer owns.
+    """
+    for brand in brands:
+        label = m.brand_label(brand)
+        if label == OTHER:
+            continue
+        for name in ("normal", "elevated", "crisis"):
+            _remove(m.crisis_state, label, name)
+        for gauge in (m.paused, m.negative_share, m.usual_share, m.volume_ratio,
+                      m.window_mentions):
+            _remove(gauge, label)
+
+
+def _remove(gauge: Gauge, *labels: str) -> None:
+    try:
+        gauge.remove(*labels)
+    except KeyError:
+        pass  # never set on this worker
+
+
 def set_state(m: Metrics, brand: str, state: str, paused: bool,
               numbers: dict[str, Any] | None = None) -> None:
     """Set the per-brand state and paused gauges (configured brands only).

@@ -10,7 +10,15 @@ from prometheus_client import CollectorRegistry
 from detectors.config import BrandBook, BrandConfig
 from detectors.crisis import Observation
 from streams.detect import DetectCore
-from streams.metrics import book_labeler, create, init_series, set_lag, set_state, set_unanswered
+from streams.metrics import (
+    book_labeler,
+    create,
+    drop_brands,
+    init_series,
+    set_lag,
+    set_state,
+    set_unanswered,
+)
 
 
 def test_brand_health_gauges_follow_the_detector_numbers() -> None:
@@ -27,6 +35,23 @@ def test_brand_health_gauges_follow_the_detector_numbers() -> None:
     assert get("firebreak_promotion_paused", {"brand": "acme"}) == 1.0
     names = {s.labels.get("brand") for metric in reg.collect() for s in metric.samples}
     assert "invented-brand" not in names
+
+
+def test_a_brand_that_moved_away_loses_its_state_gauges() -> None:
+    """After a rebalance the old owner must not keep reporting a stale crisis."""
+    reg = CollectorRegistry()
+    m = create(reg, brand_label=book_labeler(BrandBook({"acme": BrandConfig(),
+                                                          "globex": BrandConfig()})))
+    numbers = {"neg_share": 0.42, "usual_share": 0.15, "volume_ratio": 3.5, "mentions": 80}
+    set_state(m, "acme", "crisis", True, numbers)
+    set_state(m, "globex", "normal", False, numbers)
+    drop_brands(m, ["acme", "initech", "never-set"])
+    brands = {s.labels.get("brand") for metric in reg.collect() for s in metric.samples
+              if metric.name.startswith(("firebreak_crisis_state", "firebreak_promotion_paused",
+                                         "firebreak_brand_"))}
+    assert brands == {"globex"}
+    set_state(m, "acme", "normal", False)  # it can come back
+    assert reg.get_sample_value("firebreak_crisis_state", {"brand": "acme", "state": "normal"}) == 1
 
 
 T0 = 1_772_400_000.0
