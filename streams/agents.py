@@ -8,8 +8,9 @@
 * **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
   acknowledged only after the states that reflect them are checkpointed. Each
   full checkpoint ends with a position marker per partition; after a rebalance a
-  partition that starts past its marker is read again from there
-  (:mod:`streams.positions`), whatever offset the consumer group had committed.
+  partition that starts past its marker (or, without a marker, past offset 0)
+  has the gap read directly from the broker (:mod:`streams.positions`),
+  whatever offset the consumer group had committed.
 * **act** (:func:`act`) produces alerts, the pause flag and the public state
   through the brand's outbox (:mod:`streams.actions`).
 * a 1 s timer advances non-normal brands to the watermark, checkpoints,
@@ -22,8 +23,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from detectors.crisis import Observation
 from detectors.engine import is_own_post, to_observation
@@ -40,6 +44,7 @@ from streams.wire import dlq_record, dumps, flag_message, reason_code, state_mes
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
 GAUGE_SECONDS = 5.0
+GAP_SECONDS = 30.0  # give up on a gap when the broker returns nothing for this long
 
 
 def register(rt: Runtime) -> None:
@@ -172,22 +177,16 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
     decisions: list[Decision] = []
     now = time.time()
     async with rt.lock:
+        cur = rt.cursor
         for ev in events:
             msg = ev.message
             rt.pending.append(ev)
-            if not await admit(rt, msg):
-                continue
-            try:
-                data = json.loads(ev.value)
-                decision = rt.core.apply(data, msg.partition, msg.offset)
-            except Exception as exc:  # noqa: BLE001
-                await dead_letter(rt, ev, exc)
-                continue
-            in_ts = data.get("in_ts")
-            if isinstance(in_ts, (int, float)) and in_ts > 0:
-                rt.metrics.latency.observe(max(0.0, now - in_ts))
-            if decision is not None:
-                decisions.append(decision)
+            p = msg.partition
+            if not cur.started(p):
+                cur.start(p, rt.marker(p))
+            if cur.admit(p, msg.offset) is Verdict.FILL:
+                await fill_gap(rt, msg, decisions, now)
+            await decide(rt, ev, decisions, now)
         rt.metrics.batch_size.observe(len(events))
         if decisions:
             await act(rt, decisions)
@@ -195,35 +194,96 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
             await checkpoint(rt)
 
 
-async def admit(rt: Runtime, msg: Any) -> bool:
-    """Whether to apply ``msg``; on a gap before it, seek its partition back (caller holds the lock).
-
-    A partition's first message after a rebalance is compared with the partition's
-    position marker, so messages that the committed offset skips but the recovered
-    states do not reflect are read again.
+async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) -> None:
+    """Apply one scored message (caller holds the lock); collect its decision.
 
     Args:
         rt: the worker runtime.
-        msg: the Faust message of ``mentions.scored``.
+        ev: a Faust event, or a :class:`GapEvent`.
+        decisions: where to add its decision.
+        now: wall-clock time of the batch.
     """
-    cur, p = rt.cursor, msg.partition
-    if not cur.started(p):
-        cur.start(p, rt.marker(p), msg.offset)
-    verdict = cur.admit(p, msg.offset)
-    if verdict is Verdict.SEEK:
-        earliest = (await rt.app.consumer.earliest_offsets(msg.tp)).get(msg.tp)
-        if earliest is not None and earliest > cur.next[p]:
-            cur.skip_to(p, earliest)
-            verdict = cur.admit(p, msg.offset)
-    if verdict is Verdict.SEEK:
-        log.info("scored partition %d: reading again from %d (states' position), not %d",
-                 p, cur.next[p], msg.offset)
-        rt.metrics.rewinds.inc()
-        try:
-            await rt.app.consumer.seek(msg.tp, cur.next[p])
-        except Exception as exc:  # noqa: BLE001 - e.g. the partition was revoked meanwhile
-            log.warning("cannot seek scored partition %d: %r", p, exc)
-    return verdict is Verdict.APPLY
+    msg = ev.message
+    try:
+        data = json.loads(ev.value)
+        decision = rt.core.apply(data, msg.partition, msg.offset)
+    except Exception as exc:  # noqa: BLE001
+        await dead_letter(rt, ev, exc)
+        return
+    in_ts = data.get("in_ts")
+    if isinstance(in_ts, (int, float)) and in_ts > 0:
+        rt.metrics.latency.observe(max(0.0, now - in_ts))
+    if decision is not None:
+        decisions.append(decision)
+
+
+@dataclass
+class GapMessage:
+    """A ``mentions.scored`` record read directly to fill a gap (shaped as a Faust message)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: float
+
+
+@dataclass
+class GapEvent:
+    """A :class:`GapMessage` shaped as a Faust event (``value`` and ``message``)."""
+
+    value: bytes | None
+    message: GapMessage
+
+
+async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float) -> None:
+    """Read and apply the offsets of ``msg``'s partition between the cursor and ``msg``.
+
+    They are read with a separate, group-less consumer: seeking the Faust consumer
+    back does not work reliably (it drops re-fetched offsets below the last one it
+    delivered). Caller holds the lock.
+
+    Args:
+        rt: the worker runtime.
+        msg: the Faust message that arrived past the cursor.
+        decisions: where to add decisions.
+        now: wall-clock time of the batch.
+    """
+    p, end = msg.partition, msg.offset
+    start = rt.cursor.next[p]
+    log.info("scored partition %d: reading %d..%d again (states' position), before %d",
+             p, start, end - 1, end)
+    rt.metrics.rewinds.inc()
+    tp = TopicPartition(msg.topic, p)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=rt.settings.bootstrap, enable_auto_commit=False, group_id=None,
+        auto_offset_reset="earliest", max_partition_fetch_bytes=rt.settings.max_message_bytes,
+        fetch_max_bytes=max(rt.settings.max_message_bytes, 52_428_800),
+    )
+    await consumer.start()
+    n, deadline = 0, time.monotonic() + GAP_SECONDS
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, start)
+        while await consumer.position(tp) < end:
+            if time.monotonic() > deadline:
+                log.error("scored partition %d: gap %d..%d stalled for %.0f s (read %d)",
+                          p, start, end - 1, GAP_SECONDS, n)
+                break
+            batch = await consumer.getmany(tp, timeout_ms=200, max_records=5000)
+            if batch.get(tp):
+                deadline = time.monotonic() + GAP_SECONDS
+            for rec in batch.get(tp, ()):
+                if start <= rec.offset < end:
+                    n += 1
+                    gm = GapMessage(msg.topic, p, rec.offset, rec.key, rec.value,
+                                    rec.timestamp / 1000.0)
+                    await decide(rt, GapEvent(rec.value, gm), decisions, now)
+    finally:
+        await consumer.stop()
+    rt.cursor.filled(p, end + 1)
+    log.info("scored partition %d: read %d message(s) of the gap", p, n)
 
 
 async def checkpoint(rt: Runtime) -> None:

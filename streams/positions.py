@@ -11,8 +11,9 @@ So every full checkpoint also writes, after the brand states and into the same
 changelog partition, a *position marker*: "every message of scored partition
 ``p`` up to offset ``off`` is reflected in the states written before me". After
 a rebalance the first message of a partition is compared with its marker, and
-any gap is read again (:class:`Cursor`); per-brand replay skipping and id
-de-duplication (:mod:`streams.detect`) make the re-read count nothing twice.
+any gap is read again (:class:`Cursor`); a partition without a marker is read
+from its start. Per-brand replay skipping and id de-duplication
+(:mod:`streams.detect`) make the re-read count nothing twice.
 """
 
 from __future__ import annotations
@@ -57,8 +58,7 @@ class Verdict(Enum):
     """What to do with a message (see :meth:`Cursor.admit`)."""
 
     APPLY = "apply"  # next in line, or already reflected (the brand's state skips it)
-    SEEK = "seek"  # a gap: seek the partition back to ``Cursor.next[p]``, drop this one
-    DROP = "drop"  # past a gap already being re-read: it will come again
+    FILL = "fill"  # a gap: read ``Cursor.next[p]`` up to it directly first, then apply it
 
 
 @dataclass
@@ -66,16 +66,18 @@ class Cursor:
     """The next offset each scored partition must deliver, so no message is skipped.
 
     Start a partition with :meth:`start` (from its position marker), then pass
-    every message through :meth:`admit` in delivery order.
+    every message through :meth:`admit` in delivery order. A gap is read
+    directly from the broker, not by seeking the Faust consumer back: Faust drops
+    re-fetched messages below the offset it last delivered, and after a seek it
+    still delivers the rest of the batch it had fetched, so a seek-back can
+    silently skip the whole gap.
     """
 
     next: dict[int, int] = field(default_factory=dict)
-    seeking: dict[int, int] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Forget every partition (after a rebalance)."""
         self.next.clear()
-        self.seeking.clear()
 
     def started(self, partition: int) -> bool:
         """Whether ``partition`` has been started since the last reset.
@@ -85,17 +87,17 @@ class Cursor:
         """
         return partition in self.next
 
-    def start(self, partition: int, reflected: int | None, first: int) -> None:
+    def start(self, partition: int, reflected: int | None) -> None:
         """Start a partition whose states reflect every offset up to ``reflected``.
 
         Args:
             partition: the partition.
-            reflected: the offset of its position marker (``None``: no marker, trust
-                where the consumer starts).
-            first: the offset of the first message delivered.
+            reflected: the offset of its position marker; ``None`` (no marker
+                recovered: never checkpointed, or the changelog recovery stopped
+                short of it) reads the partition from its start -- per-brand
+                offsets and id de-duplication drop what the states already reflect.
         """
-        self.next[partition] = first if reflected is None else reflected + 1
-        self.seeking.pop(partition, None)
+        self.next[partition] = 0 if reflected is None else reflected + 1
 
     def admit(self, partition: int, offset: int) -> Verdict:
         """Decide about the message at ``offset`` of a started ``partition``.
@@ -107,23 +109,14 @@ class Cursor:
         expected = self.next[partition]
         if offset <= expected:
             self.next[partition] = max(expected, offset + 1)
-            if offset == expected:
-                self.seeking.pop(partition, None)
             return Verdict.APPLY
-        if self.seeking.get(partition) == expected:
-            return Verdict.DROP
-        self.seeking[partition] = expected
-        return Verdict.SEEK
+        return Verdict.FILL
 
-    def skip_to(self, partition: int, offset: int) -> None:
-        """Accept that nothing before ``offset`` can be read any more (retention).
+    def filled(self, partition: int, offset: int) -> None:
+        """Record that every offset before ``offset`` was read (or no longer exists).
 
         Args:
             partition: the partition.
-            offset: the earliest offset still available.
+            offset: the first offset not read yet.
         """
-        if offset > self.next.get(partition, offset):
-            log.warning("scored partition %d: offsets %d..%d are gone (retention), skipping",
-                        partition, self.next[partition], offset - 1)
-            self.next[partition] = offset
-        self.seeking.pop(partition, None)
+        self.next[partition] = max(self.next[partition], offset)

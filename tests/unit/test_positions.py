@@ -28,51 +28,53 @@ class TestMarkerKey:
 
 
 class TestCursor:
-    def test_a_partition_starting_past_its_marker_is_read_again_from_the_marker(self) -> None:
+    def test_a_partition_starting_past_its_marker_fills_the_gap_from_the_marker(self) -> None:
         """Offsets between the marker and the first delivered message are not skipped."""
         c = Cursor()
-        c.start(2, reflected=160, first=304)
-        assert c.admit(2, 304) is Verdict.SEEK
-        assert c.next[2] == 161
-        assert c.admit(2, 305) is Verdict.DROP  # already fetched, will come again
-        assert c.admit(2, 161) is Verdict.APPLY
-        assert c.admit(2, 162) is Verdict.APPLY
-        assert c.next[2] == 163
+        c.start(2, reflected=160)
+        assert c.admit(2, 304) is Verdict.FILL
+        assert c.next[2] == 161  # the gap to read: 161..303
+        c.filled(2, 305)
+        assert c.admit(2, 305) is Verdict.APPLY
+        assert c.next[2] == 306
 
     def test_a_partition_starting_at_or_before_its_marker_applies_in_order(self) -> None:
         """Replays (at or before the marker) are applied: the brand states skip them."""
         c = Cursor()
-        c.start(0, reflected=10, first=5)
+        c.start(0, reflected=10)
         assert [c.admit(0, o) for o in range(5, 13)] == [Verdict.APPLY] * 8
         assert c.next[0] == 13
 
-    def test_without_a_marker_the_first_message_is_trusted(self) -> None:
-        """A partition never checkpointed starts where the consumer starts."""
+    def test_without_a_marker_the_partition_is_read_from_its_start(self) -> None:
+        """No marker recovered: nothing before the first delivered message is trusted."""
         c = Cursor()
-        c.start(1, reflected=None, first=42)
-        assert c.admit(1, 42) is Verdict.APPLY
+        c.start(1, reflected=None)
+        assert c.admit(1, 0) is Verdict.APPLY
+        c.reset()
+        c.start(1, reflected=None)
+        assert c.admit(1, 42) is Verdict.FILL
+        assert c.next[1] == 0
 
-    def test_a_gap_mid_stream_seeks_back_once(self) -> None:
-        """A message past the next expected offset triggers one seek, then drops until it is filled."""
+    def test_a_gap_mid_stream_is_filled(self) -> None:
+        """A message past the next expected offset asks for the gap before it."""
         c = Cursor()
-        c.start(0, reflected=None, first=0)
+        c.start(0, reflected=None)
         assert c.admit(0, 0) is Verdict.APPLY
-        assert c.admit(0, 3) is Verdict.SEEK
-        assert c.admit(0, 4) is Verdict.DROP
-        assert c.admit(0, 1) is Verdict.APPLY
-        assert c.admit(0, 3) is Verdict.SEEK  # 2 is still missing
+        assert c.admit(0, 3) is Verdict.FILL
+        c.filled(0, 4)
+        assert c.admit(0, 4) is Verdict.APPLY
+        assert c.admit(0, 1) is Verdict.APPLY  # a redelivery: the brand states skip it
 
-    def test_offsets_removed_by_retention_are_skipped(self) -> None:
-        """When the missing offsets no longer exist, reading goes on from the earliest one."""
+    def test_filled_never_moves_back(self) -> None:
+        """Recording a fill below the cursor keeps the cursor."""
         c = Cursor()
-        c.start(3, reflected=9, first=50)
-        assert c.admit(3, 50) is Verdict.SEEK
-        c.skip_to(3, 50)
-        assert c.admit(3, 50) is Verdict.APPLY
+        c.start(3, reflected=9)
+        c.filled(3, 5)
+        assert c.next[3] == 10
 
     def test_reset_forgets_partitions(self) -> None:
         """After a rebalance every partition starts again from its marker."""
         c = Cursor()
-        c.start(0, reflected=None, first=7)
+        c.start(0, reflected=None)
         c.reset()
         assert not c.started(0)
