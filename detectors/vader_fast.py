@@ -57,7 +57,6 @@ class FastVader:
 
     def __init__(self, analyzer: Any = None) -> None:
         analyzer = analyzer or _vader.SentimentIntensityAnalyzer()
-        self.analyzer = analyzer
         self._lexicon: dict[str, float] = analyzer.lexicon
         self._emojis: dict[str, str] = analyzer.emojis
         # polarity_scores looks characters up one at a time: only 1-char keys can match

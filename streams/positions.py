@@ -18,13 +18,11 @@ from its start. Per-brand replay skipping and id de-duplication
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from itertools import count
 
-log = logging.getLogger(__name__)
 MARKER_PREFIX = "~pos."  # "~" is not allowed in a brand slug
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from detectors.config import BrandBook
@@ -123,28 +123,3 @@ def prepare_chunks(
 
         for i, (good, bad) in enumerate(pool.imap(prepare_chunk, sized(), chunksize=1)):
             yield sizes[i], good, bad
-
-
-def prepare_all(
-    rows: Iterable[tuple[int, Any]],
-    *,
-    config_path: str | None,
-    book: BrandBook,
-    jobs: int,
-    on_chunk: Callable[[int, list[Failure]], None] | None = None,
-) -> list[Prepared]:
-    """Validate and score every row; returns the prepared observations (input order).
-
-    Args:
-        rows: ``(line, raw)`` pairs from :func:`streams.readers.read_raw`.
-        config_path: brand configuration file, loaded once per worker process.
-        book: the same configuration, for the in-process path.
-        jobs: worker processes (1 = in this process).
-        on_chunk: called per chunk with its row count and its failures, in order.
-    """
-    out: list[Prepared] = []
-    for size, good, bad in prepare_chunks(rows, config_path=config_path, book=book, jobs=jobs):
-        out.extend(good)
-        if on_chunk:
-            on_chunk(size, bad)
-    return out

@@ -171,8 +171,26 @@ def replay_rows(
         progress: called with mentions detected by the after-the-fact pass.
     """
     with _batch_mode():
-        return _replay_rows(rows, book, config_path=config_path, jobs=jobs, on_chunk=on_chunk,
-                            progress=progress)
+        scorer = get_scorer()
+        run: Detection | None = Detection(book, scorer)
+        kept: list[tuple[Observation, bool]] = []
+        last: tuple[float, str] | None = None
+        for size, good, bad in prepare_chunks(rows, config_path=config_path, book=book, jobs=jobs):
+            if on_chunk is not None:
+                on_chunk(size, bad)
+            if not good:
+                continue
+            good.sort(key=_order)
+            kept.extend(good)
+            if run is not None:
+                if last is not None and _order(good[0]) < last:
+                    run = None  # out of order: detect everything once it is all scored
+                else:
+                    run.feed(good)
+                    last = _order(good[-1])
+        if run is not None:
+            return run.result()
+        return detect(kept, book, scorer, progress=progress)
 
 
 SWITCH_INTERVAL = 0.0002  # seconds (CPython's default: 0.005)
@@ -201,34 +219,3 @@ def _batch_mode() -> Iterator[None]:
         sys.setswitchinterval(interval)
         if was_enabled:
             gc.enable()
-
-
-def _replay_rows(
-    rows: Iterable[tuple[int, Any]],
-    book: BrandBook,
-    *,
-    config_path: str | None,
-    jobs: int,
-    on_chunk: Callable[[int, list[Failure]], None] | None,
-    progress: Callable[[int], None] | None,
-) -> ReplayResult:
-    scorer = get_scorer()
-    run: Detection | None = Detection(book, scorer)
-    kept: list[tuple[Observation, bool]] = []
-    last: tuple[float, str] | None = None
-    for size, good, bad in prepare_chunks(rows, config_path=config_path, book=book, jobs=jobs):
-        if on_chunk is not None:
-            on_chunk(size, bad)
-        if not good:
-            continue
-        good.sort(key=_order)
-        kept.extend(good)
-        if run is not None:
-            if last is not None and _order(good[0]) < last:
-                run = None  # out of order: detect everything once it is all scored
-            else:
-                run.feed(good)
-                last = _order(good[-1])
-    if run is not None:
-        return run.result()
-    return detect(kept, book, scorer, progress=progress)
