@@ -2,7 +2,7 @@
 
     python -m benchmarks.detection [--seeds 3] [--out out/bench]
 
-Quality runs the simulated suite (detectors/scenarios.py) through the same
+Quality runs the simulated suite (detectors/sim/scenarios.py) through the same
 replay pipeline `firebreak replay` uses and checks issue #2's targets:
 
 * sudden crisis (x8 volume, 70 % negative)       -> crisis within 5 min of onset
@@ -29,11 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import detectors.sentiment as sentiment
+import detectors.sentiment.scorer as sentiment
 from detectors.config import BrandBook
-from detectors.crisis import Transition
-from detectors.scenarios import nordic, ordinary_week, slow_burn, small_brand, sudden
-from detectors.simulate import Scenario, generate
+from detectors.crisis.state import Transition
+from detectors.sim.scenarios import nordic, ordinary_week, slow_burn, small_brand, sudden
+from detectors.sim.simulate import Scenario, generate
 from streams.prepare import default_jobs
 from streams.readers import dump_json, read_raw
 from streams.replay import ReplayResult, replay_rows

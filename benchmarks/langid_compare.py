@@ -25,10 +25,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from detectors.lang_detect import DETECTABLE_LANGUAGES, Py3LangId, default_detector
-from detectors.sentiment import Scorer
-from detectors.sentiment_lexicon import Lexicon, available_languages
-from detectors.sentiment_rules import tokenize
+from detectors.sentiment.langid import DETECTABLE_LANGUAGES, Py3LangId, default_detector
+from detectors.sentiment.lexicon import Lexicon, available_languages
+from detectors.sentiment.rules import tokenize
+from detectors.sentiment.scorer import Scorer
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CANDIDATES = ("cascade", "vote-only", "py3langid", "lingua-low", "lingua-high")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from detectors.sentiment import Scorer, label_for
+from detectors.sentiment.scorer import Scorer, label_for
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 F1_TARGET = 0.85

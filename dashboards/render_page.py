@@ -17,8 +17,8 @@ import textwrap
 from pathlib import Path
 
 from detectors.config import BrandBook
-from detectors.scenarios import demo
-from detectors.simulate import generate
+from detectors.sim.scenarios import demo
+from detectors.sim.simulate import generate
 from streams.notify_render import Crisis, render_text
 from streams.replay import replay_rows
 from streams.wire import alert_message

@@ -12,7 +12,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from detectors.config import BrandBook, BrandConfig
-from detectors.crisis import (
+from detectors.crisis.replies import ANSWER_WITHIN
+from detectors.crisis.state import (
     Action,
     BrandState,
     Observation,
@@ -24,8 +25,7 @@ from detectors.crisis import (
     track_reply,
 )
 from detectors.events import Mention
-from detectors.replies import ANSWER_WITHIN
-from detectors.sentiment import Scorer
+from detectors.sentiment.scorer import Scorer
 
 
 def to_observation(m: Mention, cfg: BrandConfig, scorer: Scorer) -> Observation:

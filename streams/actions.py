@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from detectors.crisis import BrandState
+from detectors.crisis.state import BrandState
 from streams.detect import Decision
 from streams.wire import alert_message, flag_message, state_message
 

@@ -29,10 +29,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from detectors.crisis import Observation
+from detectors.crisis.state import Observation
 from detectors.engine import is_own_post, to_observation
 from detectors.events import mention_from_json
-from detectors.sentiment import get_scorer
+from detectors.sentiment.scorer import get_scorer
 from streams import actions
 from streams.app import Runtime
 from streams.detect import Decision

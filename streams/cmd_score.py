@@ -7,7 +7,7 @@ import json
 import sys
 from typing import IO, Any
 
-from detectors.sentiment import Scorer, get_scorer
+from detectors.sentiment.scorer import Scorer, get_scorer
 from streams.readers import dump_json, open_text
 
 

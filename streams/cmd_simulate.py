@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from detectors.scenarios import SCENARIOS
+from detectors.sim.scenarios import SCENARIOS
 from streams.readers import dump_json
 
 
@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate and write."""
-    from detectors.simulate import generate
+    from detectors.sim.simulate import generate
 
     sc = SCENARIOS[args.scenario](args.seed)
     if args.lang_hint is not None:

@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from detectors.events import format_time, parse_time
-from detectors.scenarios import demo
-from detectors.simulate import Scenario, generate
+from detectors.sim.scenarios import demo
+from detectors.sim.simulate import Scenario, generate
 
 
 @dataclass(frozen=True)

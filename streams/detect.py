@@ -1,6 +1,6 @@
 """The detect stage without Faust: brand states, replay skipping, de-duplication, ticks.
 
-:class:`DetectCore` wires the pure detector (:mod:`detectors.crisis`) to a
+:class:`DetectCore` wires the pure detector (:mod:`detectors.crisis.state`) to a
 key-value store of ``BrandState`` dicts (the Faust table) and keeps, in each
 brand's ``meta``:
 
@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.config import BrandBook
-from detectors.crisis import (
+from detectors.crisis.replies import id_hash
+from detectors.crisis.state import (
     BrandState,
     Observation,
     Transition,
@@ -39,7 +40,6 @@ from detectors.crisis import (
     time_to_detect,
     track_reply,
 )
-from detectors.replies import id_hash
 from streams.metrics import Metrics, lang_label, set_state, source_label
 
 log = logging.getLogger(__name__)

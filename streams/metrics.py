@@ -17,8 +17,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from detectors.config import BrandBook
-from detectors.replies import ANSWER_WITHIN, KEEP, LIMIT
-from detectors.sentiment import DETECTABLE_LANGUAGES
+from detectors.crisis.replies import ANSWER_WITHIN, KEEP, LIMIT
+from detectors.sentiment.scorer import DETECTABLE_LANGUAGES
 from streams.wire import ALERT_KINDS, REASON_CODES
 
 OTHER = "other"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from detectors.crisis import Transition
+from detectors.crisis.state import Transition
 from streams.replay import BrandSeries
 
 COLORS = {"elevated": "#f5b942", "crisis": "#d64545"}

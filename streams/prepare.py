@@ -15,16 +15,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from detectors.config import BrandBook
-from detectors.crisis import Observation
+from detectors.crisis.state import Observation
 from detectors.engine import is_own_post, to_observation
 from detectors.errors import InvalidMention
 from detectors.events import mention_from_json, parse_mention
-from detectors.sentiment import Scorer, get_scorer
+from detectors.sentiment.scorer import Scorer, get_scorer
 
 Prepared = tuple[Observation, bool]  # observation, written by the brand itself
 Failure = tuple[int, InvalidMention]
 CHUNK = 1000
-PRELOAD = ["detectors.engine", "detectors.sentiment", "vaderSentiment.vaderSentiment", "numpy",
+PRELOAD = ["detectors.engine", "detectors.sentiment.scorer", "vaderSentiment.vaderSentiment", "numpy",
            "py3langid.langid", "streams.prepare"]
 
 _BOOK: BrandBook | None = None

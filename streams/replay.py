@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.config import BrandBook
-from detectors.crisis import Observation, Transition
+from detectors.crisis.state import Observation, Transition
 from detectors.engine import Engine
 from detectors.errors import InvalidMention
-from detectors.sentiment import Scorer, get_scorer
+from detectors.sentiment.scorer import Scorer, get_scorer
 from streams.prepare import Failure, prepare_chunks
 
 

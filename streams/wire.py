@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from detectors.crisis import BrandState, Transition
+from detectors.crisis.state import BrandState, Transition
 from detectors.errors import InvalidMention
 from detectors.events import iso
 

@@ -1,4 +1,4 @@
-"""Unit tests of multilingual sentiment scoring (detectors.sentiment and helpers)."""
+"""Unit tests of multilingual sentiment scoring (detectors.sentiment.scorer and helpers)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.sentiment import Score, Scorer, get_scorer, label_for
-from detectors.sentiment_lexicon import Lexicon
-from detectors.sentiment_rules import normalize, tokenize, unnormalize
+from detectors.sentiment.lexicon import Lexicon
+from detectors.sentiment.rules import normalize, tokenize, unnormalize
+from detectors.sentiment.scorer import Score, Scorer, get_scorer, label_for
 
 SCORED = ("en", "fi", "sv", "fr", "nl", "lv", "de", "es")
 
@@ -268,7 +268,7 @@ class TestLangIdCache:
     def test_cached_model_classifies_like_the_packaged_one(self, tmp_path, monkeypatch) -> None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-        from detectors.lang_detect import DETECTABLE_LANGUAGES, _load_identifier
+        from detectors.sentiment.langid import DETECTABLE_LANGUAGES, _load_identifier
 
         monkeypatch.setenv("FIREBREAK_CACHE_DIR", str(tmp_path))
         first = _load_identifier(DETECTABLE_LANGUAGES)
@@ -280,7 +280,7 @@ class TestLangIdCache:
             assert first.classify(text) == cached.classify(text) == packaged.classify(text), text
 
     def test_broken_cache_falls_back_and_is_rewritten(self, tmp_path, monkeypatch) -> None:
-        from detectors.lang_detect import DETECTABLE_LANGUAGES, _load_identifier
+        from detectors.sentiment.langid import DETECTABLE_LANGUAGES, _load_identifier
 
         monkeypatch.setenv("FIREBREAK_CACHE_DIR", str(tmp_path))
         _load_identifier(DETECTABLE_LANGUAGES)

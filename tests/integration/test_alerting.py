@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from pydantic import SecretStr
 
 from detectors.config import BrandBook, BrandConfig
-from detectors.crisis import Transition
+from detectors.crisis.state import Transition
 from streams.metrics import book_labeler, create, set_state
 from streams.notify import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
 from streams.wire import alert_message

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.config import BrandBook, BrandConfig
-from detectors.crisis import BrandState, Observation, advance, observe, override
+from detectors.crisis.state import BrandState, Observation, advance, observe, override
 from detectors.engine import Engine
 
 T0 = 1_772_400_000.0  # 2026-03-01T21:20:00Z

@@ -8,7 +8,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from detectors.config import BrandBook, BrandConfig
-from detectors.crisis import Observation
+from detectors.crisis.state import Observation
 from streams.detect import DetectCore
 from streams.metrics import (
     book_labeler,

@@ -1,4 +1,4 @@
-"""Negative mentions waiting for the brand's answer (detectors.replies), and time to detect."""
+"""Negative mentions waiting for the brand's answer (detectors.crisis.replies), and time to detect."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.config import BrandBook, BrandConfig
-from detectors.crisis import BrandState, Observation, advance, observe, override, time_to_detect
+from detectors.crisis.replies import ReplyWatch
+from detectors.crisis.state import BrandState, Observation, advance, observe, override, time_to_detect
 from detectors.engine import Engine
-from detectors.replies import ReplyWatch
 from tests.unit.test_crisis import DAY, T0, history, run, traffic
 
 HOUR = 3600.0

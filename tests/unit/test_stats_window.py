@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.stats import poisson_sf, smoothed_share
-from detectors.window import NEG, NEU, POS, UNSCORED, AuthorWindow
+from detectors.crisis.stats import poisson_sf, smoothed_share
+from detectors.crisis.window import NEG, NEU, POS, UNSCORED, AuthorWindow
 
 
 def brute_sf(k: int, lam: float) -> float:

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensityAnalyzer
 
-from detectors.scenarios import ordinary_week, sudden
-from detectors.simulate import generate
-from detectors.vader_fast import FastVader
+from detectors.sentiment.vader_fast import FastVader
+from detectors.sim.scenarios import ordinary_week, sudden
+from detectors.sim.simulate import generate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 VADER = SentimentIntensityAnalyzer()

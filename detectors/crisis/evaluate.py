@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.stats import poisson_sf, smoothed_share
-from detectors.window import AuthorWindow
+from detectors.crisis.stats import poisson_sf, smoothed_share
+from detectors.crisis.window import AuthorWindow
 
 PRIOR_WEIGHT = 10.0
 Level = Literal["elevated", "crisis"]

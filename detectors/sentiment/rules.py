@@ -1,7 +1,7 @@
 """VADER-style rules over a token list: valence, negation, boosters, "but", emphasis.
 
 The loop is plain Python over precomputed token infos (see
-:mod:`detectors.sentiment_lexicon`), so it allocates nothing per rule and
+:mod:`detectors.sentiment.lexicon`), so it allocates nothing per rule and
 costs a few microseconds for a short post. Constants follow VADER
 (Hutto & Gilbert, 2014): negation scales by -0.74, a booster adds 0.293 with
 distance decay, ALL-CAPS adds 0.733 when the post is not all caps, each "!"
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 
-from detectors.sentiment_lexicon import (
+from detectors.sentiment.lexicon import (
     BOOSTER,
     CONTRAST,
     NEGATOR,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from detectors.simulate import BrandSpec, Episode, Scenario
+from detectors.sim.simulate import BrandSpec, Episode, Scenario
 
 DAY = 1440
 WARMUP_DAYS = 3

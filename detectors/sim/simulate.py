@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from detectors.events import format_time
-from detectors.simtext import NEG_TAILS, NEU_TAILS, POS_TAILS, PRODUCTS, TEXTS
+from detectors.sim.simtext import NEG_TAILS, NEU_TAILS, POS_TAILS, PRODUCTS, TEXTS
 
 Kind = Literal["crisis", "praise", "news", "troll"]
 SOURCES = ["x", "x", "x", "facebook", "instagram", "reddit", "reviews", "news"]

@@ -19,12 +19,12 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from detectors.baseline import RhythmBaseline
 from detectors.config import BrandConfig
-from detectors.evaluate import Verdict, assess
+from detectors.crisis.baseline import RhythmBaseline
+from detectors.crisis.evaluate import Verdict, assess
+from detectors.crisis.replies import ReplyWatch
+from detectors.crisis.window import NEG, NEU, POS, UNSCORED, AuthorWindow
 from detectors.events import iso
-from detectors.replies import ReplyWatch
-from detectors.window import NEG, NEU, POS, UNSCORED, AuthorWindow
 
 State = Literal["normal", "elevated", "crisis"]
 Action = Literal["pause", "resume", "acknowledge", "force", "release"]
@@ -213,7 +213,7 @@ def observe(state: BrandState, obs: Observation, cfg: BrandConfig) -> list[Trans
 
 
 def track_reply(state: BrandState, obs: Observation, *, own: bool) -> None:
-    """Keep the brand's negative mentions that wait for its answer (:mod:`detectors.replies`).
+    """Keep the brand's negative mentions that wait for its answer (:mod:`detectors.crisis.replies`).
 
     A negative mention by someone else starts waiting; a post by one of the
     brand's handles answers the mention its ``in_reply_to`` names. Late mentions

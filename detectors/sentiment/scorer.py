@@ -5,19 +5,19 @@
 ``neg``/``neu``/``pos``/``unscored`` and the language used.
 
 * English: VADER (built once per scorer; it reads its lexicon from disk; its
-  compound score computed by :class:`detectors.vader_fast.FastVader`) plus
+  compound score computed by :class:`detectors.sentiment.vader_fast.FastVader`) plus
   a customer-complaint layer ("still waiting", "on hold", "charged twice"):
   tokens the layer reads are masked from VADER and their valence is added to
   VADER's, so "please help" counts as a plea, not as two positive words.
 * fi, sv, fr, nl, lv, de, es (and any language with ``lexicons/<lang>/``): the
-  VADER-style rule engine in :mod:`detectors.sentiment_rules` over hand-curated
+  VADER-style rule engine in :mod:`detectors.sentiment.rules` over hand-curated
   lexicons with stems, negators, boosters, emoji and complaint phrases. English
   entries fill the gaps, so code-mixed posts ("tosi huono customer service")
   are read too.
 * Other languages: ``Score(None, "unscored", lang)``, never a silent neutral.
 
 Without a ``lang`` hint, the language comes from
-:class:`detectors.lang_detect.CascadeDetector` (a microsecond vote, py3langid
+:class:`detectors.sentiment.langid.CascadeDetector` (a microsecond vote, py3langid
 when unsure). Identical (text, lang) pairs are scored once through a bounded
 LRU cache (retweets, copy-paste campaigns).
 """
@@ -29,10 +29,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
-from detectors.lang_detect import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
-from detectors.sentiment_lexicon import Lexicon, available_languages
-from detectors.sentiment_rules import normalize, tokenize, unnormalize, valence_sum
-from detectors.vader_fast import FastVader
+from detectors.sentiment.langid import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
+from detectors.sentiment.lexicon import Lexicon, available_languages
+from detectors.sentiment.rules import normalize, tokenize, unnormalize, valence_sum
+from detectors.sentiment.vader_fast import FastVader
 
 Label = Literal["neg", "neu", "pos", "unscored"]
 NEG_THRESHOLD = -0.05

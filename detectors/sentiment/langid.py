@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from detectors.sentiment_lexicon import LEXICON_DIR, read_rows
+from detectors.sentiment.lexicon import LEXICON_DIR, read_rows
 
 DETECTABLE_LANGUAGES = (
     "en", "fi", "sv", "fr", "nl", "lv", "de", "es", "pt", "it", "da", "no", "pl", "et", "lt",
@@ -230,7 +230,7 @@ class CascadeDetector:
 
         Args:
             text: the post.
-            lowered: its tokens (:func:`detectors.sentiment_rules.tokenize`), lower-cased.
+            lowered: its tokens (:func:`detectors.sentiment.rules.tokenize`), lower-cased.
         """
         best, top, second = self.vote(lowered)
         if best is not None and top >= self._min_votes and top - second >= self._min_margin:

@@ -1,0 +1,1 @@
+"""Crisis model: windows, baselines, the checks and the per-brand state machine."""

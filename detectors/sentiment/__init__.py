@@ -1,0 +1,1 @@
+"""Sentiment: language ID, lexicons, VADER-compatible rules and the scorer."""

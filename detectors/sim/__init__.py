@@ -1,0 +1,1 @@
+"""Simulated mention streams for tests and benchmarks."""
