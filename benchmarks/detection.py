@@ -34,9 +34,9 @@ from detectors.config import BrandBook
 from detectors.crisis.state import Transition
 from detectors.sim.scenarios import nordic, ordinary_week, slow_burn, small_brand, sudden
 from detectors.sim.simulate import Scenario, generate
-from streams.prepare import default_jobs
-from streams.readers import dump_json, read_raw
-from streams.replay import ReplayResult, replay_rows
+from streams.replay.prepare import default_jobs
+from streams.replay.run import ReplayResult, replay_rows
+from streams.sources.files import dump_json, read_raw
 
 
 def run(sc: Scenario, jobs: int) -> ReplayResult:

@@ -25,10 +25,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.admin import ensure_topics  # noqa: E402
-from streams.broker import EmbeddedBroker  # noqa: E402
-from streams.procs import WorkerProcess  # noqa: E402
-from streams.topics import TopicNames  # noqa: E402
+from streams.dev.broker import EmbeddedBroker  # noqa: E402
+from streams.dev.procs import WorkerProcess  # noqa: E402
+from streams.wire.admin import ensure_topics  # noqa: E402
+from streams.wire.topics import TopicNames  # noqa: E402
 from tests.integration.kafkautil import background, mention  # noqa: E402
 
 BRANDS_YAML = "defaults:\n  baseline_rate: 2.0\n  warmup_minutes: 0\n"

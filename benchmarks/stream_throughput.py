@@ -30,11 +30,11 @@ from kafka import KafkaProducer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from detectors.events import format_time  # noqa: E402
-from streams.admin import ensure_topics  # noqa: E402
-from streams.broker import EmbeddedBroker  # noqa: E402
-from streams.console import metric_totals  # noqa: E402
-from streams.procs import WorkerProcess, http_json  # noqa: E402
-from streams.topics import TopicNames  # noqa: E402
+from streams.dev.broker import EmbeddedBroker  # noqa: E402
+from streams.dev.console import metric_totals  # noqa: E402
+from streams.dev.procs import WorkerProcess, http_json  # noqa: E402
+from streams.wire.admin import ensure_topics  # noqa: E402
+from streams.wire.topics import TopicNames  # noqa: E402
 
 WORDS = {"neg": ["terrible", "awful", "broken", "refund", "worst", "angry", "late", "rude"],
          "pos": ["great", "love", "amazing", "thanks", "excellent", "happy", "fast", "kind"],

@@ -4,8 +4,8 @@
 
 Nothing here is written by hand: the simulated ``demo`` stream is replayed
 through the detector, the first crisis becomes the alert event the worker
-would produce (:func:`streams.wire.alert_message`), and the notifier's own
-renderer (:func:`streams.notify_render.render_text`) writes the text that goes
+would produce (:func:`streams.wire.messages.alert_message`), and the notifier's own
+renderer (:func:`streams.alerting.render.render_text`) writes the text that goes
 to Alertmanager's ``description`` and to a Slack webhook.
 """
 
@@ -19,9 +19,9 @@ from pathlib import Path
 from detectors.config import BrandBook
 from detectors.sim.scenarios import demo
 from detectors.sim.simulate import generate
-from streams.notify_render import Crisis, render_text
-from streams.replay import replay_rows
-from streams.wire import alert_message
+from streams.alerting.render import Crisis, render_text
+from streams.replay.run import replay_rows
+from streams.wire.messages import alert_message
 
 DASHBOARD = "https://grafana.example.com/d/firebreak-brand-health/brand-health?var-brand={brand}"
 WIDTH = 96

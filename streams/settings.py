@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from detectors.config import BrandBook
 from detectors.errors import ConfigError
-from streams.topics import TopicNames
+from streams.wire.topics import TopicNames
 
 ENV_PREFIX = "FIREBREAK_"
 

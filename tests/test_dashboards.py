@@ -13,8 +13,8 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from streams.metrics import create
-from streams.notify_sinks import create_metrics
+from streams.alerting.sinks import create_metrics
+from streams.worker.metrics import create
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ("brand-health.json", "pipeline-health.json")
@@ -72,7 +72,7 @@ def test_dashboard_structure(name: str) -> None:
 
 @pytest.mark.parametrize("name", FILES)
 def test_queries_use_only_known_metrics(name: str) -> None:
-    """Every metric a panel queries exists in streams.metrics or the notifier."""
+    """Every metric a panel queries exists in streams.worker.metrics or the notifier."""
     known = known_metrics()
     for expr in exprs(load(name)):
         for metric in re.findall(r"\b((?:firebreak_)\w+|up)\b(?=\s*[{\[)])", expr):

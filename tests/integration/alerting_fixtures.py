@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from streams.broker import die_with_parent, free_port
+from streams.dev.broker import die_with_parent, free_port
 
 log = logging.getLogger(__name__)
 ALERTMANAGER = "prometheus-alertmanager"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
-from streams.procs import WorkerProcess
+from streams.dev.broker import EmbeddedBroker
+from streams.dev.procs import WorkerProcess
 from streams.settings import load_settings
-from streams.topics import TopicNames
+from streams.wire.topics import TopicNames
 
 BRANDS_YAML = """\
 defaults:
@@ -92,7 +92,7 @@ class Workers:
 
     def ensure_topics(self) -> None:
         """Create the topics with the test's partition count."""
-        from streams.admin import ensure_topics
+        from streams.wire.admin import ensure_topics
 
         ensure_topics([self.broker.bootstrap], self.names, self.partitions)
 

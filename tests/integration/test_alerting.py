@@ -22,9 +22,9 @@ from pydantic import SecretStr
 
 from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.state import Transition
-from streams.metrics import book_labeler, create, set_state
-from streams.notify import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
-from streams.wire import alert_message
+from streams.alerting.notifier import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
+from streams.wire.messages import alert_message
+from streams.worker.metrics import book_labeler, create, set_state
 from tests.integration.alerting_fixtures import ALERTMANAGER_YML, Daemon, http, prometheus_config, running
 
 pytestmark = pytest.mark.integration
@@ -293,7 +293,7 @@ class TestWebhook:
 
     def test_full_queue_drops_oldest_and_counts(self) -> None:
         """A sink that is down keeps only the newest notifications and counts what it dropped."""
-        from streams.broker import free_port
+        from streams.dev.broker import free_port
 
         reg = CollectorRegistry()
         dead = f"http://127.0.0.1:{free_port()}/hook"
@@ -355,8 +355,8 @@ def test_register_attaches_agents_that_feed_the_notifier() -> None:
     """register() adds agents on alerts and brand.state; a raw JSON alert reaches the notifier."""
     import faust
 
-    from streams.broker import free_port
-    from streams.notify import register
+    from streams.alerting.notifier import register
+    from streams.dev.broker import free_port
 
     app = faust.App("t-notify", broker=f"kafka://127.0.0.1:{free_port()}", autodiscover=False,
                     store="memory://")

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from streams.procs import ROOT
+from streams.dev.procs import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def test_demo_runs_for_its_duration_and_reports_a_crisis(tmp_path):
     summary = tmp_path / "s.json"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "demo", "--duration", "60", "--port", "0",
+        [sys.executable, "-m", "streams.cli.main", "demo", "--duration", "60", "--port", "0",
          "--summary-json", str(summary)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from streams.procs import http_json
-from streams.topics import partition_of
+from streams.dev.procs import http_json
+from streams.wire.topics import partition_of
 from tests.integration.kafkautil import (
     background,
     mention,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from streams.procs import ROOT
+from streams.dev.procs import ROOT
 from tests.integration.kafkautil import mention, read_all
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ def test_ingest_produces_good_lines_and_reports_bad_ones(broker, names, workers,
     path.write_text("\n".join(lines) + "\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "ingest", str(path), "--no-progress",
+        [sys.executable, "-m", "streams.cli.main", "ingest", str(path), "--no-progress",
          "--brokers", broker.bootstrap, "--topic-prefix", names.prefix],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stderr

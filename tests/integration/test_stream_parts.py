@@ -10,13 +10,13 @@ from prometheus_client import CollectorRegistry
 from detectors.config import BrandBook
 from detectors.errors import ConfigError, InvalidMention
 from detectors.events import iso, mention_from_json
-from streams.demofeed import Timing
-from streams.detect import DetectCore, state_dict
-from streams.metrics import create
-from streams.pauseflag import evaluate, may_publish
+from streams.client.pauseflag import evaluate, may_publish
+from streams.dev.demofeed import Timing
 from streams.settings import load_settings
-from streams.topics import partition_of
-from streams.wire import dlq_record, reason_code
+from streams.wire.messages import dlq_record, reason_code
+from streams.wire.topics import partition_of
+from streams.worker.detect import DetectCore, state_dict
+from streams.worker.metrics import create
 
 
 def _obs(brand: str, i: int, label: str = "neu", mid: str | None = None) -> dict:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli import main
+from streams.cli.main import main
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "streams.cli.main", *args], capture_output=True,
                           text=True, timeout=300)
 
 
@@ -53,7 +53,7 @@ class TestScore:
     ],
 )
 def test_bad_arguments_give_one_line_and_non_zero_exit(args: list[str], tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "streams.cli.main", *args], capture_output=True,
                           text=True, cwd=tmp_path, timeout=60,
                           env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]),
                                "PATH": "/usr/bin:/bin"})

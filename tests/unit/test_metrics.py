@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry
 
 from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.state import Observation
-from streams.detect import DetectCore
-from streams.metrics import (
+from streams.worker.detect import DetectCore
+from streams.worker.metrics import (
     book_labeler,
     create,
     drop_brands,

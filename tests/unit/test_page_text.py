@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.notify_render import Crisis, summary
+from streams.alerting.render import Crisis, summary
 
 BASE = {"negative": 11, "scored": 35, "window_minutes": 20, "neg_share": 0.28,
         "usual_share": 0.14, "volume_ratio": 1.3}

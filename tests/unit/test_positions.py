@@ -1,11 +1,11 @@
-"""Resume positions of the detect stage (:mod:`streams.positions`)."""
+"""Resume positions of the detect stage (:mod:`streams.worker.positions`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from streams.positions import Cursor, Verdict, is_marker, marker_key
-from streams.topics import partition_of
+from streams.wire.topics import partition_of
+from streams.worker.positions import Cursor, Verdict, is_marker, marker_key
 
 
 class TestMarkerKey:

@@ -1,0 +1,1 @@
+"""Alerting: the notifier, page rendering and the sinks pages go to."""

@@ -1,0 +1,1 @@
+"""The HTTP API served by a worker: routes, mention intake, auth."""

@@ -1,0 +1,151 @@
+"""HTTP API of a worker (Faust web): health, metrics, brand state, pause flag, overrides.
+
+Reads come from the worker's view of the compacted topics, so any worker
+answers for any brand. Writes (``POST``) need ``Authorization: Bearer <token>``;
+with no token configured they are disabled (403), a wrong token gives 401.
+Overrides are produced as commands to the brand's owner (via
+``mentions.scored``), recorded in the brand's state with who, when and why, and
+visible in ``GET /api/v1/brands/{brand}`` under ``overrides``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+from faust.web import Request, Response, View
+from prometheus_client import generate_latest
+
+from detectors.events import BRAND_RE, iso
+from streams.api.auth import authorize
+from streams.api.intake import register_ingest
+from streams.wire.messages import command_message, dumps
+from streams.wire.topics import scored_key
+from streams.worker.runtime import Runtime
+
+WRITE_ACTIONS = ("pause", "resume", "acknowledge")
+APPLY_WAIT_SECONDS = 5.0
+METRICS_TYPE = "text/plain; version=0.0.4"
+
+
+def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
+    """The pause flag of ``brand`` as the API returns it.
+
+    Args:
+        rt: the worker runtime.
+        brand: the brand slug.
+    """
+    flag = rt.view.get(rt.names.control, brand)
+    if flag is None:
+        return {"brand": brand, "known": False, "paused": False,
+                "reason": "no record: brand never seen", "since": None,
+                "updated_at": iso(time.time())}
+    keys = ("brand", "paused", "reason", "since", "updated_at", "state", "crisis_id")
+    return {"known": True, **{k: flag.get(k) for k in keys}}
+
+
+def register(rt: Runtime) -> None:
+    """Register every HTTP view on ``rt.app``.
+
+    Args:
+        rt: the worker runtime.
+    """
+    app = rt.app
+
+    def bad_brand(view: View, brand: str) -> Response | None:
+        if not BRAND_RE.match(brand):
+            return view.json({"error": "not a valid brand slug"}, status=400)
+        if not rt.view.caught_up.is_set():
+            return view.json({"error": "not ready: still reading state"}, status=503)
+        return None
+
+    @app.page("/healthz")
+    class Health(View):
+        async def get(self, request: Request) -> Response:
+            h = await rt.health()
+            return self.json(h, status=200 if h["ready"] else 503)
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            return self.bytes(generate_latest(rt.registry), content_type=METRICS_TYPE)
+
+    @app.page("/api/v1/brands")
+    class Brands(View):
+        async def get(self, request: Request) -> Response:
+            out = []
+            for brand in rt.view.keys(rt.names.state):
+                st = rt.view.get(rt.names.state, brand) or {}
+                out.append({k: st.get(k) for k in ("brand", "state", "since", "paused",
+                                                   "updated_at")})
+            return self.json({"brands": out, "count": len(out)})
+
+    @app.page("/api/v1/brands/{brand}")
+    class Brand(View):
+        async def get(self, request: Request, brand: str) -> Response:
+            err = bad_brand(self, brand)
+            if err is not None:
+                return err
+            st = rt.view.get(rt.names.state, brand)
+            if st is None:
+                return self.json({"error": "unknown brand", "brand": brand}, status=404)
+            return self.json(st)
+
+    @app.page("/api/v1/brands/{brand}/promotion")
+    class Promotion(View):
+        async def get(self, request: Request, brand: str) -> Response:
+            err = bad_brand(self, brand)
+            return err if err is not None else self.json(promotion_view(rt, brand))
+
+    for action in WRITE_ACTIONS:
+        app.page(f"/api/v1/brands/{{brand}}/{action}")(_override_view(rt, action, bad_brand))
+    register_ingest(rt)
+
+
+def _override_view(rt: Runtime, action: str, bad_brand: Any) -> type[View]:
+    class Override(View):
+        async def post(self, request: Request, brand: str) -> Response:
+            denied = authorize(rt, request)
+            if denied is not None:
+                return self.json({"error": denied[1]}, status=denied[0])
+            err = bad_brand(self, brand)
+            if err is not None:
+                return err
+            try:
+                raw = await request.read()
+                body = json.loads(raw) if raw.strip() else {}
+            except ValueError:
+                return self.json({"error": "body must be JSON"}, status=400)
+            if not isinstance(body, dict):
+                return self.json({"error": "body must be a JSON object"}, status=400)
+            by, why = body.get("by"), body.get("why", "")
+            if not isinstance(by, str) or not by.strip() or len(by) > 200:
+                return self.json({"error": "'by' (who is acting, 1-200 chars) is required"},
+                                 status=422)
+            if not isinstance(why, str) or len(why) > 2000:
+                return self.json({"error": "'why' must be a string of at most 2000 chars"},
+                                 status=422)
+            command_id = uuid.uuid4().hex
+            cmd = command_message(brand, action, by.strip(), why, time.time(), command_id)
+            await rt.t_scored.send(key=scored_key(brand), value=dumps(cmd))
+            applied = await _wait_applied(rt, brand, command_id)
+            body_out = {"command_id": command_id, "action": action, "brand": brand,
+                        "applied": applied, "promotion": promotion_view(rt, brand)}
+            return self.json(body_out, status=200 if applied else 202)
+
+    Override.__name__ = f"Override_{action}"
+    return Override
+
+
+async def _wait_applied(rt: Runtime, brand: str, command_id: str) -> bool:
+    deadline = time.monotonic() + APPLY_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        st = rt.view.get(rt.names.state, brand) or {}
+        if any(o.get("command_id") == command_id for o in st.get("overrides") or ()):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+

@@ -1,0 +1,1 @@
+"""The `firebreak` command line: argument parsing and one module per sub-command."""

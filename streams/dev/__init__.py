@@ -1,0 +1,1 @@
+"""Dev tools: the embedded broker, child processes, the demo feed and its terminal view."""

@@ -1,0 +1,168 @@
+"""Run ``firebreak worker`` as a child process (demo, integration tests, benchmarks).
+
+    w = WorkerProcess(broker.url, port=free_port(), env={"FIREBREAK_PARTITIONS": "4"})
+    w.start(); w.wait_ready(60)
+    ...
+    w.stop()        # SIGTERM, then SIGKILL after a grace period
+    w.kill()        # SIGKILL at once (crash tests)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from streams.dev.broker import die_with_parent, free_port, terminate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def http_json(url: str, *, method: str = "GET", body: Any = None, token: str | None = None,
+              timeout: float = 5.0) -> tuple[int, Any]:
+    """A small JSON HTTP client (stdlib only).
+
+    Args:
+        url: the URL.
+        method: HTTP method.
+        body: JSON-ready body or ``None``.
+        token: bearer token or ``None``.
+        timeout: seconds.
+
+    Returns:
+        ``(status, decoded body)``; status 0 when the server is unreachable.
+    """
+    data = json.dumps(body).encode("utf-8") if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read(), exc.code
+    except (urllib.error.URLError, OSError):
+        return 0, None
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw.decode("utf-8", "replace")
+
+
+class WorkerProcess:
+    """A ``firebreak worker`` child process.
+
+    Args:
+        broker_url: ``kafka://host:port``.
+        port: HTTP port (a free one when ``None``).
+        env: extra ``FIREBREAK_*`` settings.
+        log_file: where its output goes (discarded when ``None``).
+    """
+
+    def __init__(self, broker_url: str, port: int | None = None,
+                 env: dict[str, str] | None = None, log_file: str | Path | None = None) -> None:
+        self.port = port or free_port()
+        self.log_file = Path(log_file) if log_file else None
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("FIREBREAK_")},
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                        os.environ.get("PYTHONPATH")])),
+            "FIREBREAK_BROKERS": broker_url,
+            "FIREBREAK_WEB_PORT": str(self.port),
+            "FIREBREAK_WEB_HOST": "127.0.0.1",
+            **(env or {}),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of its HTTP API."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """Process id while running."""
+        return self.proc.pid if self.proc else None
+
+    def start(self, loglevel: str = "warning") -> WorkerProcess:
+        """Start the worker process.
+
+        Args:
+            loglevel: the worker's log level.
+        """
+        out: Any = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streams.cli.main", "worker", "--loglevel", loglevel],
+                env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=str(ROOT), start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGKILL))
+        finally:
+            if out is not subprocess.DEVNULL:
+                out.close()
+        return self
+
+    def alive(self) -> bool:
+        """Whether the process is running."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def health(self) -> tuple[int, Any]:
+        """``GET /healthz``."""
+        return http_json(f"{self.url}/healthz", timeout=2.0)
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Wait until ``/healthz`` says ready.
+
+        Args:
+            timeout: seconds.
+
+        Raises:
+            RuntimeError: the process exited.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"worker exited with {self.proc.returncode if self.proc else '?'}"
+                                   f" (log: {self.log_file})")
+            status, _ = self.health()
+            if status == 200:
+                return True
+            time.sleep(0.25)
+        return False
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds.
+
+        Args:
+            grace: seconds to wait for a clean stop.
+        """
+        proc, self.proc = self.proc, None
+        terminate(proc, grace)
+
+    def kill(self) -> None:
+        """SIGKILL (a crash)."""
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+    def rss_bytes(self) -> int | None:
+        """Resident set size of the process (Linux), or ``None``."""
+        if not self.alive():
+            return None
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            return None
+        return None

@@ -1,0 +1,99 @@
+"""One PNG per replay: volume, negativity and state bands per brand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from detectors.crisis.state import Transition
+from streams.replay.run import BrandSeries
+
+COLORS = {"elevated": "#f5b942", "crisis": "#d64545"}
+MAX_BRANDS = 6
+
+
+def pick_brands(series: dict[str, BrandSeries], transitions: list[Transition]) -> list[str]:
+    """Brands worth a panel: those that changed state first, then the loudest."""
+    changed = sorted({t.brand for t in transitions})
+    loud = sorted(series, key=lambda b: -sum(series[b].labels.values()))
+    out = changed + [b for b in loud if b not in changed]
+    return out[:MAX_BRANDS]
+
+
+def plot_replay(
+    path: str | Path, series: dict[str, BrandSeries], transitions: list[Transition],
+    bin_minutes: int | None = None,
+) -> Path:
+    """Draw the chart and write it to ``path``.
+
+    Args:
+        path: output PNG.
+        series: per-brand minute counts from the replay.
+        transitions: the replay's transitions (state bands).
+        bin_minutes: bar width; chosen from the time span when ``None``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    brands = pick_brands(series, transitions)
+    if not brands:
+        raise ValueError("nothing to plot: no mentions were processed")
+    first = min(min(s.minutes) for s in series.values() if s.minutes)
+    last = max(max(s.minutes) for s in series.values() if s.minutes)
+    span = max(1, last - first + 1)
+    if bin_minutes is None:
+        bin_minutes = next((b for b in (1, 5, 10, 15, 30, 60, 120) if span / b <= 400), 240)
+    fig, axes = plt.subplots(len(brands), 1, figsize=(12, 2.2 * len(brands) + 0.6),
+                             sharex=True, squeeze=False)
+    for ax, brand in zip(axes[:, 0], brands, strict=True):
+        s = series.get(brand, BrandSeries())
+        bins: dict[int, list[int]] = {}
+        for minute, (total, neg, _pos) in s.minutes.items():
+            b = bins.setdefault(minute // bin_minutes, [0, 0])
+            b[0] += total
+            b[1] += neg
+        keys = sorted(bins)
+        xs = [_dt(k * bin_minutes) for k in keys]
+        width = bin_minutes / 1440
+        ax.bar(xs, [bins[k][0] for k in keys], width=width, color="#9bb7d4", align="edge",
+               label=f"mentions / {bin_minutes} min")
+        ax.bar(xs, [bins[k][1] for k in keys], width=width, color="#5a5a8a", align="edge",
+               label="negative")
+        _bands(ax, brand, transitions, _dt(last + 1))
+        ax.set_ylabel(brand, rotation=0, ha="right", va="center", fontsize=9)
+        ax2 = ax.twinx()
+        # share only where the bin holds enough mentions to mean something
+        share = [bins[k][1] / bins[k][0] if bins[k][0] >= 5 else float("nan") for k in keys]
+        ax2.plot(xs, share, color="#222", linewidth=0.8, label="negative share")
+        ax2.set_ylim(0, 1)
+        ax2.tick_params(labelsize=7)
+        ax.tick_params(labelsize=7)
+    axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
+    axes[0, 0].set_title("Firebreak replay: volume, negativity and state "
+                         "(amber = elevated, red = crisis)", fontsize=10)
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def _dt(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, tz=timezone.utc)
+
+
+def _bands(ax: object, brand: str, transitions: list[Transition], end: datetime) -> None:
+    current: tuple[str, datetime] | None = None
+    for t in (t for t in transitions if t.brand == brand and t.state != t.previous):
+        at = datetime.fromtimestamp(t.at, tz=timezone.utc)
+        if current is not None and current[0] in COLORS:
+            ax.axvspan(current[1], at, color=COLORS[current[0]], alpha=0.25)  # type: ignore[attr-defined]
+        current = (t.state, at)
+    if current is not None and current[0] in COLORS:
+        ax.axvspan(current[1], end, color=COLORS[current[0]], alpha=0.25)  # type: ignore[attr-defined]

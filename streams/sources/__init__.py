@@ -1,0 +1,1 @@
+"""Mention sources: file readers (JSONL, CSV) shared by replay and ingest."""

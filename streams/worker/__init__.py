@@ -1,0 +1,1 @@
+"""The Faust worker: runtime, agents, detect stage, outbox, resume positions, metrics."""

@@ -1,0 +1,456 @@
+"""The agents: *score* (stateless, spreads), *detect* (keyed by brand), and *act*.
+
+* **score** reads ``mentions`` (any key), validates against the wall clock,
+  scores, and produces an Observation keyed by brand to ``mentions.scored``:
+  that is the repartition (no ``group_by``). Bad input goes to ``mentions.dlq``.
+  The brand's own posts are not scored; those replying to a mention go on as
+  ``kind="own"`` (they answer it).
+* **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
+  acknowledged only after the states that reflect them are checkpointed. Each
+  full checkpoint ends with a position marker per partition; after a rebalance a
+  partition that starts past its marker (or, without a marker, past offset 0)
+  has the gap read directly from the broker (:mod:`streams.worker.positions`),
+  whatever offset the consumer group had committed.
+* **act** (:func:`act`) produces alerts, the pause flag and the public state
+  through the brand's outbox (:mod:`streams.worker.outbox`).
+* a 1 s timer advances non-normal brands to the watermark, checkpoints,
+  publishes changed states and refreshes pause flags; a 5 s timer exports
+  consumer lag and unanswered negative mentions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from detectors.crisis.state import Observation
+from detectors.engine import is_own_post, to_observation
+from detectors.events import mention_from_json
+from detectors.sentiment.scorer import get_scorer
+from streams.wire.messages import dlq_record, dumps, flag_message, reason_code, state_message
+from streams.wire.topics import scored_key
+from streams.worker import outbox as actions
+from streams.worker.detect import Decision
+from streams.worker.metrics import drop_brands, init_series, set_lag, set_state, set_unanswered
+from streams.worker.positions import Verdict
+from streams.worker.runtime import Runtime
+
+log = logging.getLogger(__name__)
+RESCAN_SECONDS = 10.0
+GAUGE_SECONDS = 5.0
+GAP_SECONDS = 30.0  # give up on a gap when the broker returns nothing for this long
+
+
+def register(rt: Runtime) -> None:
+    """Register agents, timers, tasks and rebalance hooks on ``rt.app``.
+
+    Args:
+        rt: the worker runtime.
+    """
+    app, s = rt.app, rt.settings
+    scorer = get_scorer()
+    _register_notifier(rt)
+    init_series(rt.metrics, rt.book.brands)
+
+    @app.agent(rt.t_mentions, name="firebreak.score")
+    async def score(stream: Any) -> None:
+        async for events in stream.take_events(s.batch_size, within=s.batch_seconds):
+            await score_batch(rt, scorer, events)
+
+    @app.agent(rt.t_scored, name="firebreak.detect")
+    async def detect(stream: Any) -> None:
+        rt.detect_stream = stream
+        async for events in stream.noack_take(s.batch_size, within=s.batch_seconds):
+            await detect_batch(rt, events)
+
+    @app.timer(1.0)
+    async def housekeeping() -> None:
+        if rt.detect_stream is None:
+            return
+        if not rt.recovered():
+            # a rebalance waits for every event to be acknowledged: checkpoint them
+            if rt.pending:
+                async with rt.lock:
+                    await checkpoint(rt)
+            return
+        await tick(rt)
+
+    @app.timer(GAUGE_SECONDS)
+    async def gauges() -> None:
+        await export_gauges(rt)
+
+    @app.task
+    async def start_view() -> None:
+        await rt.declare_topics()
+        await rt.view.run()
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(app: Any, revoked: Any, **kwargs: Any) -> None:
+        async with rt.lock:
+            await checkpoint(rt)
+            forget(rt)
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
+        async with rt.lock:
+            await checkpoint(rt)  # normally a no-op: revocation already checkpointed
+            forget(rt)
+
+    rt.agents = (score, detect, housekeeping)  # type: ignore[attr-defined]
+
+
+def forget(rt: Runtime) -> None:
+    """Drop cached states and read positions after a rebalance: the recovered table is the truth.
+
+    Args:
+        rt: the worker runtime.
+    """
+    rt.core.reset()
+    rt.cursor.reset()
+    rt.marked.clear()
+    rt.rescan_due = True
+
+
+async def score_batch(rt: Runtime, scorer: Any, events: list[Any]) -> None:
+    """Validate, score and forward one batch of raw mentions.
+
+    Args:
+        rt: the worker runtime.
+        scorer: the process's scorer.
+        events: Faust events of the ``mentions`` topic.
+    """
+    now = datetime.now(timezone.utc)
+    max_future = timedelta(seconds=rt.settings.max_future)
+    for ev in events:
+        msg = ev.message
+        try:
+            m = mention_from_json(ev.value, now=now, max_future=max_future)
+            cfg = rt.book.get(m.brand)
+            if is_own_post(m, cfg):
+                rt.metrics.own_posts.labels(brand=rt.metrics.brand_label(m.brand)).inc()
+                if not m.in_reply_to:
+                    continue
+                d = Observation(m.brand, m.ts, m.id, m.author_key, "unscored",
+                                in_reply_to=m.in_reply_to).to_dict()
+                d.update(kind="own")
+            else:
+                d = to_observation(m, cfg, scorer).to_dict()
+                d.update(kind="obs", source=m.source, in_ts=msg.timestamp)
+            value = dumps(d)
+        except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
+            await dead_letter(rt, ev, exc)
+            continue
+        await rt.t_scored.send(key=scored_key(m.brand), value=value)
+
+
+async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
+    """Route a rejected message to ``mentions.dlq`` with its reason and origin.
+
+    Args:
+        rt: the worker runtime.
+        ev: the Faust event.
+        exc: why it was rejected.
+    """
+    msg = ev.message
+    if not hasattr(exc, "field"):
+        log.warning("processing error at %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset,
+                    exc)
+    value = ev.value if isinstance(ev.value, (bytes, bytearray)) else msg.value
+    rec = dlq_record(value, exc, msg.topic, msg.partition, msg.offset, time.time())
+    rt.metrics.dlq.labels(reason=reason_code(exc)).inc()
+    await rt.t_dlq.send(key=msg.key, value=dumps(rec))
+
+
+async def detect_batch(rt: Runtime, events: list[Any]) -> None:
+    """Apply one batch of scored messages; act on transitions; checkpoint when due.
+
+    Args:
+        rt: the worker runtime.
+        events: Faust events of ``mentions.scored``.
+    """
+    decisions: list[Decision] = []
+    now = time.time()
+    async with rt.lock:
+        cur = rt.cursor
+        for ev in events:
+            msg = ev.message
+            rt.pending.append(ev)
+            p = msg.partition
+            if not cur.started(p):
+                cur.start(p, rt.marker(p))
+            if cur.admit(p, msg.offset) is Verdict.FILL:
+                await fill_gap(rt, msg, decisions, now)
+            await decide(rt, ev, decisions, now)
+        rt.metrics.batch_size.observe(len(events))
+        if decisions:
+            await act(rt, decisions)
+        elif time.monotonic() - rt.last_checkpoint >= rt.settings.checkpoint_seconds:
+            await checkpoint(rt)
+
+
+async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) -> None:
+    """Apply one scored message (caller holds the lock); collect its decision.
+
+    Args:
+        rt: the worker runtime.
+        ev: a Faust event, or a :class:`GapEvent`.
+        decisions: where to add its decision.
+        now: wall-clock time of the batch.
+    """
+    msg = ev.message
+    try:
+        data = json.loads(ev.value)
+        decision = rt.core.apply(data, msg.partition, msg.offset)
+    except Exception as exc:  # noqa: BLE001
+        await dead_letter(rt, ev, exc)
+        return
+    in_ts = data.get("in_ts")
+    if isinstance(in_ts, (int, float)) and in_ts > 0:
+        rt.metrics.latency.observe(max(0.0, now - in_ts))
+    if decision is not None:
+        decisions.append(decision)
+
+
+@dataclass
+class GapMessage:
+    """A ``mentions.scored`` record read directly to fill a gap (shaped as a Faust message)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: float
+
+
+@dataclass
+class GapEvent:
+    """A :class:`GapMessage` shaped as a Faust event (``value`` and ``message``)."""
+
+    value: bytes | None
+    message: GapMessage
+
+
+async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float) -> None:
+    """Read and apply the offsets of ``msg``'s partition between the cursor and ``msg``.
+
+    They are read with a separate, group-less consumer: seeking the Faust consumer
+    back does not work reliably (it drops re-fetched offsets below the last one it
+    delivered). Caller holds the lock.
+
+    Args:
+        rt: the worker runtime.
+        msg: the Faust message that arrived past the cursor.
+        decisions: where to add decisions.
+        now: wall-clock time of the batch.
+    """
+    p, end = msg.partition, msg.offset
+    start = rt.cursor.next[p]
+    log.info("scored partition %d: reading %d..%d again (states' position), before %d",
+             p, start, end - 1, end)
+    rt.metrics.rewinds.inc()
+    tp = TopicPartition(msg.topic, p)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=rt.settings.bootstrap, enable_auto_commit=False, group_id=None,
+        auto_offset_reset="earliest", max_partition_fetch_bytes=rt.settings.max_message_bytes,
+        fetch_max_bytes=max(rt.settings.max_message_bytes, 52_428_800),
+    )
+    await consumer.start()
+    n, deadline = 0, time.monotonic() + GAP_SECONDS
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, start)
+        while await consumer.position(tp) < end:
+            if time.monotonic() > deadline:
+                log.error("scored partition %d: gap %d..%d stalled for %.0f s (read %d)",
+                          p, start, end - 1, GAP_SECONDS, n)
+                break
+            batch = await consumer.getmany(tp, timeout_ms=200, max_records=5000)
+            if batch.get(tp):
+                deadline = time.monotonic() + GAP_SECONDS
+            for rec in batch.get(tp, ()):
+                if start <= rec.offset < end:
+                    n += 1
+                    gm = GapMessage(msg.topic, p, rec.offset, rec.key, rec.value,
+                                    rec.timestamp / 1000.0)
+                    await decide(rt, GapEvent(rec.value, gm), decisions, now)
+    finally:
+        await consumer.stop()
+    rt.cursor.filled(p, end + 1)
+    log.info("scored partition %d: read %d message(s) of the gap", p, n)
+
+
+async def checkpoint(rt: Runtime) -> None:
+    """Write every dirty brand once, then the position markers, then acknowledge the events.
+
+    Args:
+        rt: the worker runtime.
+    """
+    rt.core.checkpoint(rt.write_state)
+    rt.write_markers()
+    rt.last_checkpoint = time.monotonic()
+    pending, rt.pending = rt.pending, []
+    stream = rt.detect_stream
+    for ev in pending:
+        await stream.ack(ev)
+
+
+async def act(rt: Runtime, decisions: list[Decision]) -> None:
+    """Produce the messages of ``decisions`` through each brand's outbox (caller holds the lock).
+
+    Args:
+        rt: the worker runtime.
+        decisions: transitions per brand.
+    """
+    now = time.time()
+    brands = []
+    for d in decisions:
+        st = rt.core.state(d.brand)
+        actions.add_to_outbox(st, actions.plan(st, d, now))
+        rt.core.dirty.add(d.brand)
+        brands.append(d.brand)
+    rt.core.checkpoint(rt.write_state, brands)  # persist the outboxes (acks wait for checkpoint)
+    await rt.app.producer.flush()
+    await send_outboxes(rt, brands)
+
+
+async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
+    """Send and clear the outboxes of ``brands``, then persist the cleared state.
+
+    Args:
+        rt: the worker runtime.
+        brands: brands whose outbox (may be empty) to send.
+    """
+    topics = {"alerts": rt.t_alerts, "control": rt.t_control, "state": rt.t_state}
+    sent = []
+    for brand in dict.fromkeys(brands):
+        st = rt.core.state(brand)
+        rt.published_at[brand] = time.time()
+        for kind, key, value in actions.take_outbox(st):
+            if kind == "control" and actions.flag_flipped(st, value):
+                rt.metrics.pause_flips.labels(brand=rt.metrics.brand_label(brand),
+                                              paused=str(value["paused"]).lower()).inc()
+            if kind == "alerts":
+                rt.metrics.alerts.labels(brand=rt.metrics.brand_label(brand),
+                                         kind=value["kind"]).inc()
+            await topics[kind].send(key=key.encode("utf-8"), value=dumps(value))
+        rt.core.dirty.add(brand)
+        sent.append(brand)
+    if sent:
+        await rt.app.producer.flush()
+        rt.core.checkpoint(rt.write_state, sent)
+
+
+async def tick(rt: Runtime) -> None:
+    """The 1 s housekeeping: rescan, advance, checkpoint, publish, refresh flags.
+
+    Args:
+        rt: the worker runtime.
+    """
+    s = rt.settings
+    now = time.time()
+    async with rt.lock:
+        parts = rt.owned_partitions()
+        if rt.rescan_due or now - getattr(rt, "_last_rescan", 0.0) >= RESCAN_SECONDS:
+            rt.rescan_due = False
+            rt._last_rescan = now  # type: ignore[attr-defined]
+            unsent = rt.core.rescan(rt.owned_items())
+            if unsent:
+                log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
+                await send_outboxes(rt, unsent)
+        watermark = event_clock(rt, now)
+        if watermark:
+            decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
+            if decisions:
+                await act(rt, decisions)
+        if rt.core.dirty and time.monotonic() - rt.last_checkpoint >= s.checkpoint_seconds:
+            await checkpoint(rt)
+        elif rt.pending and not rt.core.dirty:
+            await checkpoint(rt)
+        await publish(rt, now, parts)
+
+
+def event_clock(rt: Runtime, now: float) -> float | None:
+    """The watermark: the newest event time seen, or in ``live`` mode at least now - lateness.
+
+    Args:
+        rt: the worker runtime.
+        now: wall-clock time.
+    """
+    watermark = rt.core.event_max
+    if rt.settings.watermark == "live":
+        watermark = max(watermark or 0.0, now - rt.settings.allowed_lateness)
+    return watermark
+
+
+async def export_gauges(rt: Runtime) -> None:
+    """Refresh the consumer-lag and unanswered-negatives gauges (cheap; every few seconds).
+
+    Args:
+        rt: the worker runtime.
+    """
+    set_lag(rt.metrics, await rt.lag_by_partition())
+    if rt.detect_stream is None or not rt.recovered():
+        return
+    async with rt.lock:
+        watermark = event_clock(rt, time.time())
+        if watermark:
+            parts = rt.owned_partitions()
+            set_unanswered(rt.metrics, rt.core.unanswered(watermark, lambda b: rt.owned(b, parts)))
+            drop_brands(rt.metrics, [b for b in rt.book.brands if not rt.owned(b, parts)])
+
+
+async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
+    """Publish changed public states; refresh every owned pause flag when due.
+
+    Args:
+        rt: the worker runtime.
+        now: wall-clock time.
+        parts: owned partitions.
+    """
+    every = rt.settings.state_publish_seconds
+    due = {b for b in rt.core.to_publish if now - rt.published_at.get(b, 0.0) >= every}
+    rt.core.to_publish -= due
+    refresh = now - rt.last_flag_refresh >= rt.settings.flag_refresh_seconds
+    if refresh:
+        rt.last_flag_refresh = now
+        due |= {b for b, _ in rt.owned_items()}
+    for brand in sorted(due):
+        if not rt.owned(brand, parts):
+            continue
+        rt.published_at[brand] = now
+        st = rt.core.state(brand)
+        set_state(rt.metrics, brand, st.state, st.paused, st.last_verdict)
+        key = brand.encode("utf-8")
+        await rt.t_state.send(key=key, value=dumps(state_message(st, now)))
+        if refresh or "flag" not in st.meta:
+            flag = flag_message(st, now)
+            if "flag" not in st.meta:
+                st.meta["flag"] = flag["paused"]
+                rt.core.dirty.add(brand)
+            await rt.t_control.send(key=key, value=dumps(flag))
+
+
+def _register_notifier(rt: Runtime) -> None:
+    """Deliver alerts to Alertmanager / webhooks when any target is configured."""
+    from streams.alerting.notifier import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
+    from streams.alerting.notifier import register as register_notify
+
+    s = rt.settings
+    ams = [AlertmanagerTarget(name=f"alertmanager-{i}", url=u, username=s.alertmanager_username,
+                              password=s.alertmanager_password)
+           for i, u in enumerate(s.alertmanager_urls)]
+    hooks = [WebhookTarget(name=f"webhook-{i}", url=u, style=s.webhook_style)
+             for i, u in enumerate(s.webhook_urls)]
+    if not (ams or hooks):
+        return
+    notifier = Notifier.from_targets(ams, hooks, create_metrics(rt.registry),
+                                     dashboard_url=s.dashboard_url)
+    rt.notifier = notifier  # type: ignore[attr-defined]
+    register_notify(rt.app, notifier, rt.t_alerts, rt.t_state)

@@ -1,0 +1,24 @@
+"""Assemble a worker: the runtime, its agents and its HTTP views."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+
+from streams.api import routes as web
+from streams.settings import Settings
+from streams.worker import agents
+from streams.worker.runtime import Runtime
+
+
+def build(settings: Settings, registry: CollectorRegistry | None = None) -> Runtime:
+    """Build a worker: app, topics, table, agents, timers and HTTP views.
+
+    Args:
+        settings: validated settings.
+        registry: metrics registry (a fresh one when ``None``).
+    """
+    rt = Runtime(settings, registry)
+    agents.register(rt)
+    if settings.web_enabled:
+        web.register(rt)
+    return rt

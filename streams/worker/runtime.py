@@ -1,0 +1,240 @@
+"""The Faust app of a worker and the objects it owns.
+
+:func:`build` returns a :class:`Runtime`: the ``faust.App``, its topics, the
+changelog-backed table of ``BrandState`` dicts, the metrics registry, the
+detect core and the topic view. Agents, timers and HTTP views are registered
+from :mod:`streams.worker.agents` and :mod:`streams.api.routes`; nothing is module-level state.
+
+The table uses Kafka's default partitioner on the brand key (``use_partitioner``;
+JSON-encoded keys, exactly the bytes of :func:`~streams.wire.topics.scored_key` on
+``mentions.scored``), so a brand's state lives in the
+changelog partition with the number of its scored partition and Faust recovers it
+on whichever worker owns that partition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import time
+from typing import Any
+
+import faust
+from prometheus_client import CollectorRegistry
+
+from streams.settings import Settings
+from streams.wire.topics import partition_of
+from streams.wire.views import TopicView
+from streams.worker.detect import DetectCore
+from streams.worker.metrics import Metrics, book_labeler, create
+from streams.worker.positions import Cursor, is_marker, marker_key
+
+log = logging.getLogger(__name__)
+TABLE = "brands"
+
+
+def tune_fetch_wait(wait_ms: int) -> None:
+    """Make Faust's worker consumer use ``fetch_max_wait_ms=wait_ms`` (Faust hard-codes 1500).
+
+    The Tansu broker answers a multi-partition fetch only when the wait expires,
+    so the wait is the latency of every hop. Patches the Faust driver class once
+    per process.
+
+    Args:
+        wait_ms: the fetch wait in milliseconds.
+    """
+    from faust.transport.drivers import aiokafka as driver
+
+    cls = driver.AIOKafkaConsumerThread
+    original = getattr(cls, "_firebreak_original", cls._create_worker_consumer)
+
+    def create(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = wait_ms
+        return consumer
+
+    cls._firebreak_original = original  # type: ignore[attr-defined]
+    cls._create_worker_consumer = create  # type: ignore[method-assign]
+
+
+class Runtime:
+    """One worker: Faust app, topics, table, metrics, detect core and view.
+
+    Args:
+        settings: validated settings.
+        registry: metrics registry (a fresh one when ``None``).
+    """
+
+    def __init__(self, settings: Settings, registry: CollectorRegistry | None = None) -> None:
+        self.settings = settings
+        self.names = settings.topics
+        self.book = settings.brand_book()
+        self.registry = registry or CollectorRegistry()
+        tune_fetch_wait(settings.fetch_max_wait_ms)
+        self.metrics: Metrics = create(self.registry, brand_label=book_labeler(self.book))
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if settings.data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="firebreak-")
+        datadir = str(settings.data_dir or self._tmp.name)  # type: ignore[union-attr]
+        self.app = faust.App(
+            settings.app_id,
+            broker=list(settings.brokers),
+            store="memory://",
+            autodiscover=False,
+            datadir=datadir,
+            topic_partitions=settings.partitions,
+            topic_replication_factor=settings.replication,
+            broker_session_timeout=settings.session_timeout,
+            broker_heartbeat_interval=min(1.0, settings.session_timeout / 4),
+            producer_max_request_size=settings.max_message_bytes,
+            producer_linger=settings.producer_linger_ms / 1000.0,
+            consumer_max_fetch_size=settings.max_message_bytes,
+            web_enabled=settings.web_enabled,
+            web_port=settings.web_port,
+            web_bind=settings.web_host,
+            web_host=settings.web_host,
+            table_standby_replicas=1,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+        p = settings.partitions
+        self.t_mentions = self._topic(self.names.mentions, p)
+        self.t_scored = self._topic(self.names.scored, p)
+        self.t_dlq = self._topic(self.names.dlq, p)
+        self.t_alerts = self._topic(self.names.alerts, p)
+        self.t_state = self._topic(self.names.state, p, compacting=True)
+        self.t_control = self._topic(self.names.control, p, compacting=True)
+        self.table = self.app.Table(
+            TABLE, partitions=p, use_partitioner=True, key_type=str,
+        )
+        self.core = DetectCore(self.book, self.metrics, load=self._load,
+                               dedupe_per_brand=settings.dedupe_per_brand)
+        self.view = TopicView(settings.bootstrap, [self.names.state, self.names.control], p,
+                              settings.max_message_bytes)
+        self.detect_stream: Any = None
+        self.pending: list[Any] = []
+        self.cursor = Cursor()
+        self.marked: dict[int, int] = {}
+        self._marker_keys = [marker_key(i, p, partition_of) for i in range(p)]
+        self.lock = asyncio.Lock()
+        self.last_checkpoint = time.monotonic()
+        self.last_flag_refresh = 0.0
+        self.published_at: dict[str, float] = {}
+        self.rescan_due = True
+        self.started_at = time.time()
+
+    def _topic(self, name: str, partitions: int, compacting: bool = False) -> Any:
+        return self.app.topic(
+            name, partitions=partitions, key_type=bytes, value_type=bytes,
+            key_serializer="raw", value_serializer="raw",
+            compacting=compacting or None,
+        )
+
+    def _load(self, brand: str) -> dict[str, Any] | None:
+        return self.table.data.get(brand)
+
+    def owned_partitions(self) -> set[int]:
+        """Partitions of ``mentions.scored`` this worker owns now."""
+        return {tp.partition for tp in self.app.consumer.assignment()
+                if tp.topic == self.names.scored}
+
+    def owned(self, brand: str, parts: set[int] | None = None) -> bool:
+        """Whether this worker owns ``brand`` (its scored partition is assigned here).
+
+        Args:
+            brand: the brand slug.
+            parts: owned partitions, if already computed.
+        """
+        parts = self.owned_partitions() if parts is None else parts
+        return partition_of(brand, self.settings.partitions) in parts
+
+    def owned_items(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(brand, state dict)`` for every owned brand in the table."""
+        parts = self.owned_partitions()
+        return [(k, v) for k, v in list(self.table.data.items())
+                if isinstance(v, dict) and not is_marker(k) and self.owned(k, parts)]
+
+    def write_state(self, brand: str, value: dict[str, Any]) -> None:
+        """Write a brand's state to the table (and so to its changelog).
+
+        Args:
+            brand: the brand slug.
+            value: ``BrandState`` dict.
+        """
+        self.table[brand] = value
+
+    def marker(self, partition: int) -> int | None:
+        """The scored offset up to which ``partition``'s stored states are complete, if known.
+
+        Args:
+            partition: the ``mentions.scored`` partition.
+        """
+        value = self.table.data.get(self._marker_keys[partition])
+        return int(value["off"]) if isinstance(value, dict) else None
+
+    def write_markers(self) -> None:
+        """Write the position marker of every owned partition that moved (after the states)."""
+        parts = self.owned_partitions()
+        for partition, nxt in list(self.cursor.next.items()):
+            if partition in parts and self.marked.get(partition) != nxt:
+                self.table[self._marker_keys[partition]] = {"p": partition, "off": nxt - 1}
+                self.marked[partition] = nxt
+
+    async def declare_topics(self) -> None:
+        """Create every topic (idempotent)."""
+        for topic in (self.t_mentions, self.t_scored, self.t_dlq, self.t_alerts, self.t_state,
+                      self.t_control):
+            await topic.maybe_declare()
+
+    def recovered(self) -> bool:
+        """Whether table recovery has completed and no rebalance is running."""
+        recovery = self.app.tables.recovery
+        return (bool(recovery.completed.is_set()) and not self.app.rebalancing
+                and not getattr(recovery, "in_recovery", False))
+
+    async def lag(self) -> int:
+        """Messages not yet read on this worker's assigned input partitions (-1: not known yet)."""
+        lags = await self.lag_by_partition()
+        return -1 if -1 in lags.values() else sum(lags.values())
+
+    async def lag_by_partition(self) -> dict[tuple[str, int], int]:
+        """``(topic, partition) -> end offset - position`` of the assigned input partitions.
+
+        Partitions not fetched yet are left out (or ``-1`` when the position is
+        not known yet); no assignment gives an empty dict.
+        """
+        consumer = self.app.consumer
+        out: dict[tuple[str, int], int] = {}
+        try:
+            assigned = consumer.assignment()
+        except Exception:  # noqa: BLE001 - the consumer is not started yet
+            return out
+        for tp in assigned:
+            if tp.topic not in (self.names.mentions, self.names.scored):
+                continue
+            try:
+                high = consumer.highwater(tp)
+                pos = await consumer.position(tp)
+            except Exception:  # noqa: BLE001 - not fetched yet
+                out[(tp.topic, tp.partition)] = -1
+                continue
+            if high is not None and pos is not None:
+                out[(tp.topic, tp.partition)] = max(0, high - pos)
+        return out
+
+    async def health(self) -> dict[str, Any]:
+        """Readiness: recovered, view caught up, and input lag under the threshold."""
+        recovered = self.recovered()
+        view = self.view.caught_up.is_set()
+        lag = await self.lag() if recovered else -1
+        ready = recovered and view and 0 <= lag <= self.settings.ready_max_lag
+        return {"ready": ready, "recovered": recovered, "view_caught_up": view, "lag": lag,
+                "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
+                "uptime_seconds": round(time.time() - self.started_at, 1)}
+
+    def close(self) -> None:
+        """Remove the temporary data directory."""
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
