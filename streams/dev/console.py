@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.dev.procs import http_json
+from streams.client.http import http_json
 
 COLOURS = {"normal": "\x1b[32m", "elevated": "\x1b[33m", "crisis": "\x1b[1;31m"}
 RESET = "\x1b[0m"

@@ -9,53 +9,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from streams.client.http import http_json
 from streams.dev.broker import die_with_parent, free_port, terminate
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def http_json(url: str, *, method: str = "GET", body: Any = None, token: str | None = None,
-              timeout: float = 5.0) -> tuple[int, Any]:
-    """A small JSON HTTP client (stdlib only).
-
-    Args:
-        url: the URL.
-        method: HTTP method.
-        body: JSON-ready body or ``None``.
-        token: bearer token or ``None``.
-        timeout: seconds.
-
-    Returns:
-        ``(status, decoded body)``; status 0 when the server is unreachable.
-    """
-    data = json.dumps(body).encode("utf-8") if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            raw = resp.read()
-            status = resp.status
-    except urllib.error.HTTPError as exc:
-        raw, status = exc.read(), exc.code
-    except (urllib.error.URLError, OSError):
-        return 0, None
-    try:
-        return status, json.loads(raw) if raw else None
-    except ValueError:
-        return status, raw.decode("utf-8", "replace")
 
 
 class WorkerProcess:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from detectors.crisis.state import Transition
+from detectors.errors import ConfigError
 from streams.replay.run import BrandSeries
 
 COLORS = {"elevated": "#f5b942", "crisis": "#d64545"}
@@ -32,7 +33,10 @@ def plot_replay(
         transitions: the replay's transitions (state bands).
         bin_minutes: bar width; chosen from the time span when ``None``.
     """
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ConfigError("--plot needs matplotlib: pip install 'firebreak[plot]'") from exc
 
     matplotlib.use("Agg")
     import matplotlib.dates as mdates

@@ -33,12 +33,12 @@ from detectors.crisis.state import Observation
 from detectors.engine import is_own_post, to_observation
 from detectors.events import mention_from_json
 from detectors.sentiment.scorer import get_scorer
-from streams.wire.messages import dlq_record, dumps, flag_message, reason_code, state_message
+from streams.wire.messages import dlq_record, dumps, reason_code
 from streams.wire.topics import scored_key
-from streams.worker import outbox as actions
 from streams.worker.detect import Decision
-from streams.worker.metrics import drop_brands, init_series, set_lag, set_state, set_unanswered
+from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
 from streams.worker.positions import Verdict
+from streams.worker.publishing import act, checkpoint, publish, send_outboxes
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -90,19 +90,21 @@ def register(rt: Runtime) -> None:
         await rt.declare_topics()
         await rt.view.run()
 
-    @app.on_partitions_revoked.connect
+    signals: Any = app  # Faust types signal receivers narrower than its own docs show
+
+    @signals.on_partitions_revoked.connect
     async def on_revoked(app: Any, revoked: Any, **kwargs: Any) -> None:
         async with rt.lock:
             await checkpoint(rt)
             forget(rt)
 
-    @app.on_partitions_assigned.connect
+    @signals.on_partitions_assigned.connect
     async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
         async with rt.lock:
             await checkpoint(rt)  # normally a no-op: revocation already checkpointed
             forget(rt)
 
-    rt.agents = (score, detect, housekeeping)  # type: ignore[attr-defined]
+    rt.agents = (score, detect, housekeeping)
 
 
 def forget(rt: Runtime) -> None:
@@ -161,7 +163,7 @@ async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
     if not hasattr(exc, "field"):
         log.warning("processing error at %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset,
                     exc)
-    value = ev.value if isinstance(ev.value, (bytes, bytearray)) else msg.value
+    value = bytes(ev.value) if isinstance(ev.value, (bytes, bytearray)) else msg.value
     rec = dlq_record(value, exc, msg.topic, msg.partition, msg.offset, time.time())
     rt.metrics.dlq.labels(reason=reason_code(exc)).inc()
     await rt.t_dlq.send(key=msg.key, value=dumps(rec))
@@ -286,67 +288,6 @@ async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float)
     log.info("scored partition %d: read %d message(s) of the gap", p, n)
 
 
-async def checkpoint(rt: Runtime) -> None:
-    """Write every dirty brand once, then the position markers, then acknowledge the events.
-
-    Args:
-        rt: the worker runtime.
-    """
-    rt.core.checkpoint(rt.write_state)
-    rt.write_markers()
-    rt.last_checkpoint = time.monotonic()
-    pending, rt.pending = rt.pending, []
-    stream = rt.detect_stream
-    for ev in pending:
-        await stream.ack(ev)
-
-
-async def act(rt: Runtime, decisions: list[Decision]) -> None:
-    """Produce the messages of ``decisions`` through each brand's outbox (caller holds the lock).
-
-    Args:
-        rt: the worker runtime.
-        decisions: transitions per brand.
-    """
-    now = time.time()
-    brands = []
-    for d in decisions:
-        st = rt.core.state(d.brand)
-        actions.add_to_outbox(st, actions.plan(st, d, now))
-        rt.core.dirty.add(d.brand)
-        brands.append(d.brand)
-    rt.core.checkpoint(rt.write_state, brands)  # persist the outboxes (acks wait for checkpoint)
-    await rt.app.producer.flush()
-    await send_outboxes(rt, brands)
-
-
-async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
-    """Send and clear the outboxes of ``brands``, then persist the cleared state.
-
-    Args:
-        rt: the worker runtime.
-        brands: brands whose outbox (may be empty) to send.
-    """
-    topics = {"alerts": rt.t_alerts, "control": rt.t_control, "state": rt.t_state}
-    sent = []
-    for brand in dict.fromkeys(brands):
-        st = rt.core.state(brand)
-        rt.published_at[brand] = time.time()
-        for kind, key, value in actions.take_outbox(st):
-            if kind == "control" and actions.flag_flipped(st, value):
-                rt.metrics.pause_flips.labels(brand=rt.metrics.brand_label(brand),
-                                              paused=str(value["paused"]).lower()).inc()
-            if kind == "alerts":
-                rt.metrics.alerts.labels(brand=rt.metrics.brand_label(brand),
-                                         kind=value["kind"]).inc()
-            await topics[kind].send(key=key.encode("utf-8"), value=dumps(value))
-        rt.core.dirty.add(brand)
-        sent.append(brand)
-    if sent:
-        await rt.app.producer.flush()
-        rt.core.checkpoint(rt.write_state, sent)
-
-
 async def tick(rt: Runtime) -> None:
     """The 1 s housekeeping: rescan, advance, checkpoint, publish, refresh flags.
 
@@ -357,9 +298,9 @@ async def tick(rt: Runtime) -> None:
     now = time.time()
     async with rt.lock:
         parts = rt.owned_partitions()
-        if rt.rescan_due or now - getattr(rt, "_last_rescan", 0.0) >= RESCAN_SECONDS:
+        if rt.rescan_due or now - rt.last_rescan >= RESCAN_SECONDS:
             rt.rescan_due = False
-            rt._last_rescan = now  # type: ignore[attr-defined]
+            rt.last_rescan = now
             unsent = rt.core.rescan(rt.owned_items())
             if unsent:
                 log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
@@ -406,37 +347,6 @@ async def export_gauges(rt: Runtime) -> None:
             drop_brands(rt.metrics, [b for b in rt.book.brands if not rt.owned(b, parts)])
 
 
-async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
-    """Publish changed public states; refresh every owned pause flag when due.
-
-    Args:
-        rt: the worker runtime.
-        now: wall-clock time.
-        parts: owned partitions.
-    """
-    every = rt.settings.state_publish_seconds
-    due = {b for b in rt.core.to_publish if now - rt.published_at.get(b, 0.0) >= every}
-    rt.core.to_publish -= due
-    refresh = now - rt.last_flag_refresh >= rt.settings.flag_refresh_seconds
-    if refresh:
-        rt.last_flag_refresh = now
-        due |= {b for b, _ in rt.owned_items()}
-    for brand in sorted(due):
-        if not rt.owned(brand, parts):
-            continue
-        rt.published_at[brand] = now
-        st = rt.core.state(brand)
-        set_state(rt.metrics, brand, st.state, st.paused, st.last_verdict)
-        key = brand.encode("utf-8")
-        await rt.t_state.send(key=key, value=dumps(state_message(st, now)))
-        if refresh or "flag" not in st.meta:
-            flag = flag_message(st, now)
-            if "flag" not in st.meta:
-                st.meta["flag"] = flag["paused"]
-                rt.core.dirty.add(brand)
-            await rt.t_control.send(key=key, value=dumps(flag))
-
-
 def _register_notifier(rt: Runtime) -> None:
     """Deliver alerts to Alertmanager / webhooks when any target is configured."""
     from streams.alerting.notifier import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
@@ -452,5 +362,5 @@ def _register_notifier(rt: Runtime) -> None:
         return
     notifier = Notifier.from_targets(ams, hooks, create_metrics(rt.registry),
                                      dashboard_url=s.dashboard_url)
-    rt.notifier = notifier  # type: ignore[attr-defined]
+    rt.notifier = notifier
     register_notify(rt.app, notifier, rt.t_alerts, rt.t_state)

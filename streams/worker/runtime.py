@@ -18,7 +18,7 @@ import asyncio
 import logging
 import tempfile
 import time
-from typing import Any
+from typing import Any, cast
 
 import faust
 from prometheus_client import CollectorRegistry
@@ -27,35 +27,12 @@ from streams.settings import Settings
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
 from streams.worker.detect import DetectCore
+from streams.worker.faust_patch import tune_fetch_wait
 from streams.worker.metrics import Metrics, book_labeler, create
 from streams.worker.positions import Cursor, is_marker, marker_key
 
 log = logging.getLogger(__name__)
 TABLE = "brands"
-
-
-def tune_fetch_wait(wait_ms: int) -> None:
-    """Make Faust's worker consumer use ``fetch_max_wait_ms=wait_ms`` (Faust hard-codes 1500).
-
-    The Tansu broker answers a multi-partition fetch only when the wait expires,
-    so the wait is the latency of every hop. Patches the Faust driver class once
-    per process.
-
-    Args:
-        wait_ms: the fetch wait in milliseconds.
-    """
-    from faust.transport.drivers import aiokafka as driver
-
-    cls = driver.AIOKafkaConsumerThread
-    original = getattr(cls, "_firebreak_original", cls._create_worker_consumer)
-
-    def create(self: Any, transport: Any) -> Any:
-        consumer = original(self, transport)
-        consumer._fetch_max_wait_ms = wait_ms
-        return consumer
-
-    cls._firebreak_original = original  # type: ignore[attr-defined]
-    cls._create_worker_consumer = create  # type: ignore[method-assign]
 
 
 class Runtime:
@@ -76,7 +53,7 @@ class Runtime:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if settings.data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="firebreak-")
-        datadir = str(settings.data_dir or self._tmp.name)  # type: ignore[union-attr]
+        datadir = str(settings.data_dir) if self._tmp is None else self._tmp.name
         self.app = faust.App(
             settings.app_id,
             broker=list(settings.brokers),
@@ -122,6 +99,9 @@ class Runtime:
         self.last_flag_refresh = 0.0
         self.published_at: dict[str, float] = {}
         self.rescan_due = True
+        self.last_rescan = 0.0
+        self.agents: tuple[Any, ...] = ()  # score, detect, housekeeping (set by register)
+        self.notifier: Any = None  # the alert notifier, when any target is configured
         self.started_at = time.time()
 
     def _topic(self, name: str, partitions: int, compacting: bool = False) -> Any:
@@ -189,7 +169,7 @@ class Runtime:
 
     def recovered(self) -> bool:
         """Whether table recovery has completed and no rebalance is running."""
-        recovery = self.app.tables.recovery
+        recovery = cast(Any, self.app.tables).recovery  # not on Faust's TableManagerT
         return (bool(recovery.completed.is_set()) and not self.app.rebalancing
                 and not getattr(recovery, "in_recovery", False))
 

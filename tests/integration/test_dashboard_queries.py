@@ -27,8 +27,8 @@ import pytest
 
 from dashboards.render import api, expand, render, targets
 from detectors.events import format_time
+from streams.client.http import http_json
 from streams.dev.broker import free_port
-from streams.dev.procs import http_json
 from tests.integration.alerting_fixtures import ALERTMANAGER_YML, prometheus_config, running
 from tests.integration.kafkautil import background, mention, producer, send_all, wait_for
 

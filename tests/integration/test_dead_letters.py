@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from detectors.events import format_time
-from streams.dev.procs import http_json
+from streams.client.http import http_json
 from tests.integration.kafkautil import mention, producer, read_all, wait_for
 
 pytestmark = pytest.mark.integration

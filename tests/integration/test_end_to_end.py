@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from streams.client.http import http_json
 from streams.client.pauseflag import HttpFlagReader, KafkaFlagReader, may_publish
-from streams.dev.procs import http_json
 from tests.integration.kafkautil import (
     background,
     mention,

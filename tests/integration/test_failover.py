@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from streams.dev.procs import http_json
+from streams.client.http import http_json
 from streams.wire.topics import partition_of
 from tests.integration.kafkautil import (
     background,
