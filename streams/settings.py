@@ -11,6 +11,7 @@ The API token is a :class:`~pydantic.SecretStr`: it is never logged or printed.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -170,3 +171,17 @@ def load_settings(file: str | Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(f"setting {ENV_PREFIX}{name.upper()} ({name}): {msg}") from None
     settings.brand_book()  # validate the brand configuration at start-up
     return settings
+
+
+# variables read outside the settings model
+OTHER_VARIABLES = frozenset({"CONFIG", "CACHE_DIR", "DASHBOARD_PNG"})
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``FIREBREAK_*`` variables that no setting reads (a misspelling is otherwise silent).
+
+    Args:
+        environ: the process environment.
+    """
+    known = {name.upper() for name in Settings.model_fields} | OTHER_VARIABLES
+    return sorted(k for k in environ if k.startswith(ENV_PREFIX) and k[len(ENV_PREFIX):] not in known)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from typing import NoReturn
 
 from detectors.errors import FirebreakError
+from streams.settings import unknown_variables
 
 # module, in the order shown by --help
 COMMANDS = (
@@ -70,10 +72,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for name in unknown_variables(os.environ):
+        print(f"firebreak: warning: unknown setting {name} (misspelt? see docs/streaming.md)",
+              file=sys.stderr)
     try:
         return int(args.func(args) or 0)
     except FirebreakError as exc:
         print(f"firebreak {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file that cannot be read or written: one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"firebreak {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError as exc:
+        print(f"firebreak {args.command}: input is not UTF-8 text ({exc.reason} at byte "
+              f"{exc.start})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

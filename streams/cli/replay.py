@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     mapping = None
     if args.map or args.time_format or args.brand or args.input.lower().endswith((".csv", ".tsv")):
         mapping = CsvMapping.from_args(args.map, args.time_format, args.tz, args.brand)
-    if args.input != "-" and not Path(args.input).is_file():
-        raise ConfigError(f"{args.input}: no such file")
+    check_input(args.input)
+    if args.plot and Path(args.plot).suffix.lower() != ".png":
+        raise ConfigError(f"--plot {args.plot}: the chart is written as PNG; give a .png path")
     bad: list[tuple[int, InvalidMention]] = []
     counts = {"read": 0, "bad": 0}
     quiet = args.quiet or not sys.stderr.isatty()
@@ -95,7 +96,25 @@ def run(args: argparse.Namespace) -> int:
 
         plot_replay(args.plot, result.series, result.transitions)
     print_summary(result, summary, args)
+    if result.bad_count and not summary["processed"]:
+        raise ConfigError(f"every line of {args.input} was malformed ({result.bad_count}); for a CSV "
+                          "export map its columns: --map brand=COLUMN (or --brand SLUG), "
+                          "--map text=..., --map created_at=...")
+    if result.bad_count:
+        print(f"firebreak replay: {result.bad_count} malformed line(s) skipped", file=sys.stderr)
+        return 1
     return 0
+
+
+def check_input(path: str) -> None:
+    """Fail with one line when ``path`` (``-`` is standard input) is not a readable file."""
+    if path == "-":
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{path}: is a folder; give a JSONL or CSV file")
+    if not p.is_file():
+        raise ConfigError(f"{path}: no such file")
 
 
 def print_summary(result: ReplayResult, summary: dict[str, Any], args: argparse.Namespace) -> None:

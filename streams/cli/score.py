@@ -36,12 +36,21 @@ def run(args: argparse.Namespace) -> int:
         out.write(dump_json(_result(scorer, str(i), text, args.lang)) + "\n")
     if args.input:
         with open_text(args.input) as fh:
-            score_lines(fh, scorer, out)
+            bad = score_lines(fh, scorer, out)
+        if bad:
+            print(f"firebreak score: {bad} bad line(s) in {args.input} (an error line each)",
+                  file=sys.stderr)
+            return 1
     return 0
 
 
-def score_lines(stream: IO[str], scorer: Scorer, out: IO[str]) -> None:
-    """Score every line of a JSONL stream; bad lines produce an ``error`` line in place."""
+def score_lines(stream: IO[str], scorer: Scorer, out: IO[str]) -> int:
+    """Score every line of a JSONL stream; bad lines produce an ``error`` line in place.
+
+    Returns:
+        How many lines were bad.
+    """
+    bad = 0
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
@@ -53,7 +62,9 @@ def score_lines(stream: IO[str], scorer: Scorer, out: IO[str]) -> None:
             row = _result(scorer, str(obj.get("id", number)), obj["text"], lang)
         except ValueError as exc:
             row = {"line": number, "error": str(exc)}
+            bad += 1
         out.write(dump_json(row) + "\n")
+    return bad
 
 
 def _result(scorer: Scorer, ident: str, text: str, lang: str | None) -> dict[str, Any]:

@@ -27,7 +27,7 @@ class TestScore:
             + "{broken\n"
             + json.dumps({"id": "b", "text": "Terrible service, I hate it", "lang": "en"}) + "\n",
             encoding="utf-8")
-        assert main(["score", "--input", str(src)]) == 0
+        assert main(["score", "--input", str(src)]) == 1  # bad lines: non-zero, every line kept
         rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         assert [r.get("id") for r in rows] == ["a", None, "b"]
         assert rows[0]["label"] == "pos" and rows[2]["label"] == "neg"
@@ -70,7 +70,7 @@ def test_simulate_then_replay_finds_the_crisis(tmp_path: Path) -> None:
     with src.open("a", encoding="utf-8") as fh:
         fh.write("not json\n")
     assert main(["replay", str(src), "--out", str(out), "--plot", str(png),
-                 "--summary-json", str(summ), "--quiet", "--jobs", "2"]) == 0
+                 "--summary-json", str(summ), "--quiet", "--jobs", "2"]) == 1  # the bad line
     transitions = [json.loads(x) for x in out.read_text().splitlines()]
     truth = json.loads((tmp_path / "m.truth.json").read_text())
     crisis = [t for t in transitions if t["state"] == "crisis"]
@@ -95,7 +95,7 @@ def test_replay_reads_csv_exports_with_a_column_mapping(tmp_path: Path) -> None:
                  "text=Full Text", "--map", "created_at=Date", "--map", "author.id=Author",
                  "--time-format", "%d/%m/%Y %H:%M", "--summary-json", str(summ), "--quiet",
                  "--jobs", "1"])
-    assert code == 0
+    assert code == 1  # one bad row: said, and a non-zero exit; the other 30 are replayed
     summary = json.loads(summ.read_text())
     assert summary["processed"] == 30 and summary["malformed"] == 1
     assert summary["brands"]["acme"]["negative_share"] == 1.0
@@ -131,3 +131,69 @@ def test_replay_gives_the_same_transitions_in_any_input_order(tmp_path: Path, jo
         got.append((out.read_text(), json.loads(summ.read_text())))
     assert any(json.loads(x)["state"] == "crisis" for x in got[0][0].splitlines())
     assert got[0] == got[1] == got[2]
+
+
+class TestOneLineErrors:
+    """Bad input gives one line on stderr and a non-zero exit, never a traceback."""
+
+    @pytest.fixture(scope="class")
+    def stream(self, tmp_path_factory: pytest.TempPathFactory) -> Path:
+        path = tmp_path_factory.mktemp("cli") / "s.jsonl"
+        lines = [json.dumps({"id": f"m{i}", "brand": "acme", "text": "fine, thanks",
+                             "created_at": f"2026-03-02T00:{i:02d}:00Z"}) for i in range(5)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    @staticmethod
+    def one_line_error(done: subprocess.CompletedProcess[str], *needles: str) -> None:
+        assert done.returncode != 0
+        assert "Traceback" not in done.stderr
+        last = done.stderr.strip().splitlines()[-1]
+        for needle in needles:
+            assert needle in last, done.stderr
+
+    def test_output_into_a_missing_folder(self, tmp_path: Path) -> None:
+        self.one_line_error(cli("simulate", "sudden", "--out", str(tmp_path / "no" / "x.jsonl")),
+                            "No such file or directory")
+
+    def test_plot_path_that_is_not_png(self, stream: Path, tmp_path: Path) -> None:
+        self.one_line_error(cli("replay", str(stream), "--out", str(tmp_path / "o.jsonl"),
+                                "--plot", str(tmp_path / "p.xyz"), "--quiet"), "PNG")
+
+    def test_brands_file_that_is_not_utf8(self, stream: Path, tmp_path: Path) -> None:
+        brands = tmp_path / "brands.yaml"
+        brands.write_bytes(b'brands:\n  acme:\n    name: "\xff\xfe"\n')
+        self.one_line_error(cli("replay", str(stream), "--out", str(tmp_path / "o.jsonl"),
+                                "--config", str(brands), "--quiet"), "not UTF-8")
+
+    def test_input_where_every_line_is_malformed(self, tmp_path: Path) -> None:
+        src = tmp_path / "bad.jsonl"
+        src.write_text("garbage\n{broken\n", encoding="utf-8")
+        self.one_line_error(cli("replay", str(src), "--out", str(tmp_path / "o.jsonl"), "--quiet"),
+                            "every line", "--map brand=")
+
+    def test_some_bad_lines_exit_non_zero_and_say_how_many(self, stream: Path, tmp_path: Path) -> None:
+        src = tmp_path / "mixed.jsonl"
+        src.write_text(stream.read_text(encoding="utf-8") + "{broken\n", encoding="utf-8")
+        done = cli("replay", str(src), "--out", str(tmp_path / "o.jsonl"), "--quiet")
+        self.one_line_error(done, "1 malformed line")
+        assert (tmp_path / "o.jsonl").exists()  # the good lines were still replayed
+
+    def test_a_folder_as_input(self, tmp_path: Path) -> None:
+        self.one_line_error(cli("replay", str(tmp_path), "--out", str(tmp_path / "o.jsonl")),
+                            "is a folder")
+
+    def test_misspelt_setting_is_named(self, stream: Path, tmp_path: Path) -> None:
+        import os
+
+        done = subprocess.run([sys.executable, "-m", "streams.cli.main", "replay", str(stream),
+                               "--out", str(tmp_path / "o.jsonl"), "--quiet"],
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "FIREBREAK_API_TOKN": "x"})
+        assert done.returncode == 0
+        assert "unknown setting FIREBREAK_API_TOKN" in done.stderr
+
+    def test_version(self) -> None:
+        done = cli("--version")
+        assert done.returncode == 0 and done.stdout.startswith("firebreak ")
+
