@@ -70,7 +70,7 @@ class ReplayResult:
             "labels": dict(labels),
             "transitions": len(self.transitions),
             "crises": sum(b["crises"] for b in brands.values()),
-            "unanswered_negatives": self.engine.unanswered(),
+            "unanswered_negatives": self.engine.unanswered_now(),
             "brands": brands,
         }
 

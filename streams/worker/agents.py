@@ -343,7 +343,8 @@ async def export_gauges(rt: Runtime) -> None:
         watermark = event_clock(rt, time.time())
         if watermark:
             parts = rt.owned_partitions()
-            set_unanswered(rt.metrics, rt.core.unanswered(watermark, lambda b: rt.owned(b, parts)))
+            set_unanswered(rt.metrics, rt.core.unanswered(
+                watermark, owned=lambda b: rt.owned(b, parts)))
             drop_brands(rt.metrics, [b for b in rt.book.brands if not rt.owned(b, parts)])
 
 

@@ -25,25 +25,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from detectors.config import BrandBook
-from detectors.crisis.replies import id_hash
-from detectors.crisis.state import (
-    BrandState,
-    Observation,
-    Transition,
-    advance,
-    observe,
-    override,
-    time_to_detect,
-    track_reply,
-)
+from detectors.crisis.state import BrandState, Observation, Transition, time_to_detect
+from detectors.driver import Driver, Hooks, PerBrandIds
 from streams.worker.metrics import Metrics, lang_label, set_state, source_label
 
 log = logging.getLogger(__name__)
-ACTIONS = ("pause", "resume", "acknowledge", "force", "release")
 
 
 @dataclass
@@ -55,9 +45,43 @@ class Decision:
     cause: str | None = None
 
 
-@dataclass
-class DetectCore:
-    """Per-worker detection over the brands this worker owns.
+class MetricHooks(Hooks):
+    """The driver's hooks as Prometheus metrics.
+
+    Args:
+        metrics: the worker's metrics.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.m = metrics
+
+    def duplicate(self, brand: str) -> None:
+        self.m.duplicates.labels(brand=self.m.brand_label(brand)).inc()
+
+    def observed(self, brand: str, obs: Observation, source: str | None, late: bool) -> None:
+        label = self.m.brand_label(brand)
+        if late:
+            self.m.late.labels(brand=label).inc()
+        self.m.mentions.labels(brand=label, label=obs.label, lang=lang_label(obs.lang),
+                               source=source_label(source)).inc()
+
+    def overridden(self, brand: str, action: str) -> None:
+        self.m.overrides.labels(brand=self.m.brand_label(brand), action=action).inc()
+
+    def transitions(self, st: BrandState, out: list[Transition]) -> None:
+        label = self.m.brand_label(st.brand)
+        for t in out:
+            delay = time_to_detect(t)
+            if delay is not None:
+                self.m.time_to_detect.observe(delay)
+            if t.state != t.previous:
+                self.m.transitions.labels(brand=label, from_state=t.previous,
+                                          to_state=t.state, test=t.test).inc()
+        set_state(self.m, st.brand, st.state, st.paused, st.last_verdict)
+
+
+class DetectCore(Driver):
+    """The detection driver over the brands this worker owns, backed by its table.
 
     Args:
         book: brand configuration.
@@ -66,23 +90,24 @@ class DetectCore:
         dedupe_per_brand: how many recent mention ids each brand remembers.
     """
 
-    book: BrandBook
-    metrics: Metrics
-    load: Callable[[str], Mapping[str, Any] | None]
-    dedupe_per_brand: int = 1000
-    cache: dict[str, BrandState] = field(default_factory=dict)
-    idsets: dict[str, set[int]] = field(default_factory=dict)
-    dirty: set[str] = field(default_factory=set)
-    to_publish: set[str] = field(default_factory=set)
-    active: set[str] = field(default_factory=set)
-    event_max: float | None = None
+    def __init__(self, book: BrandBook, metrics: Metrics,
+                 load: Callable[[str], Mapping[str, Any] | None], dedupe_per_brand: int = 1000
+                 ) -> None:
+        super().__init__(book, load=load, dedupe=PerBrandIds(dedupe_per_brand),
+                         hooks=MetricHooks(metrics))
+        self.metrics = metrics
+        self.dirty: set[str] = set()
+        self.to_publish: set[str] = set()
+
+    @property
+    def cache(self) -> dict[str, BrandState]:
+        """The state objects held between checkpoints."""
+        return self.states
 
     def reset(self) -> None:
         """Forget cached objects (after a rebalance the table is the truth)."""
-        self.cache.clear()
-        self.idsets.clear()
+        self.forget()
         self.dirty.clear()
-        self.active.clear()
 
     def state(self, brand: str) -> BrandState:
         """The brand's state: the cached object unless the stored dict is further ahead.
@@ -93,7 +118,7 @@ class DetectCore:
         Args:
             brand: the brand slug.
         """
-        st = self.cache.get(brand)
+        st = self.states.get(brand)
         stored = self.load(brand)
         if st is not None and (not stored or _position(stored.get("meta") or {})
                                <= _position(st.meta)):
@@ -103,9 +128,7 @@ class DetectCore:
         else:
             st = BrandState.new(brand, self.book.get(brand))
             self.to_publish.add(brand)
-        self.cache[brand] = st
-        self.idsets[brand] = set(st.meta.get("ids", ()))
-        self._track(st)
+        self.adopt(st)
         return st
 
     def apply(
@@ -130,33 +153,20 @@ class DetectCore:
         meta["p"], meta["off"] = partition, offset
         self.dirty.add(brand)
         self.to_publish.add(brand)
-        if data.get("kind") == "command":
-            out = self._command(st, data)
-            cause = None
-        else:
-            obs = Observation.from_dict(data)
-            if self._duplicate(st, obs.mention_id):
-                self.metrics.duplicates.labels(brand=self.metrics.brand_label(brand)).inc()
-                return None
-            own = data.get("kind") == "own"
-            if self.book.is_configured(brand):
-                track_reply(st, obs, own=own)
-            if own:
-                return None
-            if self.event_max is None or obs.ts > self.event_max:
-                self.event_max = obs.ts
-            late = st.late
-            out = observe(st, obs, self.book.get(brand))
-            label = self.metrics.brand_label(brand)
-            if st.late > late:
-                self.metrics.late.labels(brand=label).inc()
-            self.metrics.mentions.labels(brand=label, label=obs.label, lang=lang_label(obs.lang),
-                                         source=source_label(data.get("source"))).inc()
-            cause = obs.mention_id
-        self._note(st, out)
         if data.get("kind") == "command":  # a person acted: publish at once, even without a change
+            out = self.command(brand, str(data.get("action")), float(data["ts"]),
+                               by=str(data.get("by") or "unknown"), why=str(data.get("why") or ""))
+            if out is None:
+                log.warning("ignoring command with unknown action %r", data.get("action"))
+                out = []
+            else:
+                overrides = st.meta.get("overrides") or []
+                if overrides:
+                    overrides[-1]["command_id"] = data.get("command_id")
             return Decision(brand, out, None)
-        return Decision(brand, out, cause) if out else None
+        obs = Observation.from_dict(data)
+        out = self.apply_observation(obs, own=data.get("kind") == "own", source=data.get("source"))
+        return Decision(brand, out, obs.mention_id) if out else None
 
     def tick(self, watermark: float, owned: Callable[[str], bool]) -> list[Decision]:
         """Advance every non-normal owned brand to ``watermark`` (crises end in silence).
@@ -165,30 +175,12 @@ class DetectCore:
             watermark: current event time, POSIX seconds.
             owned: whether this worker currently owns a brand.
         """
-        out: list[Decision] = []
-        for brand in sorted(self.active):
-            if not owned(brand):
-                continue
-            st = self.state(brand)
-            before = st.minute
-            trans = advance(st, watermark, self.book.get(brand))
-            if st.minute != before:
-                self.dirty.add(brand)
-                self.to_publish.add(brand)
-            self._note(st, trans)
-            if trans:
-                out.append(Decision(brand, trans, None))
-        return out
+        return [Decision(brand, trans, None)
+                for brand, trans in self.advance_all(watermark, owned).items()]
 
-    def unanswered(self, now: float, owned: Callable[[str], bool]) -> dict[str, int]:
-        """Negative mentions unanswered for over an hour, per owned configured brand.
-
-        Args:
-            now: the event-time clock (the watermark).
-            owned: whether this worker currently owns a brand.
-        """
-        return {brand: self.state(brand).replies.unanswered(now) for brand in self.book.brands
-                if owned(brand) and (brand in self.cache or self.load(brand))}
+    def moved(self, st: BrandState) -> None:
+        self.dirty.add(st.brand)
+        self.to_publish.add(st.brand)
 
     def rescan(self, stored: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
         """Find owned brands that need attention after recovery.
@@ -202,7 +194,7 @@ class DetectCore:
         for brand, d in stored:
             if d.get("state", "normal") != "normal" or d.get("hold_until_calm"):
                 self.active.add(brand)
-            if (d.get("meta") or {}).get("outbox") and brand not in self.cache:
+            if (d.get("meta") or {}).get("outbox") and brand not in self.states:
                 pending.append(brand)
         return pending
 
@@ -216,63 +208,12 @@ class DetectCore:
         """
         todo = list(self.dirty if brands is None else brands)
         for brand in todo:
-            st = self.cache.get(brand)
+            st = self.states.get(brand)
             if st is not None:
                 write(brand, state_dict(st))
             self.dirty.discard(brand)
         self.metrics.checkpoints.inc(len(todo))
         return len(todo)
-
-    def _duplicate(self, st: BrandState, mention_id: str) -> bool:
-        if self.dedupe_per_brand <= 0:
-            return False
-        h = id_hash(mention_id)
-        seen = self.idsets.setdefault(st.brand, set())
-        if h in seen:
-            return True
-        ids: list[int] = st.meta.setdefault("ids", [])
-        ids.append(h)
-        seen.add(h)
-        if len(ids) > self.dedupe_per_brand * 1.25:
-            drop = ids[: len(ids) - self.dedupe_per_brand]
-            del ids[: len(drop)]
-            seen.difference_update(drop)
-            seen.update(ids)
-        return False
-
-    def _command(self, st: BrandState, data: dict[str, Any]) -> list[Transition]:
-        action = data.get("action")
-        if action not in ACTIONS:
-            log.warning("ignoring command with unknown action %r", action)
-            return []
-        out = override(st, action, float(data["ts"]), self.book.get(st.brand),
-                       by=str(data.get("by") or "unknown"), why=str(data.get("why") or ""))
-        overrides = st.meta.get("overrides") or []
-        if overrides:
-            overrides[-1]["command_id"] = data.get("command_id")
-        self.metrics.overrides.labels(brand=self.metrics.brand_label(st.brand),
-                                      action=action).inc()
-        return out
-
-    def _note(self, st: BrandState, trans: list[Transition]) -> None:
-        label = self.metrics.brand_label(st.brand)
-        for t in trans:
-            delay = time_to_detect(t)
-            if delay is not None:
-                self.metrics.time_to_detect.observe(delay)
-            if t.state != t.previous:
-                self.metrics.transitions.labels(brand=label, from_state=t.previous,
-                                                to_state=t.state, test=t.test).inc()
-                st.meta["reason"], st.meta["test"] = t.reason, t.test
-        if trans:
-            set_state(self.metrics, st.brand, st.state, st.paused, st.last_verdict)
-        self._track(st)
-
-    def _track(self, st: BrandState) -> None:
-        if not st.needs_ticks:
-            self.active.discard(st.brand)
-        else:
-            self.active.add(st.brand)
 
 
 def state_dict(st: BrandState) -> dict[str, Any]:

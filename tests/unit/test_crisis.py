@@ -190,7 +190,7 @@ def test_engine_is_deterministic(seed: int) -> None:
     obs.sort(key=lambda o: o.ts)
 
     def go() -> list[dict]:
-        eng = Engine(BrandBook(), scorer=None)  # type: ignore[arg-type]
+        eng = Engine(BrandBook())
         return [t.to_dict() for o in obs for t in eng.feed(o)[1]]
 
     assert go() == go()

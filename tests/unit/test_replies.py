@@ -101,20 +101,20 @@ class TestEngineReplies:
                            in_reply_to=reply_to)
 
     def test_own_replies_answer_negatives_of_configured_brands(self) -> None:
-        eng = Engine(self.BOOK, scorer=None)  # type: ignore[arg-type]
+        eng = Engine(self.BOOK)
         eng.feed(self.obs("n1", T0))
         eng.feed(self.obs("n2", T0 + 10))
         eng.feed(self.obs("q1", T0 + 20, label="neu"))
         eng.feed(self.obs("r1", T0 + 300, label="unscored", reply_to="n1"), own=True)
         eng.feed(self.obs("r2", T0 + 400, label="unscored", reply_to="q1"), own=True)
         eng.feed(self.obs("later", T0 + 2 * HOUR, label="neu"))
-        assert eng.unanswered() == {"acme": 1} and eng.own_posts == 2
+        assert eng.unanswered_now() == {"acme": 1} and eng.own_posts == 2
 
     def test_unconfigured_brands_keep_no_reply_state(self) -> None:
-        eng = Engine(BrandBook(), scorer=None)  # type: ignore[arg-type]
+        eng = Engine(BrandBook())
         for o in traffic("invented", T0, 60, 5.0, 0.5, seed=3):
             eng.feed(o)
-        assert eng.unanswered() == {} and not eng.states["invented"].replies.waiting
+        assert eng.unanswered_now() == {} and not eng.states["invented"].replies.waiting
 
 
 class TestTimeToDetect:
