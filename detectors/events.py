@@ -108,7 +108,8 @@ def parse_time(value: Any, field_name: str = "created_at") -> datetime:
         field_name: named in the error.
     """
     if not isinstance(value, str):
-        raise InvalidMention(field_name, f"must be an RFC 3339 string, got {type(value).__name__}")
+        raise InvalidMention(field_name, f"must be an RFC 3339 string, got {type(value).__name__}",
+                              code="wrong_type")
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -128,7 +129,7 @@ def _opt_str(obj: dict[str, Any], key: str, limit: int = 2048) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("id", "in_reply_to"):
         value = str(value)
     if not isinstance(value, str):
-        raise InvalidMention(key, f"must be a string, got {type(value).__name__}")
+        raise InvalidMention(key, f"must be a string, got {type(value).__name__}", code="wrong_type")
     if len(value) > limit:
         raise InvalidMention(key, f"longer than {limit} characters")
     return value
@@ -141,7 +142,8 @@ def _count(obj: dict[str, Any], key: str, where: str) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidMention(f"{where}.{key}", f"must be a number, got {type(value).__name__}")
+        raise InvalidMention(f"{where}.{key}", f"must be a number, got {type(value).__name__}",
+                              code="wrong_type")
     if value < 0 or value != value:
         raise InvalidMention(f"{where}.{key}", "must be a non-negative number")
     return int(min(value, 10**12))
@@ -165,27 +167,27 @@ def parse_mention(
         InvalidMention: naming the first offending field.
     """
     if not isinstance(obj, dict):
-        raise InvalidMention("$", f"must be a JSON object, got {type(obj).__name__}")
+        raise InvalidMention("$", f"must be a JSON object, got {type(obj).__name__}", code="not_object")
     for key in ("id", "brand", "text", "created_at"):
         if obj.get(key) is None:
-            raise InvalidMention(key, "required field is missing")
+            raise InvalidMention(key, "required field is missing", code="missing_field")
     mention_id = _opt_str(obj, "id", MAX_ID_CHARS)
     if not mention_id:
         raise InvalidMention("id", "must not be empty")
     brand_raw = obj["brand"]
     if not isinstance(brand_raw, str):
-        raise InvalidMention("brand", f"must be a string, got {type(brand_raw).__name__}")
+        raise InvalidMention("brand", f"must be a string, got {type(brand_raw).__name__}", code="wrong_type")
     brand = brand_raw.strip().lower()
     if not BRAND_RE.match(brand):
         raise InvalidMention("brand", "must be a slug: a-z, 0-9, '.', '_', '-', at most 64 chars")
     text = obj["text"]
     if not isinstance(text, str):
-        raise InvalidMention("text", f"must be a string, got {type(text).__name__}")
+        raise InvalidMention("text", f"must be a string, got {type(text).__name__}", code="wrong_type")
     if len(text) > MAX_TEXT_CHARS:
         raise InvalidMention("text", f"longer than {MAX_TEXT_CHARS} characters ({len(text)})")
     created_at = parse_time(obj["created_at"])
     if now is not None and created_at - now > max_future:
-        raise InvalidMention("created_at", f"more than {max_future} in the future")
+        raise InvalidMention("created_at", f"more than {max_future} in the future", code="far_future")
     lang = _opt_str(obj, "lang", 16)
     if lang is not None:
         if not _LANG_RE.match(lang):
@@ -193,18 +195,18 @@ def parse_mention(
         lang = lang[:2].lower() if len(lang) == 2 or lang[2] in "-_" else lang.lower()
     author = obj.get("author") or {}
     if not isinstance(author, dict):
-        raise InvalidMention("author", "must be an object")
+        raise InvalidMention("author", "must be an object", code="wrong_type")
     metrics = obj.get("metrics") or {}
     if not isinstance(metrics, dict):
-        raise InvalidMention("metrics", "must be an object")
+        raise InvalidMention("metrics", "must be an object", code="wrong_type")
     author_id = author.get("id")
     if isinstance(author_id, int) and not isinstance(author_id, bool):
         author_id = str(author_id)
     if author_id is not None and not isinstance(author_id, str):
-        raise InvalidMention("author.id", "must be a string")
+        raise InvalidMention("author.id", "must be a string", code="wrong_type")
     handle = author.get("handle")
     if handle is not None and not isinstance(handle, str):
-        raise InvalidMention("author.handle", "must be a string")
+        raise InvalidMention("author.handle", "must be a string", code="wrong_type")
     return Mention(
         id=mention_id,
         brand=brand,
@@ -225,7 +227,7 @@ def parse_mention(
 
 
 def mention_from_json(
-    data: bytes | str,
+    data: bytes | str | None,
     *,
     now: datetime | None = None,
     max_future: timedelta = DEFAULT_MAX_FUTURE,
@@ -240,15 +242,17 @@ def mention_from_json(
     Raises:
         InvalidMention: with field ``$`` for undecodable or oversized input.
     """
+    if not data:
+        raise InvalidMention("$", "empty message (a tombstone or a blank value)", code="empty_value")
     if len(data) > MAX_MESSAGE_BYTES:
-        raise InvalidMention("$", f"message larger than {MAX_MESSAGE_BYTES} bytes")
+        raise InvalidMention("$", f"message larger than {MAX_MESSAGE_BYTES} bytes", code="too_large")
     if isinstance(data, (bytes, bytearray)):
         try:
             data = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InvalidMention("$", f"not valid UTF-8 (byte {exc.start})") from None
+            raise InvalidMention("$", f"not valid UTF-8 (byte {exc.start})", code="invalid_utf8") from None
     try:
         obj = orjson.loads(data)  # strict JSON (no NaN), a third of json.loads' time
     except (orjson.JSONDecodeError, RecursionError) as exc:
-        raise InvalidMention("$", f"not valid JSON: {exc}") from None
+        raise InvalidMention("$", f"not valid JSON: {exc}", code="invalid_json") from None
     return parse_mention(obj, now=now, max_future=max_future)

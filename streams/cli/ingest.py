@@ -59,9 +59,9 @@ def read_jsonl(path: Path) -> Iterator[Item]:
             try:
                 yield n, json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                yield n, InvalidMention("$", f"not valid UTF-8 (byte {exc.start})")
+                yield n, InvalidMention("$", f"not valid UTF-8 (byte {exc.start})", code="invalid_utf8")
             except ValueError as exc:
-                yield n, InvalidMention("$", f"not valid JSON: {exc}")
+                yield n, InvalidMention("$", f"not valid JSON: {exc}", code="invalid_json")
 
 
 register_reader("jsonl", read_jsonl, ".jsonl", ".ndjson", ".json")

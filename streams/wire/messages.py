@@ -22,8 +22,6 @@ from detectors.events import iso
 
 EXCERPT_BYTES = 1024
 ALERT_KINDS = ("crisis", "resolved", "elevated", "normal", "manual")  # see alert_message
-REASON_CODES = ("invalid_utf8", "invalid_json", "too_large", "not_object", "missing_field",
-                "wrong_type", "far_future", "invalid_value", "processing_error")
 
 
 def reason_code(exc: Exception) -> str:
@@ -32,26 +30,7 @@ def reason_code(exc: Exception) -> str:
     Args:
         exc: the error raised while validating or scoring the message.
     """
-    if not isinstance(exc, InvalidMention):
-        return "processing_error"
-    reason = exc.reason
-    if exc.field == "$":
-        if "UTF-8" in reason:
-            return "invalid_utf8"
-        if "larger than" in reason:
-            return "too_large"
-        if "JSON object" in reason:
-            return "not_object"
-        return "invalid_json"
-    if "required" in reason:
-        return "missing_field"
-    if "future" in reason:
-        return "far_future"
-    if "must be a" in reason or "must be an" in reason or "got " in reason:
-        return "wrong_type"
-    if "longer than" in reason:
-        return "too_large"
-    return "invalid_value"
+    return exc.code if isinstance(exc, InvalidMention) else "processing_error"
 
 
 def dlq_record(

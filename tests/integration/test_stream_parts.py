@@ -64,6 +64,9 @@ class TestWire:
         (b'{"id": "1", "brand": "a", "created_at": "2026-01-01T00:00:00Z"}', "missing_field"),
         (b'{"id": "1", "brand": 5, "text": "t", "created_at": "2026-01-01T00:00:00Z"}',
          "wrong_type"),
+        (None, "empty_value"), (b"", "empty_value"),
+        (b'{"id": "1", "brand": "US Airways", "text": "t", "created_at": "2026-01-01T00:00:00Z"}',
+         "invalid_value"),
     ])
     def test_reason_codes(self, raw, code):
         """Each kind of bad input gets its own low-cardinality reason code."""
