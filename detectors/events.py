@@ -131,7 +131,7 @@ def _opt_str(obj: dict[str, Any], key: str, limit: int = 2048) -> str | None:
     if not isinstance(value, str):
         raise InvalidMention(key, f"must be a string, got {type(value).__name__}", code="wrong_type")
     if len(value) > limit:
-        raise InvalidMention(key, f"longer than {limit} characters")
+        raise InvalidMention(key, f"longer than {limit} characters", code="too_large")
     return value
 
 
@@ -184,7 +184,8 @@ def parse_mention(
     if not isinstance(text, str):
         raise InvalidMention("text", f"must be a string, got {type(text).__name__}", code="wrong_type")
     if len(text) > MAX_TEXT_CHARS:
-        raise InvalidMention("text", f"longer than {MAX_TEXT_CHARS} characters ({len(text)})")
+        raise InvalidMention("text", f"longer than {MAX_TEXT_CHARS} characters ({len(text)})",
+                             code="too_large")
     created_at = parse_time(obj["created_at"])
     if now is not None and created_at - now > max_future:
         raise InvalidMention("created_at", f"more than {max_future} in the future", code="far_future")

@@ -65,6 +65,8 @@ class TestWire:
         (b'{"id": "1", "brand": 5, "text": "t", "created_at": "2026-01-01T00:00:00Z"}',
          "wrong_type"),
         (None, "empty_value"), (b"", "empty_value"),
+        (b'{"id": "1", "brand": "a", "text": "' + b"y" * 25_000 + b'", '
+         b'"created_at": "2026-01-01T00:00:00Z"}', "too_large"),
         (b'{"id": "1", "brand": "US Airways", "text": "t", "created_at": "2026-01-01T00:00:00Z"}',
          "invalid_value"),
     ])
