@@ -61,6 +61,10 @@ class Dedupe(Protocol):
         """Remember ``mention_id`` for ``st``'s brand; True when it was seen recently."""
         ...
 
+    def loaded(self, st: BrandState) -> None:
+        """``st`` was (re)loaded from the store: re-read any ids it carries."""
+        ...
+
     def forget(self) -> None:
         """Drop what is cached outside the states (the store is the truth again)."""
         ...
@@ -85,6 +89,9 @@ class RecentIds:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return False
+
+    def loaded(self, st: BrandState) -> None:
+        """States carry no ids under this policy."""
 
     def forget(self) -> None:
         """Nothing is cached outside memory: keep the ids."""
@@ -122,7 +129,7 @@ class PerBrandIds:
             seen.update(ids)
         return False
 
-    def reload(self, st: BrandState) -> None:
+    def loaded(self, st: BrandState) -> None:
         """Re-read the ids of a state that was (re)loaded from the store."""
         self._sets[st.brand] = set(st.meta.get("ids", ()))
 
@@ -165,8 +172,7 @@ class Driver:
     def adopt(self, st: BrandState) -> None:
         """Cache ``st`` as its brand's state (a state loaded or recovered from the store)."""
         self.states[st.brand] = st
-        if isinstance(self.dedupe, PerBrandIds):
-            self.dedupe.reload(st)
+        self.dedupe.loaded(st)
         self.track(st)
 
     def apply_observation(self, obs: Observation, *, own: bool = False, source: str | None = None

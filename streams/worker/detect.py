@@ -99,11 +99,6 @@ class DetectCore(Driver):
         self.dirty: set[str] = set()
         self.to_publish: set[str] = set()
 
-    @property
-    def cache(self) -> dict[str, BrandState]:
-        """The state objects held between checkpoints."""
-        return self.states
-
     def reset(self) -> None:
         """Forget cached objects (after a rebalance the table is the truth)."""
         self.forget()
