@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -56,7 +57,8 @@ class Thresholds(BaseModel):
                                 description="negative share the short window must reach")
     sudden_share_p: float = Field(1e-3, gt=0, lt=1)
     cold_start_p: float = Field(1e-7, gt=0, lt=1)
-    cold_start_share: float = Field(0.5, gt=0, le=1)
+    cold_start_share: float = Field(
+        0.75, gt=0, le=1, description="share that is a crisis before the brand's normal is known")
     cold_start_authors: int = Field(8, ge=1)
     calm_share_margin: float = Field(0.08, ge=0, le=1)
     calm_ratio: float = Field(1.5, ge=1)
@@ -77,6 +79,9 @@ class BrandConfig(BaseModel):
 
     name: str | None = Field(None, description="display name")
     handles: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = Field(
+        (), description="other names of the brand; like its name and handles, never sentiment")
+    timezone: str = Field("UTC", description="IANA zone of the brand's audience (its rhythm)")
     keywords: tuple[str, ...] = ()
     keyword_min_authors: int = Field(3, ge=1)
     auto_resume: bool = False
@@ -84,6 +89,12 @@ class BrandConfig(BaseModel):
     window_minutes: int = Field(20, ge=5, le=120)
     author_cap: int = Field(2, ge=1, description="posts per author counted in a window")
     calm_minutes: int = Field(60, ge=5, le=24 * 60)
+    merge_minutes: int = Field(
+        360, ge=0, le=7 * 24 * 60,
+        description="re-entering crisis this soon after stepping down re-opens the same crisis")
+    remind_minutes: int = Field(
+        240, ge=0, le=7 * 24 * 60,
+        description="a crisis that lasts is re-stated to on-call this often (0: never)")
     baseline_share: float = Field(0.15, gt=0, lt=1, description="prior negative share")
     baseline_rate: float | None = Field(
         None, gt=0, description="prior mentions/minute, learned when not given"
@@ -95,6 +106,21 @@ class BrandConfig(BaseModel):
     @classmethod
     def _handles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(h.strip().lstrip("@").lower() for h in value if h.strip())
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as "
+                             "'Europe/Helsinki')") from None
+        return value
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(a.strip() for a in value if a.strip())
 
     @field_validator("keywords")
     @classmethod
@@ -112,12 +138,48 @@ class BrandConfig(BaseModel):
         alts = "|".join(re.escape(k) for k in sorted(self.keywords, key=len, reverse=True))
         return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
 
+    @cached_property
+    def names_re(self) -> re.Pattern[str] | None:
+        """The brand's own names, handles and aliases in a text (never sentiment)."""
+        names = {*self.aliases, *self.handles, *(f"@{h}" for h in self.handles)}
+        if self.name:
+            names.add(self.name)
+        names = {n for n in names if len(n) >= 2}
+        if not names:
+            return None
+        alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        return re.compile(rf"(?<![\w@#])[@#]?(?:{alts})(?!\w)", re.IGNORECASE)
+
+    def neutral_text(self, text: str, slug: str | None = None) -> str:
+        """``text`` with the brand's names, handles and aliases (and ``slug``) masked.
+
+        "United" is a positive word and "Monster" a negative one; in a mention of
+        the brand they are only its name. Masked names become a neutral token.
+
+        Args:
+            text: the mention's text.
+            slug: the brand's slug (matched too, with ``-``/``_`` read as a space).
+        """
+        pattern = self.names_re
+        if pattern is not None:
+            text = pattern.sub(" _brand_ ", text)
+        if slug:
+            text = _slug_re(slug).sub(" _brand_ ", text)
+        return text
+
     def match_keywords(self, text: str) -> tuple[str, ...]:
         """Return the configured keywords found in ``text`` (lower-cased, unique)."""
         pattern = self.keyword_re
         if pattern is None:
             return ()
         return tuple(dict.fromkeys(m.group(0).lower() for m in pattern.finditer(text)))
+
+
+@lru_cache(maxsize=4096)
+def _slug_re(slug: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in re.split(r"[-_]+", slug) if w]
+    spaced = r"[\s_-]?".join(words)
+    return re.compile(rf"(?<![\w])[@#]?(?:{spaced})(?!\w)", re.IGNORECASE)
 
 
 class BrandBook:

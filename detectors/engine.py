@@ -25,10 +25,10 @@ def to_observation(m: Mention, cfg: BrandConfig, scorer: Scorer) -> Observation:
 
     Args:
         m: the validated mention.
-        cfg: its brand's configuration (for keywords).
+        cfg: its brand's configuration (keywords; its names, never scored as sentiment).
         scorer: the process's scorer.
     """
-    score = scorer.score(m.text, m.lang)
+    score = scorer.score(cfg.neutral_text(m.text, m.brand), m.lang)
     return Observation(
         brand=m.brand,
         ts=m.ts,

@@ -1,62 +1,156 @@
-"""What a brand's traffic usually looks like, hour by hour.
+"""What a brand's traffic usually looks like, by hour of week on its own clock.
 
-The baseline learns, per UTC hour of day, how many mentions a minute a brand
-gets (an EWMA across days, shrunk towards the brand's overall level while a slot
-has few observations), plus the brand's usual negative share. It learns only
-from hours the detector marks as clean (no elevated state), and clips what it
-learns so a crisis cannot teach it that crises are normal.
+The baseline learns, from the hours the detector marks as clean (no elevated
+state), four things about one brand:
+
+* **volume by hour of week** in the brand's time zone: each local hour of the
+  day's own rate (mentions/minute) times a day-of-week factor, each learned as
+  a moving average (the factor shrunk towards 1 while it has seen little).
+  Local time keeps the morning rise at the same hour across a DST change and
+  the weekend dip on the weekend. An hour-of-day slot never seen yet is
+  expected to be as busy as the busiest clean hour of the last day: a brand's
+  first morning is not a surprise.
+* **over-dispersion** of its volume: ``alpha`` in var = mu + alpha * mu^2, the
+  squared coefficient of variation of its hourly rate beyond Poisson. A bursty
+  brand gets negative-binomial tails instead of Poisson's.
+* **its usual negative share**: decayed pooled counts over clean hours, with a
+  small prior. No cap: an airline whose ordinary talk is 70 % negative learns
+  0.7, in hours, not weeks.
+* **how much that share varies** from hour to hour beyond sampling noise
+  (beta-binomial spread, as a standard deviation), so a brand whose mood swings
+  needs a larger rise before it counts.
+
+A crisis cannot teach it that crises are normal: flagged hours are left out,
+and a clean hour's volume is clipped at a multiple of what was expected.
 """
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
+VERSION = 2
 HOURS = 24
-SLOT_ALPHA = 0.35  # per day
-LEVEL_ALPHA = 1 / 24  # per hour
-SHARE_ALPHA_MAX = 0.1
+DAYS = 7
+SLOT_ALPHA = 0.25  # per observation of an hour-of-day slot (once a day), after the first 4
+DOW_ALPHA = 0.3 / 24  # per hour: about 0.3 per day of week
+SHARE_DECAY = 0.995  # per clean hour: pooled share counts, half-life about six days
+SHARE_PRIOR = 30.0  # pseudo-mentions of the configured prior share
+SPREAD_ALPHA = 0.05
+ALPHA_LEARN = 0.05
+ALPHA_MAX = 1.0
 CLIP = 3.0
-FLOOR_OF_LEVEL = 0.1
+GAP_MIN_EXPECTED = 10.0
+PEAK_HOURS = 24
 ABS_FLOOR = 1e-3
-SHARE_MIN, SHARE_MAX = 0.02, 0.45
+SHARE_MIN, SHARE_MAX = 0.01, 0.95
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=8192)
+def local_slot(hour: int, tz: str) -> tuple[int, int]:
+    """(day of week 0=Monday, hour of day) of epoch-hour ``hour`` in time zone ``tz``."""
+    dt = datetime.fromtimestamp(hour * 3600 + 1800, _zone(tz))
+    return dt.weekday(), dt.hour
+
+
+def slot_name(hour: int, tz: str) -> str:
+    """'Wednesday 20:00' for epoch-hour ``hour`` on the brand's clock."""
+    dow, hod = local_slot(hour, tz)
+    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    return f"{names[dow]} {hod:02d}:00"
+
+
+def _shrunk(value: float, n: int) -> float:
+    return (n * value + 1.0) / (n + 1)
 
 
 class RhythmBaseline:
-    """Per-hour-of-day expected rate (mentions/minute) and usual negative share.
+    """Expected rate by local hour of week, dispersion and usual negative share.
 
     Args:
         share: prior negative share.
         rate: prior mentions/minute (``None``: learn from traffic).
+        tz: the brand's time zone (IANA name).
     """
 
-    __slots__ = ("slots", "slot_n", "level", "share", "hours_learned", "hour", "h_total",
-                 "h_scored", "h_neg", "h_clean", "last_rate")
+    __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
+                 "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
+                 "h_scored", "h_neg", "h_clean", "recent", "hourly")
 
-    def __init__(self, share: float = 0.15, rate: float | None = None) -> None:
-        self.slots: list[float] = [0.0] * HOURS
-        self.slot_n: list[int] = [0] * HOURS
+    def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
+        self.tz = tz
         self.level: float | None = rate
-        self.share = share
+        self.hod: list[float] = [1.0] * HOURS
+        self.hod_n: list[int] = [0] * HOURS
+        self.dow: list[float] = [1.0] * DAYS
+        self.dow_n: list[int] = [0] * DAYS
+        self.alpha = 0.0
+        self.share_neg = 0.0  # decayed negative count of clean hours
+        self.share_n = 0.0  # decayed scored count of clean hours
+        self.prior_share = share
+        self.spread = 0.0  # hour-to-hour sd of the share beyond sampling noise
         self.hours_learned = 0
-        self.hour: int | None = None  # hour index (epoch hours) being accumulated
+        self.hour: int | None = None  # epoch hour being accumulated
         self.h_total = 0
         self.h_scored = 0
         self.h_neg = 0
         self.h_clean = True
-        self.last_rate = 0.0  # rate of the last clean hour: the guess for unseen slots
+        self.recent: list[float] = []  # clean hourly rates of the last day (for unseen slots)
+        self.hourly: list[float] = []  # shares of the last two days' hours, flagged or not
+
+    # -- reading ---------------------------------------------------------------------
+
+    @property
+    def share(self) -> float:
+        """The brand's usual negative share."""
+        raw = (self.share_neg + self.prior_share * SHARE_PRIOR) / (self.share_n + SHARE_PRIOR)
+        return min(SHARE_MAX, max(SHARE_MIN, raw))
+
+    @property
+    def share_floor(self) -> float:
+        """The lower quartile of the last two days' hourly shares, flagged hours included.
+
+        A floor under the usual share: a brand that was flagged for so long that it
+        learned nothing (a stream that began mid-crisis, a brand whose normal is
+        far from the prior) still steps down once most of its hours are back to
+        what they were, and does not re-enter on its own normal.
+        """
+        if len(self.hourly) < 3:
+            return 0.0
+        ordered = sorted(self.hourly)
+        return ordered[len(ordered) // 4]
+
+    @property
+    def share_weight(self) -> float:
+        """How many scored mentions the usual share rests on (decayed)."""
+        return self.share_n
 
     def expected_rate(self, hour: int) -> float | None:
         """Expected mentions/minute during epoch-hour ``hour`` (``None`` if unknown)."""
         level = self.level
         if level is None:
             return None
-        slot = hour % HOURS
-        n = self.slot_n[slot]
-        if n:
-            rate = (n * self.slots[slot] + level) / (n + 1)
+        dow, hod = local_slot(hour, self.tz)
+        n = self.hod_n[hod]
+        if n == 0:
+            rate = max(level, max(self.recent, default=0.0))
         else:
-            rate = max(level, self.last_rate)
-        return max(rate, level * FLOOR_OF_LEVEL, ABS_FLOOR)
+            rate = self.hod[hod] * _shrunk(self.dow[dow], self.dow_n[dow])
+        return max(rate, level * 0.05, ABS_FLOOR)
+
+    def describe(self, hour: int) -> str:
+        """The slot the expectation is for, on the brand's clock."""
+        return slot_name(hour, self.tz)
+
+    # -- counting --------------------------------------------------------------------
 
     def count(self, hour: int, scored: bool, negative: bool) -> None:
         """Count one mention in epoch-hour ``hour`` (late ones for past hours are ignored)."""
@@ -90,39 +184,94 @@ class RhythmBaseline:
         self.hour = hour
 
     def _learn(self) -> None:
+        if self.h_scored >= 10:
+            self.hourly.append(self.h_neg / self.h_scored)
+            if len(self.hourly) > 48:
+                del self.hourly[0]
         if not self.h_clean:
             self.h_clean = True
             return
         assert self.hour is not None
-        rate = self.h_total / 60.0
-        slot = self.hour % HOURS
+        count = self.h_total
         expected = self.expected_rate(self.hour)
+        if count == 0 and expected is not None and expected * 60 >= GAP_MIN_EXPECTED:
+            return  # an hour of silence where dozens were due: a gap in the feed, not a lull
+        rate = count / 60.0
         if expected is not None:
             rate = min(rate, expected * CLIP)
-        n = self.slot_n[slot]
-        self.slots[slot] = rate if n == 0 else self.slots[slot] + SLOT_ALPHA * (rate - self.slots[slot])
-        self.slot_n[slot] = min(n + 1, 1000)
-        if self.level is None:
-            self.level = rate
-        else:
-            alpha = max(LEVEL_ALPHA, 1.0 / (self.hours_learned + 1))
-            self.level += alpha * (rate - self.level)
+            self._learn_dispersion(count, expected * 60.0, self.hod_n[local_slot(self.hour,
+                                                                                 self.tz)[1]])
+        self._learn_volume(rate)
+        self._learn_share()
         self.hours_learned += 1
-        self.last_rate = rate
-        if self.h_scored >= 5:
-            alpha = min(SHARE_ALPHA_MAX, self.h_scored / 400)
-            observed = self.h_neg / self.h_scored
-            self.share = min(SHARE_MAX, max(SHARE_MIN, self.share + alpha * (observed - self.share)))
+
+    def _learn_volume(self, rate: float) -> None:
+        # hod holds each local hour's own rate (a weekday-neutral moving average); the
+        # level is their mean; dow is each day's factor against the hourly rates
+        assert self.hour is not None
+        dow, hod = local_slot(self.hour, self.tz)
+        day_factor = max(_shrunk(self.dow[dow], self.dow_n[dow]), 0.05)
+        n = self.hod_n[hod]
+        x_hod = rate / day_factor
+        self.hod[hod] += max(SLOT_ALPHA, 1.0 / (n + 1)) * (x_hod - self.hod[hod])
+        self.hod_n[hod] = n = min(n + 1, 1000)
+        seen = [v for v, k in zip(self.hod, self.hod_n, strict=True) if k]
+        self.level = max(ABS_FLOOR, sum(seen) / len(seen))
+        if n >= 2 and self.hod[hod] > ABS_FLOOR:
+            x_dow = rate / self.hod[hod]
+            k = self.dow_n[dow]
+            self.dow[dow] += max(DOW_ALPHA, 1.0 / (24 * (k + 1))) * (x_dow - self.dow[dow])
+        if hod == 23:
+            self.dow_n[dow] = min(self.dow_n[dow] + 1, 1000)
+        self.recent.append(rate)
+        if len(self.recent) > PEAK_HOURS:
+            del self.recent[0]
+
+    def _learn_dispersion(self, count: int, mu: float, seen: int) -> None:
+        if mu < 2.0 or seen < 3:
+            return  # too few to tell burstiness from noise, or the rhythm not known yet
+        # the expectation's own sampling error (a mean of about `seen` hours) is not burstiness
+        excess = ((count - mu) ** 2 - mu * (1 + 1 / min(seen, 5))) / (mu * mu)
+        excess = min(ALPHA_MAX / 2, max(0.0, excess))  # bounded: one odd hour moves it little
+        self.alpha += ALPHA_LEARN * (excess - self.alpha)
+
+    def _learn_share(self) -> None:
+        scored, neg = self.h_scored, self.h_neg
+        self.share_neg *= SHARE_DECAY
+        self.share_n *= SHARE_DECAY
+        if scored == 0:
+            return
+        usual = self.share
+        if scored >= 10 and self.share_n >= 50:
+            observed = neg / scored
+            extra = (observed - usual) ** 2 - usual * (1 - usual) / scored
+            self.spread = math.sqrt(max(0.0, self.spread ** 2 + SPREAD_ALPHA
+                                        * (extra - self.spread ** 2)))
+        self.share_neg += neg
+        self.share_n += scored
+
+    # -- saving ----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to JSON-ready values."""
-        return {name: getattr(self, name) for name in self.__slots__}
+        out: dict[str, Any] = {name: getattr(self, name) for name in self.__slots__}
+        out["version"] = VERSION
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RhythmBaseline:
-        """Rebuild from :meth:`to_dict` output."""
+        """Rebuild from :meth:`to_dict` output (an older format starts afresh)."""
         obj = cls()
+        if data.get("version") != VERSION:
+            return obj
         for name in cls.__slots__:
             value = data[name]
             setattr(obj, name, list(value) if isinstance(value, list) else value)
         return obj
+
+    def seed_from(self, other: RhythmBaseline) -> None:
+        """Take what ``other`` learned (warm start from history), keeping this hour's counts."""
+        for name in ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
+                     "share_n", "prior_share", "spread", "hours_learned", "recent", "hourly"):
+            value = getattr(other, name)
+            setattr(self, name, list(value) if isinstance(value, list) else value)

@@ -1,10 +1,11 @@
 """The tests that decide a brand's level, read off the window and the baseline.
 
 * **negative surge** — the smoothed negative share is well above the brand's
-  usual share *and* negative voices (author-capped) are far above what the
-  baseline predicts for this hour (ratio and a Poisson tail), from enough
-  distinct authors. Viral praise and neutral news raise volume but not the
-  share; a troll raises neither once capped.
+  usual share (by more than its own hour-to-hour swing) *and* negative voices
+  (author-capped) are far above what the baseline predicts for this hour of
+  the brand's week (ratio and a negative-binomial tail with the brand's own
+  over-dispersion), from enough distinct authors. Viral praise and neutral news
+  raise volume but not the share; a troll raises neither once capped.
 * **cold start** — no baseline yet: a stricter share-only test.
 * **keyword** — configured crisis words from enough distinct authors in
   non-positive posts.
@@ -18,11 +19,31 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.crisis.stats import poisson_sf, smoothed_share
+from detectors.crisis.stats import binom_sf, nbinom_sf, smoothed_share
 from detectors.crisis.window import AuthorWindow
 
 PRIOR_WEIGHT = 10.0
+SPREAD_Z = 2.5  # the share must rise this many of the brand's own hourly swings
 Level = Literal["elevated", "crisis"]
+
+
+@dataclass(slots=True)
+class Expect:
+    """What the baseline expects now.
+
+    Attributes:
+        rate: mentions/minute for this hour of the brand's week (``None``: warming up).
+        share: the brand's usual negative share.
+        alpha: its volume over-dispersion (0: Poisson).
+        spread: how much its share swings from hour to hour beyond sampling noise.
+        slot: the hour the expectation is for, on the brand's clock ("Wednesday 20:00").
+    """
+
+    rate: float | None
+    share: float
+    alpha: float = 0.0
+    spread: float = 0.0
+    slot: str = ""
 
 
 @dataclass(slots=True)
@@ -41,19 +62,18 @@ class Verdict:
 
 
 def assess(
-    window: AuthorWindow, rate: float | None, usual_share: float, cfg: BrandConfig,
-    minute: int | None = None,
+    window: AuthorWindow, expect: Expect, cfg: BrandConfig, minute: int | None = None,
 ) -> Verdict:
     """Assess a window.
 
     Args:
         window: the brand's current window.
-        rate: expected mentions/minute for this hour, ``None`` during warm-up.
-        usual_share: the brand's usual negative share.
+        expect: what the baseline expects now.
         cfg: the brand's configuration.
         minute: the current event-time minute (enables the short sudden-surge test).
     """
     th = cfg.thresholds
+    rate, usual_share = expect.rate, expect.share
     minutes = cfg.window_minutes
     if cfg.reach_weighting and window.scored:
         mean_w = window.w_scored / window.scored
@@ -69,6 +89,8 @@ def assess(
         "neg_share": round(share, 3),
         "usual_share": round(usual_share, 3),
     }
+    if expect.slot:
+        numbers["usual_for"] = expect.slot
     if rate is not None:
         expected_total = rate * minutes
         expected_neg = max(expected_total * usual_share, 0.05)
@@ -79,6 +101,8 @@ def assess(
             expected_negative=round(expected_neg, 2),
             negative_ratio=round(ratio, 2),
         )
+        if expect.alpha:
+            numbers["dispersion"] = round(expect.alpha, 3)
     else:
         expected_neg = None
         ratio = None
@@ -95,52 +119,56 @@ def assess(
     if rate is None or ratio is None or expected_neg is None:
         return _cold(share, window, usual_share, cfg, numbers, calm)
     if minute is not None:
-        sudden = _sudden(window, rate, usual_share, cfg, numbers, minute)
+        sudden = _sudden(window, expect, cfg, numbers, minute)
         if sudden is not None:
             return sudden
-    for level, min_share, margin, min_ratio, max_p, authors in (
+    swing = SPREAD_Z * expect.spread
+    checks: tuple[tuple[Level, float, float, float, float, int], ...] = (
         ("crisis", th.crisis_share, th.crisis_share_margin, th.crisis_ratio, th.crisis_p,
          th.crisis_authors),
         ("elevated", th.elevated_share, th.elevated_share_margin, th.elevated_ratio,
          th.elevated_p, th.elevated_authors),
-    ):
+    )
+    for level, min_share, margin, min_ratio, max_p, authors in checks:
         if (
-            share >= max(min_share, usual_share + margin)
+            share >= max(min_share, usual_share + max(margin, swing))
             and ratio >= min_ratio
             and window.neg_authors >= authors
         ):
-            p = poisson_sf(window.neg, expected_neg)
+            p = nbinom_sf(window.neg, expected_neg, expect.alpha)
             if p <= max_p:
                 numbers["p_value"] = float(f"{p:.3g}")
-                return Verdict(level, "negative_surge", _summary(numbers), False, numbers)  # type: ignore[arg-type]
+                return Verdict(level, "negative_surge", _summary(numbers), False, numbers)
     return Verdict(None, "none", "", calm, numbers)
 
 
 def _sudden(
-    window: AuthorWindow, rate: float, usual_share: float, cfg: BrandConfig,
-    numbers: dict[str, Any], minute: int,
+    window: AuthorWindow, expect: Expect, cfg: BrandConfig, numbers: dict[str, Any], minute: int,
 ) -> Verdict | None:
     """A crisis seen in the last few minutes only: the long window still dilutes it."""
     th = cfg.thresholds
+    rate, usual_share = expect.rate or 0.0, expect.share
+    min_share = max(th.sudden_share, usual_share + max(th.crisis_share_margin,
+                                                       SPREAD_Z * expect.spread))
     quick_neg, quick_scored = window.recent_quick(minute, th.sudden_minutes)
     if quick_neg < th.sudden_authors or smoothed_share(
         quick_neg, quick_scored, usual_share, PRIOR_WEIGHT
-    ) < max(th.sudden_share, usual_share + th.crisis_share_margin):
+    ) < min_share:
         return None  # uncapped counts are an upper bound: nothing to see
     neg, scored, authors = window.recent(minute, th.sudden_minutes)
     if authors < th.sudden_authors:
         return None
     share = smoothed_share(neg, scored, usual_share, PRIOR_WEIGHT)
     expected = max(rate * th.sudden_minutes * usual_share, 0.05)
-    if share < max(th.sudden_share, usual_share + th.crisis_share_margin):
+    if share < min_share:
         return None
     if neg / expected < th.crisis_ratio:
         return None
-    p = poisson_sf(neg, expected)
+    p = nbinom_sf(neg, expected, expect.alpha)
     if p > th.crisis_p:
         return None
     # and the share itself must be unusual for the posts seen (a loud neutral spike is not)
-    p_share = poisson_sf(neg, max(scored * usual_share, 0.05))
+    p_share = binom_sf(neg, scored, usual_share)
     if p_share > th.sudden_share_p:
         return None
     numbers["sudden"] = {"minutes": th.sudden_minutes, "negative": neg, "scored": scored,
@@ -160,13 +188,14 @@ def _cold(
     # No volume baseline yet: judge the share alone, against the usual share.
     th = cfg.thresholds
     numbers["baseline"] = "warming up"
-    expected = max(window.scored * usual_share, 0.05)
-    p = poisson_sf(window.neg, expected)
-    if share >= th.cold_start_share and window.neg_authors >= th.cold_start_authors:
+    p = binom_sf(window.neg, window.scored, usual_share)
+    if share >= max(th.cold_start_share, usual_share + th.crisis_share_margin) \
+            and window.neg_authors >= th.cold_start_authors:
         if p <= th.cold_start_p:
             numbers["p_value"] = float(f"{p:.3g}")
             return Verdict("crisis", "cold_start_negativity", _summary(numbers), False, numbers)
-    if share >= th.crisis_share and window.neg_authors >= th.crisis_authors and p <= th.crisis_p:
+    if share >= max(th.crisis_share, usual_share + th.elevated_share_margin) \
+            and window.neg_authors >= th.crisis_authors and p <= th.crisis_p:
         numbers["p_value"] = float(f"{p:.3g}")
         return Verdict("elevated", "cold_start_negativity", _summary(numbers), False, numbers)
     return Verdict(None, "none", "", calm, numbers)
@@ -185,8 +214,9 @@ def _keyword(window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any]) ->
 def _summary(n: dict[str, Any]) -> str:
     text = (
         f"{n['negative']} negative of {n['scored']} scored mentions in {n['window_minutes']} min "
-        f"(share {n['neg_share']:.2f} vs usual {n['usual_share']:.2f}), "
-        f"{n['negative_authors']} negative authors"
+        f"(share {n['neg_share']:.2f} vs its usual {n['usual_share']:.2f}"
+        + (f" for {n['usual_for']}" if n.get("usual_for") else "")
+        + f"), {n['negative_authors']} negative authors"
     )
     if "negative_ratio" in n:
         text += (

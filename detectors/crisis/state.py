@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from detectors.config import BrandConfig
 from detectors.crisis.baseline import RhythmBaseline
-from detectors.crisis.evaluate import Verdict, assess
+from detectors.crisis.evaluate import Expect, Verdict, assess
 from detectors.crisis.model import Observation, State, Transition
 from detectors.crisis.replies import ReplyWatch
 from detectors.crisis.window import NEG, NEU, POS, UNSCORED, AuthorWindow
@@ -44,6 +44,9 @@ class BrandState:
     paused_since: float | None = None
     pause_reason: str | None = None
     crisis_id: str | None = None
+    closed_id: str | None = None  # the last crisis, re-opened if it flares up again soon
+    closed_at: float | None = None
+    reminded_at: float | None = None
     calm_since: float | None = None
     pending_since: float | None = None
     onset: float | None = None  # the first warning of the current escalation (event time)
@@ -71,7 +74,7 @@ class BrandState:
         return cls(
             brand=brand,
             window=AuthorWindow(cfg.window_minutes, cfg.author_cap),
-            baseline=RhythmBaseline(cfg.baseline_share, cfg.baseline_rate),
+            baseline=RhythmBaseline(cfg.baseline_share, cfg.baseline_rate, cfg.timezone),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -213,14 +216,26 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
         cfg.baseline_rate is not None
         or (state.first_ts is not None and ts - state.first_ts >= cfg.warmup_minutes * 60)
     )
-    rate = state.baseline.expected_rate(int(ts // 3600)) if warm else None
-    verdict = assess(state.window, rate, state.baseline.share, cfg, int(ts // 60))
+    base = state.baseline
+    hour = int(ts // 3600)
+    expect = Expect(
+        rate=base.expected_rate(hour) if warm else None,
+        share=max(base.share, base.share_floor),
+        alpha=base.alpha,
+        spread=base.spread,
+        slot=base.describe(hour) if warm else "",
+    )
+    verdict = assess(state.window, expect, cfg, int(ts // 60))
     state.last_verdict = verdict.numbers
     return verdict
 
 
 def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> list[Transition]:
     verdict = _verdict(state, ts, cfg)
+    if state.state == "crisis" and cfg.remind_minutes and not escalate:
+        last = state.reminded_at or state.since or ts
+        if ts - last >= cfg.remind_minutes * 60:
+            return [_remind(state, ts, verdict)]
     if state.hold_until_calm:
         # after a person released the brand, wait for calm before paging again
         if verdict.calm:
@@ -229,9 +244,16 @@ def _step(state: BrandState, ts: float, cfg: BrandConfig, *, escalate: bool) -> 
     if escalate and verdict.level is not None and state.onset is None:
         state.onset = ts  # the first warning: an escalation test holds for the first time
     if escalate and verdict.level == "crisis" and state.state != "crisis":
-        state.crisis_id = f"{state.brand}:{int(ts)}"
-        state.acknowledged_by = state.acknowledged_at = None
-        return [_move(state, "crisis", ts, cfg, verdict.test, verdict.text(), verdict.numbers)]
+        numbers = verdict.numbers
+        if state.crisis_id is None and state.closed_id is not None and state.closed_at is not None \
+                and ts - state.closed_at <= cfg.merge_minutes * 60:
+            state.crisis_id = state.closed_id  # the same incident flaring up again
+        if state.crisis_id is None:
+            state.crisis_id = f"{state.brand}:{int(ts)}"
+            state.acknowledged_by = state.acknowledged_at = None
+        else:
+            numbers = {**numbers, "reopened": True}
+        return [_move(state, "crisis", ts, cfg, verdict.test, verdict.text(), numbers)]
     if escalate and verdict.level == "elevated" and state.state == "normal":
         # a blip of noise lasts minutes; a slow burn persists: require the test to hold
         if state.pending_since is None:
@@ -276,7 +298,11 @@ def _move(
     if target != "normal":
         state.baseline.taint()
     crisis_id = state.crisis_id
+    if target == "crisis":
+        state.reminded_at = ts
     if target == "normal":
+        if crisis_id is not None:
+            state.closed_id, state.closed_at = crisis_id, ts
         state.crisis_id = None
     numbers = dict(numbers)
     if state.window.langs:
@@ -288,6 +314,25 @@ def _move(
         ]
     return Transition(state.brand, ts, target, previous, state.paused, test, reason, numbers,
                       crisis_id, by, onset)
+
+
+def _remind(state: BrandState, ts: float, verdict: Verdict) -> Transition:
+    """Re-state a lasting crisis to on-call (no change of state)."""
+    state.reminded_at = ts
+    began = crisis_began(state.crisis_id, state.since or ts)
+    hours = (ts - began) / 3600
+    reason = f"still in crisis after {hours:.1f} h: {verdict.text()}"
+    return Transition(state.brand, ts, "crisis", "crisis", state.paused, "reminder", reason,
+                      dict(verdict.numbers), state.crisis_id)
+
+
+def crisis_began(crisis_id: str | None, fallback: float) -> float:
+    """When a crisis began: the POSIX seconds its id ends with (``fallback`` otherwise)."""
+    if crisis_id and ":" in crisis_id:
+        tail = crisis_id.rsplit(":", 1)[1]
+        if tail.isdigit():
+            return float(tail)
+    return fallback
 
 
 def override(

@@ -13,7 +13,10 @@ Rules:
   a re-delivered event updates Alertmanager (same label set) but pages no webhook;
 * active crises are re-sent to Alertmanager every ``resend_seconds`` with
   ``endsAt = now + expire_seconds``, so a dead worker's alerts expire by themselves;
-* ``resolved`` sets ``endsAt`` and tells the webhooks;
+* ``resolved`` (the brand is back to normal) sets ``endsAt`` and tells the webhooks;
+* ``reminder`` (a crisis that lasts) re-states it to the webhooks and Alertmanager;
+* a ``crisis`` event marked ``reopened`` (the same incident flaring up again within
+  the brand's merge window) shows the crisis again in Alertmanager and pages no webhook;
 * an acknowledgement (``acknowledged_by`` in ``brand.state``, or
   :meth:`Notifier.acknowledge`) adds annotations and, per target, a silence on the
   ``crisis_id`` so Alertmanager stops repeating the page.
@@ -62,6 +65,9 @@ class _Lru:
         self.items.move_to_end(key)
         while len(self.items) > self.size:
             self.items.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        self.items.pop(key, None)
 
     def __contains__(self, key: object) -> bool:
         return key in self.items
@@ -140,6 +146,8 @@ class Notifier:
             self._fire(ev)
         elif kind == "resolved":
             self._resolve(ev, parse_time(ev.get("at")) or self.clock())
+        elif kind == "reminder":
+            self._remind(ev)
         elif kind == "manual":
             self._manual(ev)
         self.m.active.set(len(self.active))
@@ -166,7 +174,7 @@ class Notifier:
             if c is not None and st.get("acknowledged_by") and not c.acknowledged_by:
                 self.acknowledge(cid, str(st["acknowledged_by"]),
                                  parse_time(st.get("acknowledged_at")) or self.clock())
-        else:
+        elif st.get("state") == "normal":
             since = parse_time(st.get("since"))
             for fp, c in list(self.active.items()):
                 if c.brand == st["brand"] and since is not None and since > c.started_at:
@@ -222,6 +230,13 @@ class Notifier:
 
     def _fire(self, ev: dict[str, Any]) -> None:
         fp = str(ev.get("fingerprint") or ev.get("crisis_id") or "")
+        reopened = bool((ev.get("numbers") or {}).get("reopened"))
+        if fp and fp in self.done and reopened:
+            # the same incident flared up again within the merge window: show it again
+            # in Alertmanager, page nobody
+            self.done.discard(fp)
+            self.paged.add(fp)
+            log.warning("crisis %s (%s) re-opened", fp, ev.get("brand"))
         if not fp or fp in self.done:
             return  # a late re-delivery of a crisis that is already over
         fresh = Crisis.from_event(ev, self.severity, self.dashboard_url)
@@ -240,6 +255,25 @@ class Notifier:
             if isinstance(q.sink, WebhookSink):
                 q.put(Delivery(f"{fp}:firing", "firing",
                                webhook_payload(c, "firing", q.sink.target.style)))
+
+    def _remind(self, ev: dict[str, Any]) -> None:
+        fp = str(ev.get("fingerprint") or ev.get("crisis_id") or "")
+        if not fp or fp in self.done:
+            return
+        fresh = Crisis.from_event(ev, self.severity, self.dashboard_url)
+        c = self.active.get(fp)
+        if c is None:
+            c = self.active[fp] = fresh
+        else:
+            c.numbers, c.reason, c.paused = fresh.numbers or c.numbers, fresh.reason, fresh.paused
+        self.paged.add(fp)
+        log.warning("crisis %s (%s) still active: reminding on-call", fp, c.brand)
+        self._send_alert(c, "update")
+        at = parse_time(ev.get("at")) or self.clock()
+        for q in self.queues:
+            if isinstance(q.sink, WebhookSink):
+                q.put(Delivery(f"{fp}:reminder:{int(at)}", "reminder",
+                               webhook_payload(c, "reminder", q.sink.target.style)))
 
     def _resolve(self, ev: dict[str, Any], at: float) -> None:
         fp = str(ev.get("fingerprint") or ev.get("crisis_id") or "")

@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from detectors.crisis.state import crisis_began
+
 ALERTNAME = "BrandCrisis"
 TOP_POSTS = 3
 POST_CHARS = 160
@@ -52,18 +54,7 @@ def rfc3339(ts: float) -> str:
         "+00:00", "Z")
 
 
-def crisis_start(crisis_id: str | None, fallback: float) -> float:
-    """When a crisis started: the seconds encoded in its id (``brand:<ts>``), else ``fallback``.
-
-    Args:
-        crisis_id: the stable crisis id.
-        fallback: used when the id carries no time.
-    """
-    if crisis_id and ":" in crisis_id:
-        tail = crisis_id.rsplit(":", 1)[1]
-        if tail.isdigit():
-            return float(tail)
-    return fallback
+crisis_start = crisis_began  # when a crisis started: the seconds its id (brand:<ts>) carries
 
 
 @dataclass(slots=True)
@@ -270,11 +261,13 @@ def webhook_payload(c: Crisis, event: str, style: str = "generic",
 
     Args:
         c: the crisis.
-        event: ``firing`` or ``resolved``.
+        event: ``firing``, ``reminder`` or ``resolved``.
         style: ``generic`` (``text`` + ``firebreak`` object) or ``slack`` (``text`` + attachment).
         resolved_at: when it ended (for ``resolved``).
     """
     text = render_text(c, resolved_at=resolved_at)
+    if event == "reminder":
+        text = f"[REMINDER] {c.brand}: crisis {c.crisis_id} is still active\n{text}"
     if style == "slack":
         color = "good" if event == "resolved" else "danger"
         fields = [{"title": "Brand", "value": c.brand, "short": True},

@@ -208,14 +208,14 @@ class AlertmanagerSink(Sink):
 
 
 class WebhookSink(Sink):
-    """A webhook: pages once per crisis and says when it is resolved.
+    """A webhook: pages once per crisis, re-states a lasting one and says when it is resolved.
 
     Args:
         target: the URL (a secret) and payload style.
         timeout: seconds per request.
     """
 
-    accepts = frozenset({"firing", "resolved"})
+    accepts = frozenset({"firing", "reminder", "resolved"})
 
     def __init__(self, target: WebhookTarget, timeout: float = 5.0) -> None:
         super().__init__(target.name, timeout)

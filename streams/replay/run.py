@@ -51,7 +51,9 @@ class ReplayResult:
                 "negative_share": round(s.labels["neg"] / scored, 3) if scored else None,
                 "unscored": s.labels["unscored"],
                 "languages": dict(s.langs.most_common(5)),
-                "crises": sum(1 for t in trs if t.state == "crisis" and t.previous != "crisis"),
+                "crises": len({t.crisis_id for t in trs if t.state == "crisis"}),
+                "re_entries": sum(1 for t in trs if t.state == "crisis" and t.previous != "crisis"
+                                  and t.numbers.get("reopened")),
                 "elevations": sum(1 for t in trs if t.state == "elevated"
                                   and t.previous == "normal"),
                 "final_state": st.state if st else "normal",

@@ -128,8 +128,11 @@ def state_message(st: BrandState, now: float) -> dict[str, Any]:
 def alert_message(t: Transition, cause: str | None, now: float) -> dict[str, Any]:
     """An alert event for a transition.
 
-    ``kind`` is ``crisis`` (entering crisis: page someone), ``resolved`` (leaving
-    crisis), ``elevated``/``normal`` (other state changes) or ``manual`` (a
+    ``kind`` is ``crisis`` (entering crisis: page someone, unless ``numbers``
+    says ``reopened``: the same incident flaring up again), ``reminder`` (a
+    crisis that lasts, re-stated), ``resolved`` (the incident is over: the
+    brand is back to ``normal``), ``elevated``/``normal`` (other state
+    changes, stepping down from crisis to elevated among them) or ``manual`` (a
     person changed the flag). ``fingerprint`` is the stable crisis id, so a
     receiver de-duplicates re-deliveries.
 
@@ -140,9 +143,11 @@ def alert_message(t: Transition, cause: str | None, now: float) -> dict[str, Any
     """
     if t.test == "manual" and t.state == t.previous:
         kind = "manual"
+    elif t.test == "reminder":
+        kind = "reminder"
     elif t.state == "crisis":
         kind = "crisis"
-    elif t.previous == "crisis":
+    elif t.state == "normal" and t.crisis_id is not None:
         kind = "resolved"
     else:
         kind = t.state

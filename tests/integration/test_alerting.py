@@ -58,8 +58,8 @@ def crisis_event(at: float = T0, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
 
 
 def resolved_event(at: float, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
-    """The ``alerts`` message for acme leaving that crisis."""
-    t = Transition("acme", at, "elevated", "crisis", True, "calm", "calm for 30 min",
+    """The ``alerts`` message for acme back to normal: the incident is over."""
+    t = Transition("acme", at, "normal", "elevated", True, "calm", "calm for 60 min",
                    {"negative": 3, "scored": 40}, crisis_id)
     return alert_message(t, None, at + 1)
 
@@ -274,6 +274,34 @@ class TestWebhook:
         assert value(reg, "firebreak_alert_deliveries_total", sink="oncall", event="firing") == 1
         assert "s3cr3t" not in caplog.text
         assert "s3cr3t" not in repr(WebhookTarget(url=SecretStr(url)))
+
+    def test_a_lasting_crisis_is_restated_and_a_flare_up_pages_nobody(
+        self, webhook: ThreadingHTTPServer
+    ) -> None:
+        """A reminder re-states the crisis; re-opening it inside the merge window posts no page."""
+        reg = CollectorRegistry()
+        port = webhook.server_address[1]
+        remind = Transition("acme", T0 + 4 * 3600, "crisis", "crisis", True, "reminder",
+                            "still in crisis after 4.0 h: 40 negative of 60", NUMBERS, CRISIS_ID)
+        reopen = Transition("acme", T0 + 6 * 3600, "crisis", "normal", True, "sudden_surge",
+                            "again", {**NUMBERS, "reopened": True}, CRISIS_ID)
+
+        async def run() -> None:
+            t = WebhookTarget(name="oncall", url=SecretStr(f"http://127.0.0.1:{port}/h"))
+            n = Notifier.from_targets([], [t], create_metrics(reg))
+            await n.handle(crisis_event())
+            await n.handle(alert_message(remind, None, remind.at))
+            await n.handle(resolved_event(at=T0 + 5 * 3600))
+            await n.handle(alert_message(reopen, "m9", reopen.at))
+            await until(lambda: value(reg, "firebreak_alert_deliveries_total",
+                                      sink="oncall", event="resolved") == 1)
+            await n.close()
+            assert CRISIS_ID in n.active  # re-opened: active again, without a page
+
+        asyncio.run(run())
+        events = [b["firebreak"]["event"] for _, b in webhook.posts]  # type: ignore[attr-defined]
+        assert events == ["firing", "reminder", "resolved"]
+        assert webhook.posts[1][1]["text"].startswith("[REMINDER] acme")  # type: ignore[attr-defined]
 
     def test_slack_style_has_text_and_attachment(self, webhook: ThreadingHTTPServer) -> None:
         """The Slack style carries ``text`` and an attachment with fields."""
