@@ -61,6 +61,8 @@ class Thresholds(BaseModel):
         0.75, gt=0, le=1, description="share that is a crisis before the brand's normal is known")
     cold_start_authors: int = Field(8, ge=1)
     calm_share_margin: float = Field(0.08, ge=0, le=1)
+    keyword_ratio: float = Field(4.0, ge=1, description="keyword authors vs its everyday use")
+    keyword_p: float = Field(1e-4, gt=0, lt=1)
     calm_ratio: float = Field(1.5, ge=1)
 
     @model_validator(mode="after")

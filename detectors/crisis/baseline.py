@@ -44,6 +44,7 @@ ALPHA_LEARN = 0.05
 ALPHA_MAX = 1.0
 CLIP = 3.0
 GAP_MIN_EXPECTED = 10.0
+KW_ALPHA = 1 / 72  # per clean hour: three days' memory of a keyword's everyday use
 PEAK_HOURS = 24
 ABS_FLOOR = 1e-3
 SHARE_MIN, SHARE_MAX = 0.01, 0.95
@@ -68,6 +69,14 @@ def slot_name(hour: int, tz: str) -> str:
     return f"{names[dow]} {hod:02d}:00"
 
 
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
 def _shrunk(value: float, n: int) -> float:
     return (n * value + 1.0) / (n + 1)
 
@@ -83,7 +92,7 @@ class RhythmBaseline:
 
     __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
                  "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
-                 "h_scored", "h_neg", "h_clean", "recent", "hourly")
+                 "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw")
 
     def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
         self.tz = tz
@@ -105,6 +114,8 @@ class RhythmBaseline:
         self.h_clean = True
         self.recent: list[float] = []  # clean hourly rates of the last day (for unseen slots)
         self.hourly: list[float] = []  # shares of the last two days' hours, flagged or not
+        self.kw_rate: dict[str, float] = {}  # configured keyword -> distinct authors per hour
+        self.h_kw: dict[str, list[int]] = {}  # this hour's authors per keyword
 
     # -- reading ---------------------------------------------------------------------
 
@@ -152,8 +163,17 @@ class RhythmBaseline:
 
     # -- counting --------------------------------------------------------------------
 
-    def count(self, hour: int, scored: bool, negative: bool) -> None:
-        """Count one mention in epoch-hour ``hour`` (late ones for past hours are ignored)."""
+    def count(self, hour: int, scored: bool, negative: bool, keywords: tuple[str, ...] = (),
+              author: int = 0) -> None:
+        """Count one mention in epoch-hour ``hour`` (late ones for past hours are ignored).
+
+        Args:
+            hour: epoch hour of the mention.
+            scored: whether it has a sentiment.
+            negative: whether it is negative.
+            keywords: the configured keywords it matched (non-positive mentions).
+            author: its author key (keywords count distinct authors).
+        """
         if self.hour is None:
             self.hour = hour
         if hour != self.hour:
@@ -161,6 +181,10 @@ class RhythmBaseline:
                 return
             self.roll(hour)
         self.h_total += 1
+        for word in keywords:
+            seen = self.h_kw.setdefault(word, [])
+            if author not in seen and len(seen) < 10_000:
+                seen.append(author)
         if scored:
             self.h_scored += 1
             if negative:
@@ -180,6 +204,7 @@ class RhythmBaseline:
             self._learn()
             self.hour += 1
             self.h_total = self.h_scored = self.h_neg = 0
+            self.h_kw = {}
             steps += 1
         self.hour = hour
 
@@ -188,6 +213,7 @@ class RhythmBaseline:
             self.hourly.append(self.h_neg / self.h_scored)
             if len(self.hourly) > 48:
                 del self.hourly[0]
+        self._learn_keywords()  # from every hour: a word heard all day long is no news
         if not self.h_clean:
             self.h_clean = True
             return
@@ -250,6 +276,17 @@ class RhythmBaseline:
         self.share_neg += neg
         self.share_n += scored
 
+    def _learn_keywords(self) -> None:
+        # a keyword the brand hears every day becomes part of its normal
+        for word in set(self.kw_rate) | set(self.h_kw):
+            authors = len(self.h_kw.get(word, ()))
+            old = self.kw_rate.get(word)
+            self.kw_rate[word] = authors if old is None else old + KW_ALPHA * (authors - old)
+
+    def keyword_rate(self, word: str) -> float:
+        """Distinct authors per hour who usually use ``word`` in non-positive mentions."""
+        return self.kw_rate.get(word, 0.0)
+
     # -- saving ----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
@@ -265,13 +302,12 @@ class RhythmBaseline:
         if data.get("version") != VERSION:
             return obj
         for name in cls.__slots__:
-            value = data[name]
-            setattr(obj, name, list(value) if isinstance(value, list) else value)
+            setattr(obj, name, _copy(data[name]))
         return obj
 
     def seed_from(self, other: RhythmBaseline) -> None:
         """Take what ``other`` learned (warm start from history), keeping this hour's counts."""
         for name in ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
-                     "share_n", "prior_share", "spread", "hours_learned", "recent", "hourly"):
-            value = getattr(other, name)
-            setattr(self, name, list(value) if isinstance(value, list) else value)
+                     "share_n", "prior_share", "spread", "hours_learned", "recent", "hourly",
+                     "kw_rate"):
+            setattr(self, name, _copy(getattr(other, name)))

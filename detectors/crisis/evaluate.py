@@ -7,8 +7,9 @@
   over-dispersion), from enough distinct authors. Viral praise and neutral news
   raise volume but not the share; a troll raises neither once capped.
 * **cold start** — no baseline yet: a stricter share-only test.
-* **keyword** — configured crisis words from enough distinct authors in
-  non-positive posts.
+* **keyword** — a configured crisis word from enough distinct authors in
+  non-positive posts, far more than the brand hears it every day (a Poisson
+  tail on distinct authors against the word's learned usual use).
 * **calm** — the window no longer supports an elevated level (hysteresis: the
   calm thresholds sit below the entry thresholds).
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.crisis.stats import binom_sf, nbinom_sf, smoothed_share
+from detectors.crisis.stats import binom_sf, nbinom_sf, poisson_sf, smoothed_share
 from detectors.crisis.window import AuthorWindow
 
 PRIOR_WEIGHT = 10.0
@@ -44,6 +45,7 @@ class Expect:
     alpha: float = 0.0
     spread: float = 0.0
     slot: str = ""
+    keywords: dict[str, float] = field(default_factory=dict)  # usual authors per window
 
 
 @dataclass(slots=True)
@@ -111,7 +113,7 @@ def assess(
         or (ratio is not None and ratio < th.calm_ratio)
         or window.neg_authors < th.elevated_authors
     )
-    kw = _keyword(window, cfg, numbers)
+    kw = _keyword(window, expect, cfg, numbers)
     if kw is not None:
         return Verdict("crisis", "keyword", kw, False, numbers)
     if window.total < th.min_mentions:
@@ -201,14 +203,27 @@ def _cold(
     return Verdict(None, "none", "", calm, numbers)
 
 
-def _keyword(window: AuthorWindow, cfg: BrandConfig, numbers: dict[str, Any]) -> str | None:
+def _keyword(
+    window: AuthorWindow, expect: Expect, cfg: BrandConfig, numbers: dict[str, Any],
+) -> str | None:
+    """Configured crisis words from enough distinct authors, far beyond their everyday use."""
     if not cfg.keywords or window.kw_authors < cfg.keyword_min_authors:
         return None
+    th = cfg.thresholds
+    fired: list[tuple[str, int, float]] = []
+    for word, authors in window.keyword_authors().items():
+        if authors < cfg.keyword_min_authors:
+            break  # sorted, most authors first
+        usual = expect.keywords.get(word, 0.0)
+        if authors >= th.keyword_ratio * usual and poisson_sf(authors, max(usual, 0.02)) \
+                <= th.keyword_p:
+            fired.append((word, authors, usual))
+    if not fired:
+        return None
+    numbers["keywords"] = {w: {"authors": a, "usual": round(u, 2)} for w, a, u in fired}
     numbers["keyword_authors"] = window.kw_authors
-    return (
-        f"crisis keywords ({', '.join(cfg.keywords[:5])}) from {window.kw_authors} authors "
-        f"in {cfg.window_minutes} min; " + _summary(numbers)
-    )
+    said = ", ".join(f"{w!r} from {a} authors (usually {u:.1f})" for w, a, u in fired[:5])
+    return f"crisis keywords in {cfg.window_minutes} min: {said}; " + _summary(numbers)
 
 
 def _summary(n: dict[str, Any]) -> str:

@@ -122,9 +122,10 @@ def observe(state: BrandState, obs: Observation, cfg: BrandConfig) -> list[Trans
         return out
     label = LABEL_CODES.get(obs.label, UNSCORED)
     weight = obs.reach if (cfg.reach_weighting and obs.reach > 0) else 1.0
-    keyword = bool(obs.keywords) and label != POS
-    state.window.add(minute, author_hash(obs.author), label, keyword, weight, obs.lang)
-    state.baseline.count(minute // 60, label != UNSCORED, label == NEG)
+    keyword = obs.keywords if label != POS else ()
+    author = author_hash(obs.author)
+    state.window.add(minute, author, label, keyword, weight, obs.lang)
+    state.baseline.count(minute // 60, label != UNSCORED, label == NEG, keyword, author)
     state.mentions += 1
     if state.first_ts is None:
         state.first_ts = obs.ts
@@ -224,6 +225,8 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
         alpha=base.alpha,
         spread=base.spread,
         slot=base.describe(hour) if warm else "",
+        keywords={w: base.keyword_rate(w) * cfg.window_minutes / 60 for w in cfg.keywords}
+        if cfg.keywords else {},
     )
     verdict = assess(state.window, expect, cfg, int(ts // 60))
     state.last_verdict = verdict.numbers

@@ -26,7 +26,7 @@ class AuthorWindow:
 
     __slots__ = (
         "minutes", "cap", "buckets", "authors", "total", "scored", "neg", "pos",
-        "neg_authors", "kw_authors", "w_scored", "w_neg", "raw_total", "langs",
+        "neg_authors", "kw_authors", "w_scored", "w_neg", "raw_total", "langs", "kw_words",
     )
 
     def __init__(self, minutes: int, cap: int) -> None:
@@ -45,11 +45,16 @@ class AuthorWindow:
         self.w_neg = 0.0
         self.raw_total = 0
         self.langs: dict[str, int] = {}
+        self.kw_words: dict[str, dict[int, int]] = {}  # keyword -> author -> posts
 
     def add(
-        self, minute: int, author: int, label: int, keyword: bool, weight: float, lang: str | None
+        self, minute: int, author: int, label: int, keyword: tuple[str, ...], weight: float,
+        lang: str | None,
     ) -> None:
-        """File one mention under ``minute`` (which must be within the window)."""
+        """File one mention under ``minute`` (which must be within the window).
+
+        ``keyword`` holds the configured keywords the (non-positive) mention matched.
+        """
         entry = (author, label, keyword, weight, lang)
         buckets = self.buckets
         if buckets and buckets[-1][0] == minute:
@@ -139,6 +144,7 @@ class AuthorWindow:
                 if counts[_K] == 1:
                     self.kw_authors -= 1
                 counts[_K] -= 1
+                self._count_words(keyword, author, -1)
             counts[_T] -= 1
             self.raw_total -= 1
             if counts[_T] == 0:
@@ -172,8 +178,27 @@ class AuthorWindow:
             counts[_K] += 1
             if counts[_K] == 1:
                 self.kw_authors += 1
+            self._count_words(keyword, author, +1)
         if lang is not None:
             self.langs[lang] = self.langs.get(lang, 0) + 1
+
+    def _count_words(self, words: tuple[str, ...], author: int, sign: int) -> None:
+        for word in words:
+            per = self.kw_words.get(word)
+            if per is None:
+                per = self.kw_words[word] = {}
+            left = per.get(author, 0) + sign
+            if left > 0:
+                per[author] = left
+            else:
+                per.pop(author, None)
+                if not per:
+                    del self.kw_words[word]
+
+    def keyword_authors(self) -> dict[str, int]:
+        """Distinct authors per matched keyword in the window, most first."""
+        return dict(sorted(((w, len(a)) for w, a in self.kw_words.items()),
+                           key=lambda kv: (-kv[1], kv[0])))
 
     def expire(self, now_minute: int) -> None:
         """Drop minutes that fell out of the window ending at ``now_minute``."""
@@ -215,5 +240,6 @@ class AuthorWindow:
         window = cls(int(data["minutes"]), int(data["cap"]))
         for minute, entries in data["buckets"]:
             for author, label, keyword, weight, lang in entries:
-                window.add(int(minute), int(author), int(label), bool(keyword), float(weight), lang)
+                words = tuple(keyword) if isinstance(keyword, (list, tuple)) else ()
+                window.add(int(minute), int(author), int(label), words, float(weight), lang)
         return window

@@ -205,3 +205,35 @@ class TestBrandNames:
 def test_a_bad_time_zone_fails_at_start_up_naming_the_field() -> None:
     with pytest.raises(ConfigError, match=r"brands\.acme\.timezone: .*Mars/Base"):
         BrandBook.from_dict({"brands": {"acme": {"timezone": "Mars/Base"}}})
+
+
+class TestKeywords:
+    def with_keywords(self, obs: Iterator[Observation], words: tuple[str, ...],
+                      share: float, seed: int) -> Iterator[Observation]:
+        rng = random.Random(seed)
+        for o in obs:
+            if o.label != "pos" and rng.random() < share:
+                o.keywords = (rng.choice(words),)
+            yield o
+
+    def test_an_everyday_complaint_word_is_part_of_the_baseline(self) -> None:
+        cfg = BrandConfig(keywords=("delayed", "cancelled", "recall"))
+        state = BrandState.new("acme", cfg)
+        # an airline: 8 % of its non-positive posts say "delayed" or "cancelled", every day
+        obs = self.with_keywords(stream(MON, 5 * 1440, 2.0, 0.5), ("delayed", "cancelled"), 0.15, 1)
+        out = feed(state, obs, cfg)
+        late = [t for t in out if t.at > MON + 2 * DAY and t.state == "crisis"]
+        assert late == [], late[0].reason if late else ""
+        assert state.baseline.keyword_rate("delayed") > 2
+
+    def test_a_keyword_surge_names_the_words_that_matched_and_their_authors(self) -> None:
+        cfg = BrandConfig(keywords=("delayed", "recall", "food poisoning"))
+        state = BrandState.new("acme", cfg)
+        feed(state, self.with_keywords(stream(MON, 3 * 1440, 2.0, 0.2), ("delayed",), 0.1, 2), cfg)
+        surge = self.with_keywords(stream(MON + 3 * DAY, 30, 1.0, 0.6, seed=5, prefix="k"),
+                                   ("recall",), 0.9, 3)
+        out = feed(state, surge, cfg)
+        crisis = next(t for t in out if t.state == "crisis")
+        assert crisis.test == "keyword"
+        assert "'recall' from" in crisis.reason and "food poisoning" not in crisis.reason
+        assert crisis.numbers["keywords"]["recall"]["authors"] >= cfg.keyword_min_authors

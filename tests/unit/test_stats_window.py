@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -37,7 +38,7 @@ class TestAuthorWindow:
         """A troll posting 200 negative posts weighs like `cap` posts from one author."""
         w = AuthorWindow(minutes=20, cap=2)
         for i in range(200):
-            w.add(100 + i % 10, author=7, label=NEG, keyword=False, weight=1.0, lang="en")
+            w.add(100 + i % 10, author=7, label=NEG, keyword=(), weight=1.0, lang="en")
         assert (w.total, w.neg, w.neg_authors, w.raw_total) == (2, 2, 1, 200)
 
     def test_minutes_expire(self) -> None:
@@ -54,14 +55,14 @@ class TestAuthorWindow:
 
 entries = st.lists(
     st.tuples(st.integers(0, 40), st.integers(0, 6), st.sampled_from([NEU, NEG, POS, UNSCORED]),
-              st.booleans()),
+              st.sampled_from([(), ("recall",), ("strike",), ("recall", "strike")])),
     max_size=120,
 )
 
 
 @settings(max_examples=200, deadline=None)
 @given(entries, st.integers(0, 60), st.integers(1, 3))
-def test_window_sums_equal_a_recount(items: list[tuple[int, int, int, bool]], now: int,
+def test_window_sums_equal_a_recount(items: list[tuple[int, int, int, tuple[str, ...]]], now: int,
                                      cap: int) -> None:
     """After any adds (in and out of order) and an expiry, sums equal a from-scratch recount,
     and a serialised copy agrees."""
@@ -71,18 +72,23 @@ def test_window_sums_equal_a_recount(items: list[tuple[int, int, int, bool]], no
     w.expire(now)
     kept = [e for e in items if e[0] >= now - 14]
     per: dict[int, list[int]] = {}
+    words: dict[str, set[int]] = {}
     for _, author, label, kw in kept:
         c = per.setdefault(author, [0, 0, 0, 0])
         c[0] += 1
         c[1] += label != UNSCORED
         c[2] += label == NEG
-        c[3] += kw
+        c[3] += bool(kw)
+        for word in kw:
+            words.setdefault(word, set()).add(author)
     assert w.total == sum(min(c[0], cap) for c in per.values())
     assert w.scored == sum(min(c[1], cap) for c in per.values())
     assert w.neg == sum(min(c[2], cap) for c in per.values())
     assert w.neg_authors == sum(1 for c in per.values() if c[2])
     assert w.kw_authors == sum(1 for c in per.values() if c[3])
-    copy = AuthorWindow.from_dict(w.to_dict())
+    assert w.keyword_authors() == {k: len(v) for k, v in words.items()}
+    copy = AuthorWindow.from_dict(json.loads(json.dumps(w.to_dict())))
+    assert copy.keyword_authors() == w.keyword_authors()
     assert (copy.total, copy.scored, copy.neg, copy.neg_authors) == (w.total, w.scored, w.neg,
                                                                      w.neg_authors)
 
@@ -96,8 +102,8 @@ def test_poisson_tail_terminates_deep_in_the_tail(k: int, lam: float) -> None:
 def test_recent_counts_are_author_capped() -> None:
     w = AuthorWindow(minutes=20, cap=2)
     for _ in range(10):
-        w.add(100, author=1, label=NEG, keyword=False, weight=1.0, lang=None)
-    w.add(99, author=2, label=NEG, keyword=False, weight=1.0, lang=None)
-    w.add(90, author=3, label=NEG, keyword=False, weight=1.0, lang=None)
-    w.add(100, author=4, label=POS, keyword=False, weight=1.0, lang=None)
+        w.add(100, author=1, label=NEG, keyword=(), weight=1.0, lang=None)
+    w.add(99, author=2, label=NEG, keyword=(), weight=1.0, lang=None)
+    w.add(90, author=3, label=NEG, keyword=(), weight=1.0, lang=None)
+    w.add(100, author=4, label=POS, keyword=(), weight=1.0, lang=None)
     assert w.recent(100, 5) == (3, 4, 2)
