@@ -15,7 +15,8 @@ Targets:
   troll, ordinary bursts, threads, weekends, DST)         -> 0 false crises; elevations reported
 * chronically negative brand: volume x6, negative 60 % -> 88 %   -> crisis <= 10 min
 * night-time crisis (02:30 local)                          -> crisis <= 10 min
-* retweet storm (one post reposted by 300 accounts in 30 min) -> crisis <= 10 min
+* retweet storm (one complaint reposted by 300 accounts in 30 min) -> crisis <= 10 min
+  (the same storm of a random real negative post is reported, not judged)
 * stream that begins mid-crisis                            -> crisis <= 15 min from stream start
 * slow burn (15 % -> 60 % negative, x3 over 3 h)           -> crisis in (20, 120] min
 * every crisis brand back to normal <= 18 h after its episode subsides
@@ -47,6 +48,14 @@ from streams.replay.prepare import default_jobs
 from streams.replay.run import replay_rows
 
 DAY = 1440
+# The one written text: the reposted post of a retweet storm is an explicit complaint, as viral
+# ones are (the real labelled posts are general tweets). retweet_storm_real_text reposts a real
+# negative post instead and is reported, not judged.
+STORM_TEXTS = [
+    "found a shard of glass in my kid's crisps. disgusting and dangerous, never buying from you again",
+    "my son ended up in hospital after your 'nut-free' snack bar. absolutely unacceptable!!",
+    "you charged thousands of customers twice and support just hangs up on us. worst company, avoid",
+]
 T0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
 # slug, mentions/min, neg, pos, languages, time zone, gamma shape
 BRANDS: list[tuple[str, float, float, float, dict[str, float], str, float]] = [
@@ -56,7 +65,7 @@ BRANDS: list[tuple[str, float, float, float, dict[str, float], str, float]] = [
     ("bahnwerk", 0.8, 0.58, 0.10, {"de": 1.0}, "Europe/Berlin", 3.0),
     ("citypower", 0.3, 0.52, 0.12, {"en": 1.0}, "America/Los_Angeles", 5.0),
     ("aerolinea", 0.5, 0.66, 0.08, {"es": 0.9, "en": 0.1}, "Europe/Madrid", 4.0),
-    ("acme", 2.0, 0.15, 0.35, {"en": 1.0}, "America/New_York", 5.0),
+    ("acme", 1.5, 0.15, 0.35, {"en": 1.0}, "America/New_York", 5.0),
     ("globex", 1.0, 0.12, 0.40, {"en": 1.0}, "America/Chicago", 5.0),
     ("initech", 0.2, 0.20, 0.30, {"en": 1.0}, "America/Denver", 6.0),
     ("umbrella", 0.1, 0.25, 0.25, {"en": 1.0}, "America/New_York", 6.0),
@@ -65,7 +74,7 @@ BRANDS: list[tuple[str, float, float, float, dict[str, float], str, float]] = [
     ("fromagerie", 0.4, 0.18, 0.35, {"fr": 1.0}, "Europe/Paris", 4.0),
     ("brouwerij", 0.3, 0.14, 0.40, {"nl": 1.0}, "Europe/Amsterdam", 5.0),
     ("rigas-piens", 0.2, 0.12, 0.35, {"lv": 1.0}, "Europe/Riga", 6.0),
-    ("hooli", 3.0, 0.10, 0.40, {"en": 1.0}, "America/Los_Angeles", 6.0),
+    ("hooli", 2.0, 0.10, 0.40, {"en": 1.0}, "America/Los_Angeles", 6.0),
     ("tiny-co", 0.05, 0.20, 0.30, {"en": 1.0}, "Europe/London", 8.0),
     ("pixelshop", 0.8, 0.22, 0.30, {"en": 0.6, "de": 0.2, "fr": 0.2}, "Europe/London", 4.0),
 ]
@@ -122,26 +131,29 @@ def crisis_scenarios(seed: int) -> list[RealScenario]:
     chronic = RealBrand("skyline-air", 1.0, neg=0.60, pos=0.08, timezone="America/New_York",
                         shape=3.0)
     onset = local_minute(T0, chronic.timezone, 8, 10 + seed % 6, 17)
-    out.append(_with(chronic, ("acme", "nordrail"), "chronic_crisis", seed,
+    out.append(_with(chronic, ("nordrail",), "chronic_crisis", seed,
                      Episode("skyline-air", "crisis", onset, hold=120, volume=6, neg=0.88,
                              pos=0.03, ramp=5, decay=120)))
     night = RealBrand("databank", 0.8, neg=0.15, pos=0.30, timezone="Europe/Helsinki")
     onset = local_minute(T0, night.timezone, 8 + seed % 3, 2, 30)
-    out.append(_with(night, ("bahnwerk", "suomimaito"), "night_crisis", seed,
+    out.append(_with(night, ("bahnwerk",), "night_crisis", seed,
                      Episode("databank", "crisis", onset, hold=180, volume=6, neg=0.8, pos=0.03,
                              ramp=5, decay=120, level="mean")))
     snack = RealBrand("snackco", 0.5, neg=0.15, pos=0.35, timezone="Europe/London")
     onset = local_minute(T0, snack.timezone, 8, 13 + seed % 5, 41)
-    out.append(_with(snack, ("globex", "metro-telco"), "retweet_storm", seed,
+    text = STORM_TEXTS[seed % len(STORM_TEXTS)]
+    out.append(_with(snack, ("metro-telco",), "retweet_storm", seed,
+                     Episode("snackco", "storm", onset, hold=30, posts=300, text=text)))
+    out.append(_with(snack, ("globex",), "retweet_storm_real_text", seed,
                      Episode("snackco", "storm", onset, hold=30, posts=300)))
     mid = RealBrand("midco", 1.0, neg=0.20, pos=0.30, timezone="America/Chicago")
-    out.append(_with(mid, ("hooli", "citypower"), "mid_crisis", seed,
+    out.append(_with(mid, ("citypower",), "mid_crisis", seed,
                      Episode("midco", "crisis", 0, hold=180, volume=6, neg=0.85, pos=0.03,
                              decay=120),
                      start=datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc) + timedelta(hours=seed)))
     slow = RealBrand("slowco", 1.0, neg=0.15, pos=0.35, timezone="Europe/Paris")
     onset = local_minute(T0, slow.timezone, 8, 9 + seed % 4, 5)
-    out.append(_with(slow, ("fromagerie", "aerolinea"), "slow_burn", seed,
+    out.append(_with(slow, ("fromagerie",), "slow_burn", seed,
                      Episode("slowco", "crisis", onset, hold=60, volume=3, neg=0.6, pos=0.1,
                              ramp=180, decay=120)))
     return out
@@ -258,6 +270,9 @@ def verdicts(res: dict[str, Any]) -> list[Row]:
         early = sum(len(x["early_crises"]) for x in got)
         rows.append((f"{label} -> crisis {'in (20, 120]' if lo else f'<= {hi}'} min",
                      _span(d) + (f", {early} crises before onset" if early else ""), ok))
+    real = pick("retweet_storm_real_text")
+    rows.append(("retweet storm of a real negative post (reported)",
+                 _span([x["delay_min"] for x in real]), None))
     back = [x["normal_after_end_h"] for x in crisis]
     rows.append(("crisis brands back to normal <= 18 h after the episode", _span(back, "h"),
                  all(v is not None and v <= 18 for v in back)))

@@ -113,7 +113,8 @@ class Episode:
     with ``level="mean"`` the extra volume is against the weekly mean rate, not the
     current (night) one. ``start=0, ramp=0``: a stream that begins mid-crisis. A
     ``troll`` is one author posting ``posts`` negative posts over ``hold`` minutes;
-    a ``storm`` one negative post reposted ("RT @user: ...") by ``posts`` accounts.
+    a ``storm`` one negative post (``text``, else a real one) reposted ("RT @user: ...")
+    by ``posts`` accounts.
     """
 
     brand: str
@@ -127,6 +128,7 @@ class Episode:
     decay: float = 30.0
     posts: int = 0
     langs: dict[str, float] | None = None
+    text: str | None = None
     level: Level = "current"
 
     @property
@@ -387,12 +389,10 @@ def _special(sc: RealScenario, w: _Writer, e: Episode, push: Push) -> None:
             push(t, w.mention(t, w.text(lang, "neg"), lang, troll, handle="angry_anon",
                               followers=40), "neg")
         return
-    source = w.author(new_voice=True)
-    original = f"@{w.spec.handle} " + w.bank.pick(rnd, lang, "neg")
-    first = w.mention(e.start, original, lang, source, followers=180_000)
+    original = f"@{w.spec.handle} " + (e.text or w.bank.pick(rnd, lang, "neg"))
+    first = w.mention(e.start, original, lang, w.author(new_voice=True), followers=180_000)
     push(e.start, first, "neg")
-    handle = first["author"]["handle"]
     for _ in range(e.posts):
         t = e.start + e.hold * rnd.random() ** 1.5  # front-loaded
-        m = w.mention(t, f"RT @{handle}: {original}", lang, w.author(new_voice=True))
-        push(t, m, "neg")
+        text = f"RT @{first['author']['handle']}: {original}"
+        push(t, w.mention(t, text, lang, w.author(new_voice=True)), "neg")

@@ -25,8 +25,9 @@ from detectors.sim.realtext import TextDataMissing, in_simulator_half, load_bank
 DAY = 1440
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _real_texts() -> None:
+@pytest.fixture(scope="module")
+def real_texts() -> None:
+    """Skip when the folder of real labelled posts is not there."""
     try:
         load_bank()
     except TextDataMissing as exc:
@@ -44,12 +45,14 @@ def _quiet(slug: str, rate: float, **kw: Any) -> RealBrand:
     return RealBrand(slug, rate, **base)
 
 
-class TestTextBank:
-    def test_a_missing_folder_is_a_clear_error_naming_the_path(self, tmp_path: Path) -> None:
-        missing = tmp_path / "nowhere"
-        with pytest.raises(TextDataMissing, match="nowhere"):
-            load_bank(missing)
+def test_a_missing_folder_is_a_clear_error_naming_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    with pytest.raises(TextDataMissing, match="nowhere"):
+        load_bank(missing)
 
+
+@pytest.mark.usefixtures("real_texts")
+class TestTextBank:
     def test_the_simulator_uses_a_fixed_half_of_the_ids(self) -> None:
         ids = [f"train-en-{i}" for i in range(2000)]
         share = sum(in_simulator_half(i) for i in ids) / len(ids)
@@ -62,6 +65,7 @@ class TestTextBank:
                    for label in ("neg", "neu", "pos"))
 
 
+@pytest.mark.usefixtures("real_texts")
 class TestGenerator:
     def test_the_same_seed_gives_the_same_stream_and_another_seed_another(self) -> None:
         def stream(seed: int) -> list[dict[str, Any]]:
