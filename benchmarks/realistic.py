@@ -195,6 +195,8 @@ def measure_crisis(sc: RealScenario, trs: list[Transition]) -> dict[str, Any]:
     onset, end = sc.at(ep.start).timestamp(), sc.at(ep.end).timestamp()
     mine = [t for t in trs if t.brand == ep.brand]
     hit = next((t for t in mine if t.state == "crisis" and t.at >= onset), None)
+    prior = [t for t in mine if t.at < onset]
+    already = bool(prior) and prior[-1].state == "crisis"  # a false crisis still open at onset
     early = [t for t in mine if t.state == "crisis" and t.previous != "crisis" and t.at < onset]
     horizon = end + 18 * 3600
     seen: set[str | None] = set()
@@ -212,7 +214,8 @@ def measure_crisis(sc: RealScenario, trs: list[Transition]) -> dict[str, Any]:
         back_h = 0.0 if last_normal is None else round(max(0.0, last_normal - end) / 3600, 2)
     others = [t for t in trs if t.brand != ep.brand and t.state == "crisis" and t.previous != "crisis"]
     return {"scenario": sc.name, "seed": sc.seed, "brand": ep.brand, "truth": sc.truth(),
-            "delay_min": None if hit is None else round((hit.at - onset) / 60, 1),
+            "delay_min": 0.0 if already else None if hit is None else round((hit.at - onset) / 60, 1),
+            "in_crisis_at_onset": already,
             "first_crisis": None if hit is None else _describe(sc, hit),
             "early_crises": [_describe(sc, t) for t in early[:5]], "pages": pages,
             "normal_after_end_h": back_h, "state_18h_after_end": state_at_horizon,
@@ -268,8 +271,10 @@ def verdicts(res: dict[str, Any]) -> list[Row]:
         d = [x["delay_min"] for x in got]
         ok = all(v is not None and lo <= v <= hi for v in d) and not any(x["early_crises"] for x in got)
         early = sum(len(x["early_crises"]) for x in got)
+        already = sum(x["in_crisis_at_onset"] for x in got)
         rows.append((f"{label} -> crisis {'in (20, 120]' if lo else f'<= {hi}'} min",
-                     _span(d) + (f", {early} crises before onset" if early else ""), ok))
+                     _span(d) + (f", {early} crises before onset" if early else "")
+                     + (f", {already} already in crisis at onset (0 min)" if already else ""), ok))
     real = pick("retweet_storm_real_text")
     rows.append(("retweet storm of a real negative post (reported)",
                  _span([x["delay_min"] for x in real]), None))

@@ -17,7 +17,7 @@ what a brand really hears:
   troll, retweet storm, and a stream that begins in the middle of a crisis.
 
 Seeded: the same scenario gives the same stream; each brand has its own random
-streams (adding a brand does not change the others).
+streams (adding a brand changes no other brand's traffic, only id numbers).
 """
 
 from __future__ import annotations
