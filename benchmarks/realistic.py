@@ -194,7 +194,8 @@ def measure_crisis(sc: RealScenario, trs: list[Transition]) -> dict[str, Any]:
     ep = sc.episodes[0]
     onset, end = sc.at(ep.start).timestamp(), sc.at(ep.end).timestamp()
     mine = [t for t in trs if t.brand == ep.brand]
-    hit = next((t for t in mine if t.state == "crisis" and t.at >= onset), None)
+    # detected = in crisis while the episode lasts; a crisis after it has subsided is no detection
+    hit = next((t for t in mine if t.state == "crisis" and onset <= t.at <= end), None)
     prior = [t for t in mine if t.at < onset]
     already = bool(prior) and prior[-1].state == "crisis"  # a false crisis still open at onset
     early = [t for t in mine if t.state == "crisis" and t.previous != "crisis" and t.at < onset]
