@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
 from detectors.config import BrandBook
+from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.replies import ANSWER_WITHIN, id_hash
 from detectors.crisis.state import (
     Action,
@@ -145,11 +146,14 @@ class Driver:
         load: the stored state dict of a brand, or ``None`` (default: nothing stored).
         dedupe: the de-duplication policy (default :class:`RecentIds`).
         hooks: instrumentation (default: none).
+        baselines: learned baselines (warm start) for brands that have no stored state.
     """
 
     def __init__(self, book: BrandBook, *, load: Callable[[str], Mapping[str, Any] | None] | None = None,
-                 dedupe: Dedupe | None = None, hooks: Hooks | None = None) -> None:
+                 dedupe: Dedupe | None = None, hooks: Hooks | None = None,
+                 baselines: Mapping[str, RhythmBaseline] | None = None) -> None:
         self.book = book
+        self.baselines = dict(baselines or {})
         self.load = load or (lambda brand: None)
         self.dedupe: Dedupe = dedupe if dedupe is not None else RecentIds()
         self.hooks = hooks or Hooks()
@@ -164,8 +168,13 @@ class Driver:
         st = self.states.get(brand)
         if st is None:
             stored = self.load(brand)
-            st = BrandState.from_dict(dict(stored)) if stored else BrandState.new(
-                brand, self.book.get(brand))
+            if stored:
+                st = BrandState.from_dict(dict(stored))
+            else:
+                st = BrandState.new(brand, self.book.get(brand))
+                seed = self.baselines.get(brand)
+                if seed is not None:
+                    st.baseline.seed_from(seed)
             self.adopt(st)
         return st
 

@@ -10,9 +10,10 @@ as the store and ticks from a timer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from detectors.config import BrandBook, BrandConfig
+from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.replies import ANSWER_WITHIN
 from detectors.crisis.state import Observation, Transition, reach_weight
 from detectors.driver import Driver, RecentIds
@@ -59,11 +60,13 @@ class Engine(Driver):
         book: brand configuration.
         scorer: sentiment scorer, for :meth:`process` (mentions not yet scored).
         dedupe_size: how many recent mention ids to remember for de-duplication.
+        baselines: learned baselines to start brands from (warm start).
     """
 
     def __init__(self, book: BrandBook, scorer: Scorer | None = None,
-                 dedupe_size: int = 500_000) -> None:
-        super().__init__(book, dedupe=RecentIds(dedupe_size))
+                 dedupe_size: int = 500_000,
+                 baselines: Mapping[str, RhythmBaseline] | None = None) -> None:
+        super().__init__(book, dedupe=RecentIds(dedupe_size), baselines=baselines)
         self.scorer = scorer
         self.watermark: float | None = None
         self._tick_minute: int | None = None

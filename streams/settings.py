@@ -20,6 +20,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from detectors.config import BrandBook
+from detectors.crisis.baseline import RhythmBaseline
+from detectors.crisis.seeding import load_baselines
 from detectors.errors import ConfigError
 from streams.wire.topics import TopicNames
 
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     partitions: int = Field(4, ge=1, le=1024, description="partitions of every topic")
     replication: int = Field(1, ge=1, le=16)
     brands_file: Path | None = Field(None, description="brand configuration YAML")
+    baselines_file: Path | None = Field(
+        None, description="baselines saved by `firebreak replay --save-baselines` (warm start)")
     api_token: SecretStr | None = Field(None, description="bearer token for writes")
     alertmanager_urls: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="comma-separated Alertmanager base URLs (every one gets every alert)")
@@ -108,7 +112,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"webhook URL #{i + 1} is not an http(s) URL")
         return value
 
-    @field_validator("brands_file")
+    @field_validator("brands_file", "baselines_file")
     @classmethod
     def _brands_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -132,6 +136,14 @@ class Settings(BaseSettings):
             ConfigError: the file is invalid (the message names the field).
         """
         return BrandBook.load(self.brands_file) if self.brands_file else BrandBook()
+
+    def baselines(self) -> dict[str, RhythmBaseline]:
+        """The warm-start baselines (none when no file is set).
+
+        Raises:
+            ConfigError: the file is not a baselines file of this version.
+        """
+        return load_baselines(self.baselines_file) if self.baselines_file else {}
 
     def writes_enabled(self) -> bool:
         """Whether authenticated writes are possible (a token is configured)."""

@@ -306,8 +306,14 @@ class RhythmBaseline:
         return obj
 
     def seed_from(self, other: RhythmBaseline) -> None:
-        """Take what ``other`` learned (warm start from history), keeping this hour's counts."""
-        for name in ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
-                     "share_n", "prior_share", "spread", "hours_learned", "recent", "hourly",
-                     "kw_rate"):
+        """Take what ``other`` learned (warm start from history), keeping this hour's counts.
+
+        Its hour-of-week rhythm is taken only when it was learned in this
+        baseline's time zone (a brand whose ``timezone`` changed relearns it).
+        """
+        names = ["level", "alpha", "share_neg", "share_n", "prior_share", "spread",
+                 "hours_learned", "recent", "hourly", "kw_rate"]
+        if other.tz == self.tz:
+            names += ["hod", "hod_n", "dow", "dow_n"]
+        for name in names:
             setattr(self, name, _copy(getattr(other, name)))

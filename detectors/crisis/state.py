@@ -215,6 +215,7 @@ def _keep_evidence(state: BrandState, obs: Observation, weight: float, oldest: i
 def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
     warm = state.baseline.level is not None and (
         cfg.baseline_rate is not None
+        or state.baseline.hours_learned >= 24  # e.g. seeded from history
         or (state.first_ts is not None and ts - state.first_ts >= cfg.warmup_minutes * 60)
     )
     base = state.baseline

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from detectors.config import BrandBook
+from detectors.crisis.seeding import load_baselines, save_baselines
 from detectors.errors import ConfigError, InvalidMention
 from streams.replay.prepare import default_jobs
 from streams.replay.run import ReplayResult, replay_rows
@@ -39,6 +40,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--jobs", type=_positive, default=0,
                    help="processes that validate and score (default: one per CPU)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    p.add_argument("--save-baselines", metavar="FILE",
+                   help="write what each brand's baseline learned (warm start for the worker: "
+                        "FIREBREAK_BASELINES_FILE, or --baselines of a later replay)")
+    p.add_argument("--baselines", metavar="FILE",
+                   help="start brands from baselines saved by --save-baselines")
     p.set_defaults(func=run)
 
 
@@ -56,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     bad: list[tuple[int, InvalidMention]] = []
     counts = {"read": 0, "bad": 0}
     quiet = args.quiet or not sys.stderr.isatty()
+    seeds = load_baselines(args.baselines) if args.baselines else None
     jobs = args.jobs or default_jobs()
 
     late: list[Any] = []  # the second bar, only if the input is not in time order
@@ -79,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             bar.update(size)
 
         result = replay_rows(read_raw(args.input, mapping), book, config_path=args.config,
-                             jobs=jobs, on_chunk=on_chunk, progress=on_detect)
+                             jobs=jobs, on_chunk=on_chunk, progress=on_detect, baselines=seeds)
     for b in late:
         b.close()
     result.read, result.bad, result.bad_count = counts["read"], bad, counts["bad"]
@@ -89,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
         for t in result.transitions:
             fh.write(dump_json(t.to_dict()) + "\n")
     summary = result.summary()
+    if args.save_baselines:
+        saved = save_baselines({b: st.baseline for b, st in result.engine.states.items()},
+                               args.save_baselines)
+        print(f"firebreak replay: baselines of {saved} brand(s) written to {args.save_baselines}",
+              file=sys.stderr)
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if args.plot and result.series:

@@ -33,6 +33,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--topic-prefix", help="prefix of every topic name")
     p.add_argument("--partitions", type=int, help="partitions per topic")
     p.add_argument("--brands", dest="brands_file", help="brand configuration YAML")
+    p.add_argument("--baselines", dest="baselines_file",
+                   help="warm start: baselines saved by `firebreak replay --save-baselines`")
     p.add_argument("--web-host", help="HTTP bind address")
     p.add_argument("--web-port", type=int, help="HTTP port (API, /metrics, /healthz)")
     p.add_argument("--watermark", choices=("live", "event"), help="watermark mode")
@@ -51,7 +53,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """
     return load_settings(
         args.config, brokers=args.brokers, app_id=args.app_id, topic_prefix=args.topic_prefix,
-        partitions=args.partitions, brands_file=args.brands_file, web_host=args.web_host,
+        partitions=args.partitions, brands_file=args.brands_file,
+        baselines_file=args.baselines_file, web_host=args.web_host,
         web_port=args.web_port, watermark=args.watermark,
     )
 

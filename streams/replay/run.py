@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.config import BrandBook
+from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.state import Observation, Transition
 from detectors.engine import Engine
 from detectors.errors import InvalidMention
@@ -87,10 +88,12 @@ class Detection:
     Args:
         book: brand configuration.
         scorer: the scorer (kept on the engine for later use).
+        baselines: learned baselines to start brands from (warm start).
     """
 
-    def __init__(self, book: BrandBook, scorer: Scorer) -> None:
-        self.engine = Engine(book, scorer)
+    def __init__(self, book: BrandBook, scorer: Scorer,
+                 baselines: Mapping[str, RhythmBaseline] | None = None) -> None:
+        self.engine = Engine(book, scorer, baselines=baselines)
         self.transitions: list[Transition] = []
         self.series: dict[str, BrandSeries] = defaultdict(BrandSeries)
         self.fed = 0
@@ -129,6 +132,7 @@ def detect(
     scorer: Scorer,
     *,
     progress: Callable[[int], None] | None = None,
+    baselines: Mapping[str, RhythmBaseline] | None = None,
 ) -> ReplayResult:
     """Run the detector over scored observations, sorted here by event time.
 
@@ -139,7 +143,7 @@ def detect(
         progress: called with the number of mentions done since the last call.
     """
     prepared.sort(key=_order)
-    run = Detection(book, scorer)
+    run = Detection(book, scorer, baselines)
     for i in range(0, len(prepared), 5000):
         piece = prepared[i:i + 5000]
         run.feed(piece)
@@ -156,6 +160,7 @@ def replay_rows(
     jobs: int,
     on_chunk: Callable[[int, list[Failure]], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    baselines: Mapping[str, RhythmBaseline] | None = None,
 ) -> ReplayResult:
     """Validate, score and detect raw rows; the result does not depend on their order.
 
@@ -174,7 +179,7 @@ def replay_rows(
     """
     with _batch_mode():
         scorer = get_scorer()
-        run: Detection | None = Detection(book, scorer)
+        run: Detection | None = Detection(book, scorer, baselines)
         kept: list[tuple[Observation, bool]] = []
         last: tuple[float, str] | None = None
         for size, good, bad in prepare_chunks(rows, config_path=config_path, book=book, jobs=jobs):
@@ -192,7 +197,7 @@ def replay_rows(
                     last = _order(good[-1])
         if run is not None:
             return run.result()
-        return detect(kept, book, scorer, progress=progress)
+        return detect(kept, book, scorer, progress=progress, baselines=baselines)
 
 
 SWITCH_INTERVAL = 0.0002  # seconds (CPython's default: 0.005)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detectors.config import BrandBook
+from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.state import BrandState, Observation, Transition, time_to_detect
 from detectors.driver import Driver, Hooks, PerBrandIds
 from streams.worker.metrics import Metrics, lang_label, set_state, source_label
@@ -88,13 +89,14 @@ class DetectCore(Driver):
         metrics: the worker's metrics.
         load: returns the stored state dict of a brand (or ``None``).
         dedupe_per_brand: how many recent mention ids each brand remembers.
+        baselines: learned baselines for brands that have no stored state (warm start).
     """
 
     def __init__(self, book: BrandBook, metrics: Metrics,
-                 load: Callable[[str], Mapping[str, Any] | None], dedupe_per_brand: int = 1000
-                 ) -> None:
+                 load: Callable[[str], Mapping[str, Any] | None], dedupe_per_brand: int = 1000,
+                 baselines: Mapping[str, RhythmBaseline] | None = None) -> None:
         super().__init__(book, load=load, dedupe=PerBrandIds(dedupe_per_brand),
-                         hooks=MetricHooks(metrics))
+                         hooks=MetricHooks(metrics), baselines=baselines)
         self.metrics = metrics
         self.dirty: set[str] = set()
         self.to_publish: set[str] = set()

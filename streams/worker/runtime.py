@@ -86,7 +86,8 @@ class Runtime:
             TABLE, partitions=p, use_partitioner=True, key_type=str,
         )
         self.core = DetectCore(self.book, self.metrics, load=self._load,
-                               dedupe_per_brand=settings.dedupe_per_brand)
+                               dedupe_per_brand=settings.dedupe_per_brand,
+                               baselines=settings.baselines())
         self.view = TopicView(settings.bootstrap, [self.names.state, self.names.control], p,
                               settings.max_message_bytes)
         self.detect_stream: Any = None

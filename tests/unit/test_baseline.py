@@ -237,3 +237,28 @@ class TestKeywords:
         assert crisis.test == "keyword"
         assert "'recall' from" in crisis.reason and "food poisoning" not in crisis.reason
         assert crisis.numbers["keywords"]["recall"]["authors"] >= cfg.keyword_min_authors
+
+
+class TestWarmStart:
+    def test_a_seeded_brand_does_not_fire_on_its_first_morning_but_sees_a_crisis(self) -> None:
+        from detectors.driver import Driver
+
+        tz = "America/New_York"
+        book = BrandBook.from_dict({"brands": {"acme": {"timezone": tz}}})
+        cfg = book.get("acme")
+        shape = local_rhythm(tz)
+        history = BrandState.new("acme", cfg)
+        feed(history, stream(MON, 7 * 1440, 1.5, 0.65, shape=shape), cfg)
+        fresh, seeded = Driver(book), Driver(book, baselines={"acme": history.baseline})
+        morning = MON + 14 * DAY + 9 * 3600  # 04:00 in New York, a week later
+        for d in (fresh, seeded):
+            for o in sorted(stream(morning, 8 * 60, 1.5, 0.65, shape=shape, seed=9, prefix="n"),
+                            key=lambda o: o.ts):
+                d.apply_observation(o)
+        assert seeded.states["acme"].state == "normal"
+        assert seeded.states["acme"].baseline.share > 0.6
+        onset = morning + 8 * 3600
+        found = [t for o in sorted(stream(onset, 30, 9.0, 0.9, shape=shape, seed=4, prefix="c"),
+                                   key=lambda o: o.ts)
+                 for t in (seeded.apply_observation(o) or []) if t.state == "crisis"]
+        assert found and found[0].at - onset <= 10 * 60

@@ -82,6 +82,23 @@ def test_simulate_then_replay_finds_the_crisis(tmp_path: Path) -> None:
     assert png.stat().st_size > 10_000
 
 
+def test_saved_baselines_warm_a_later_replay(tmp_path: Path) -> None:
+    """--save-baselines writes what each brand learned; --baselines starts a replay warm."""
+    src, out, saved = tmp_path / "m.jsonl", tmp_path / "t.jsonl", tmp_path / "b.json"
+    assert main(["simulate", "ordinary_week", "--out", str(src), "--seed", "2"]) == 0
+    assert main(["replay", str(src), "--out", str(out), "--quiet", "--jobs", "1",
+                 "--save-baselines", str(saved)]) == 0
+    doc = json.loads(saved.read_text())
+    assert doc["format"] == "firebreak-baselines" and len(doc["brands"]) == 5
+    busy = doc["brands"]["brand-4"]
+    assert busy["hours_learned"] > 100 and 0.05 < busy["share_neg"] / busy["share_n"] < 0.3
+    from detectors.crisis.seeding import load_baselines
+
+    warm = load_baselines(saved)["brand-4"]
+    assert warm.expected_rate(busy["hour"]) is not None and warm.share == pytest.approx(
+        (busy["share_neg"] + busy["prior_share"] * 30) / (busy["share_n"] + 30), rel=1e-6)
+
+
 def test_replay_reads_csv_exports_with_a_column_mapping(tmp_path: Path) -> None:
     src = tmp_path / "export.csv"
     rows = ["Date,Full Text,Author"]
@@ -165,6 +182,12 @@ class TestOneLineErrors:
         brands.write_bytes(b'brands:\n  acme:\n    name: "\xff\xfe"\n')
         self.one_line_error(cli("replay", str(stream), "--out", str(tmp_path / "o.jsonl"),
                                 "--config", str(brands), "--quiet"), "not UTF-8")
+
+    def test_baselines_file_that_is_not_one(self, stream: Path, tmp_path: Path) -> None:
+        bad = tmp_path / "b.json"
+        bad.write_text('{"brands": {}}', encoding="utf-8")
+        self.one_line_error(cli("replay", str(stream), "--out", str(tmp_path / "o.jsonl"),
+                                "--baselines", str(bad), "--quiet"), "not a baselines file")
 
     def test_input_where_every_line_is_malformed(self, tmp_path: Path) -> None:
         src = tmp_path / "bad.jsonl"
