@@ -7,18 +7,22 @@ the compose file and the Kubernetes manifests.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 PROM = DEPLOY / "prometheus"
 AM = DEPLOY / "alertmanager" / "alertmanager.yml"
+RUNBOOK = ROOT / "docs" / "runbook.md"
 
 
 def tool(name: str) -> str:
@@ -79,6 +83,67 @@ class TestPrometheus:
         compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
         workers = {f"{name}:6066" for name in compose["services"] if name.startswith("worker")}
         assert targets == workers
+
+
+def runbook_anchors() -> set[str]:
+    """The section anchors of docs/runbook.md, as a Markdown renderer derives them from headings."""
+    anchors = set()
+    for line in RUNBOOK.read_text().splitlines():
+        m = re.match(r"#{1,6}\s+(.*)", line)
+        if m:
+            anchors.add(re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-"))
+    return anchors
+
+
+def assert_runbook_link(url: str, alertname: str) -> None:
+    """``url`` is absolute, on the default runbook page, at the alert's own section, which exists."""
+    from streams.alerting.render import RUNBOOK_URL
+
+    parts = urlsplit(url)
+    assert parts.scheme == "https" and parts.netloc, f"{alertname}: not an absolute URL: {url}"
+    assert url.split("#", 1)[0] == RUNBOOK_URL, f"{alertname}: not on the runbook page: {url}"
+    assert parts.fragment == alertname.lower(), f"{alertname}: links to #{parts.fragment}"
+    assert parts.fragment in runbook_anchors(), f"{alertname}: no section #{parts.fragment} in {RUNBOOK}"
+
+
+class TestRunbookLinks:
+    """Every alert, from Prometheus or from the notifier, says what it means and links to its runbook."""
+
+    def test_every_rule_has_summary_description_severity_and_absolute_runbook_url(self) -> None:
+        """Each rule has a severity label, summary and description, and an absolute runbook_url."""
+        rules = yaml.safe_load((PROM / "firebreak-rules.yml").read_text())
+        for g in rules["groups"]:
+            for r in g["rules"]:
+                name = r["alert"]
+                assert r["labels"].get("severity") in {"critical", "warning", "none"}, name
+                ann = r.get("annotations", {})
+                for key in ("summary", "description", "runbook_url"):
+                    assert str(ann.get(key, "")).strip(), f"{name}: no {key}"
+                assert_runbook_link(ann["runbook_url"], name)
+
+    def test_the_notifiers_brand_crisis_alert_links_to_its_runbook(self) -> None:
+        """am_alert() carries summary, description, severity and the BrandCrisis runbook section."""
+        from streams.alerting.render import ALERTNAME, Crisis, am_alert
+
+        alert = am_alert(Crisis.from_event({"brand": "acme", "crisis_id": "acme:1772420581"}))
+        assert alert["labels"]["alertname"] == ALERTNAME and alert["labels"]["severity"]
+        assert alert["annotations"]["summary"] and alert["annotations"]["description"]
+        assert_runbook_link(alert["annotations"]["runbook_url"], ALERTNAME)
+
+    def test_a_configured_runbook_page_is_used_and_must_be_absolute(self) -> None:
+        """FIREBREAK_RUNBOOK_URL moves the link; a relative one is refused at start-up."""
+        from streams.alerting.notifier import Notifier, create_metrics
+        from streams.alerting.render import Crisis, am_alert
+        from streams.settings import Settings
+
+        page = "https://wiki.example.org/firebreak/runbook"
+        s = Settings(runbook_url=page)
+        c = Crisis.from_event({"brand": "acme"}, runbook_url=s.runbook_url)
+        assert am_alert(c)["annotations"]["runbook_url"] == f"{page}#brandcrisis"
+        with pytest.raises(ValueError):
+            Settings(runbook_url="docs/runbook.md")
+        with pytest.raises(ValueError, match="absolute"):
+            Notifier([], create_metrics(CollectorRegistry()), runbook_url="docs/runbook.md")
 
 
 class TestAlertmanager:
