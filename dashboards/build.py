@@ -170,8 +170,8 @@ def brand_health() -> Dashboard:
         (f"sum by (brand) (rate({M}{{{B}}}[5m])) * 60", "{{brand}}"),
         (f'sum by (brand) (rate({M}{{{B}, label="neg"}}[5m])) * 60', "{{brand}} negative")]))
     d = d.with_panel(ts("Negative share", [
-        (f"max by (brand) (firebreak_brand_negative_share{{{B}}})", "{{brand}} (detector window)"),
-        (f"max by (brand) (firebreak_brand_usual_negative_share{{{B}}})", "{{brand}} usual"),
+        (f"max by (brand) (firebreak_brand_negative_share_ratio{{{B}}})", "{{brand}} (detector window)"),
+        (f"max by (brand) (firebreak_brand_usual_negative_share_ratio{{{B}}})", "{{brand}} usual"),
         (f'sum by (brand) (rate({M}{{{B}, label="neg"}}[15m])) / '
          f'sum by (brand) (rate({M}{{{B}, label!="unscored"}}[15m]))', "{{brand}} (15 min rate)")],
         unit="percentunit", description="Share of scored mentions that are negative."))

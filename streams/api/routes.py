@@ -17,18 +17,17 @@ import uuid
 from typing import Any
 
 from faust.web import Request, Response, View
-from prometheus_client import generate_latest
 
 from detectors.events import BRAND_RE, iso
 from streams.api.auth import authorize
 from streams.api.intake import register_ingest
 from streams.wire.messages import command_message, dumps
 from streams.wire.topics import scored_key
+from streams.worker.exposition import render
 from streams.worker.runtime import Runtime
 
 WRITE_ACTIONS = ("pause", "resume", "acknowledge")
 APPLY_WAIT_SECONDS = 5.0
-METRICS_TYPE = "text/plain; version=0.0.4"
 
 
 def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
@@ -71,7 +70,9 @@ def register(rt: Runtime) -> None:
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
-            return self.bytes(generate_latest(rt.registry), content_type=METRICS_TYPE)
+            body, content_type = render(rt.registry, request.headers.get("Accept"))
+            # a header, not content_type=: aiohttp refuses a charset parameter there
+            return self.bytes(body, headers={"Content-Type": content_type, "Vary": "Accept"})
 
     @app.page("/api/v1/brands")
     class Brands(View):
