@@ -1,8 +1,8 @@
 """Deployment files: Prometheus config and rules (with unit tests), Alertmanager routing,
 the compose file and the Kubernetes manifests.
 
-``promtool`` and ``amtool`` checks skip (with the reason) only when the binary is absent;
-``deploy/ci-install.sh`` installs both.
+``promtool``, ``amtool`` and ``kubectl`` checks skip (with the reason) only when the binary is
+absent; ``deploy/ci-install.sh`` installs all three.
 """
 
 from __future__ import annotations
@@ -292,12 +292,92 @@ class TestKubernetes:
         assert BrandBook.load(DEPLOY / "firebreak" / "brands.yaml").is_configured("acme")
 
 
+def version() -> str:
+    """The project version (pyproject.toml), which labels and image tags must carry."""
+    import tomllib
+
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+
+
+def rendered() -> dict[str, dict[str, Any]]:
+    """``kubectl kustomize deploy/k8s`` (offline), every document by kind/name."""
+    r = run(tool("kubectl"), "kustomize", str(DEPLOY / "k8s"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return {f"{d['kind']}/{d['metadata']['name']}": d for d in yaml.safe_load_all(r.stdout) if d}
+
+
+RECOMMENDED = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+               "app.kubernetes.io/component", "app.kubernetes.io/part-of",
+               "app.kubernetes.io/managed-by")
+
+
+class TestKustomize:
+    """What ``kubectl kustomize deploy/k8s`` renders (kubectl: deploy/ci-install.sh)."""
+
+    def test_renders_the_worker_objects(self) -> None:
+        """The kustomization renders offline into every object a worker needs."""
+        assert set(rendered()) == {
+            "ServiceAccount/firebreak", "ConfigMap/firebreak-config",
+            "Deployment/firebreak-worker", "Service/firebreak", "Service/firebreak-workers",
+            "PodDisruptionBudget/firebreak-worker", "NetworkPolicy/firebreak-worker"}
+
+    def test_recommended_labels_with_the_version_everywhere(self) -> None:
+        """Every object and the pod template carry the app.kubernetes.io/* labels and the version."""
+        docs = rendered()
+        pod = docs["Deployment/firebreak-worker"]["spec"]["template"]
+        for name, labels in [*((n, d["metadata"].get("labels", {})) for n, d in docs.items()),
+                             ("pod template", pod["metadata"]["labels"])]:
+            missing = [k for k in RECOMMENDED if k not in labels]
+            assert not missing, f"{name} lacks {missing}"
+            assert labels["app.kubernetes.io/version"] == version(), name
+        selector = docs["Deployment/firebreak-worker"]["spec"]["selector"]["matchLabels"]
+        assert "app.kubernetes.io/version" not in selector  # selectors are immutable
+        image = pod["spec"]["containers"][0]["image"]
+        assert image.rsplit(":", 1)[1] == version(), image
+
+    def test_probes_startup_liveness_and_readiness_on_healthz(self) -> None:
+        """startupProbe waits for recovery; liveness on /healthz?probe=live (not /metrics)."""
+        c = rendered()["Deployment/firebreak-worker"]["spec"]["template"]["spec"]["containers"][0]
+        assert c["startupProbe"]["httpGet"]["path"] == "/healthz?probe=startup"
+        startup = c["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 600  # long recoveries
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz?probe=live"
+        assert c["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert all(c[p]["httpGet"]["port"] == "http"
+                   for p in ("startupProbe", "livenessProbe", "readinessProbe"))
+
+    def test_pod_is_locked_down_and_sized(self) -> None:
+        """No API token, non-root, read-only root, all capabilities dropped, requests and limits."""
+        docs = rendered()
+        spec = docs["Deployment/firebreak-worker"]["spec"]["template"]["spec"]
+        assert spec["automountServiceAccountToken"] is False
+        assert docs[f"ServiceAccount/{spec['serviceAccountName']}"]["automountServiceAccountToken"] is False
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        c = spec["containers"][0]
+        sc = c["securityContext"]
+        assert sc["runAsNonRoot"] is True and sc["readOnlyRootFilesystem"] is True
+        assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"]
+        assert {"cpu", "memory"} <= set(c["resources"]["requests"])
+        assert {"cpu", "memory"} <= set(c["resources"]["limits"])
+
+    def test_network_policy_guards_the_workers(self) -> None:
+        """The NetworkPolicy selects the worker pods, admits only the http port, restricts egress."""
+        docs = rendered()
+        pol = docs["NetworkPolicy/firebreak-worker"]["spec"]
+        pod_labels = docs["Deployment/firebreak-worker"]["spec"]["template"]["metadata"]["labels"]
+        assert pol["podSelector"]["matchLabels"].items() <= pod_labels.items()
+        assert set(pol["policyTypes"]) == {"Ingress", "Egress"}
+        assert [p["port"] for rule in pol["ingress"] for p in rule["ports"]] == [6066]
+        egress = {p["port"] for rule in pol["egress"] for p in rule["ports"]}
+        assert {53, 9092} <= egress
+
+
 def test_ci_install_script_is_idempotent_shell() -> None:
     """ci-install.sh parses, is executable, and exits 0 at once when the tools are present."""
     script = DEPLOY / "ci-install.sh"
     assert script.stat().st_mode & 0o111
     assert run("bash", "-n", str(script)).returncode == 0
-    if all(shutil.which(t) for t in ("prometheus", "promtool", "amtool")) and (
+    if all(shutil.which(t) for t in ("prometheus", "promtool", "amtool", "kubectl")) and (
         shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
     ):
         assert run("bash", str(script)).returncode == 0
