@@ -231,9 +231,84 @@ class TestCompose:
     def test_dockerfile(self) -> None:
         """The image runs ``firebreak worker`` as a non-root user on port 6066."""
         text = (DEPLOY / "Dockerfile").read_text()
-        assert "USER 10001" in text and 'CMD ["worker"]' in text and "EXPOSE 6066" in text
+        assert "USER 10001:10001" in text and 'CMD ["worker"]' in text and "EXPOSE 6066" in text
+        assert "/healthz" in text.split("HEALTHCHECK", 1)[1] and "/metrics" not in text
         for src in ("pyproject.toml", "detectors", "streams"):
             assert (ROOT / src).exists()
+
+
+class TestImage:
+    """deploy/Dockerfile and its build context (no Docker engine needed)."""
+
+    def test_base_image_pinned_by_version_and_digest(self) -> None:
+        """Every stage builds FROM one base named by a full version tag and a sha256 digest."""
+        text = (DEPLOY / "Dockerfile").read_text()
+        base = re.search(r"^ARG BASE=(\S+)$", text, flags=re.M)
+        assert base, "no ARG BASE"
+        assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base.group(1))
+        froms = re.findall(r"^FROM (\S+)", text, flags=re.M)
+        assert froms and set(froms) == {"${BASE}"}
+
+    def test_oci_labels_match_the_project(self) -> None:
+        """OCI source, version and licenses labels; version and licence as in pyproject.toml."""
+        import tomllib
+
+        text = (DEPLOY / "Dockerfile").read_text()
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        labels = dict(re.findall(r'(org\.opencontainers\.image\.\w+)="([^"]*)"', text))
+        args = dict(re.findall(r"^ARG (\w+)=(\S+)$", text, flags=re.M))
+        value = {k: re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], v) for k, v in labels.items()}
+        assert value["org.opencontainers.image.version"] == project["version"]
+        assert value["org.opencontainers.image.licenses"] == project["license"]
+        assert urlsplit(value["org.opencontainers.image.source"]).scheme == "https"
+        assert {"title", "description", "revision"} <= {k.rsplit(".", 1)[1] for k in labels}
+
+    def test_build_context_leaves_out_git_venv_and_tests(self) -> None:
+        """Under .dockerignore the context keeps what the Dockerfile copies and drops .git, .venv, caches."""
+        patterns = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines()
+                    if p.strip() and not p.startswith("#")]
+        for path in (".git", ".git/HEAD", ".venv/bin/python", "streams/__pycache__/x.pyc",
+                     "tests/test_deploy.py", "benchmarks/run.py", "out/replay.png",
+                     ".pytest_cache/v", "firebreak.egg-info/PKG-INFO"):
+            assert dockerignored(path, patterns), f"{path} would be in the build context"
+        for path in ("pyproject.toml", "README.md", "detectors/events.py", "streams/settings.py",
+                     "detectors/sentiment/lexicons/en/valence.tsv"):
+            assert not dockerignored(path, patterns), f"{path} is needed by the Dockerfile"
+        copied = re.findall(r"^COPY (?!--from)(.+) \S+$", (DEPLOY / "Dockerfile").read_text(), flags=re.M)
+        for src in " ".join(copied).split():
+            assert not dockerignored(src, patterns), f"COPY {src} is excluded by .dockerignore"
+
+
+def _docker_pattern(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as a regex (Go filepath.Match plus ``**``, anchored at the root)."""
+    pattern = pattern.strip("/")
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out)
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Whether Docker leaves ``path`` out of the context: the last matching pattern (or one
+    matching a parent directory) decides, ``!`` patterns re-include."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    excluded = False
+    for raw in patterns:
+        negate = raw.startswith("!")
+        rx = _docker_pattern(raw[1:] if negate else raw)
+        if any(rx.fullmatch(p) for p in prefixes):
+            excluded = not negate
+    return excluded
 
 
 def k8s() -> dict[str, dict[str, Any]]:
