@@ -24,6 +24,7 @@ from grafana_foundation_sdk.builders import piechart, prometheus, stat, statetim
 from grafana_foundation_sdk.builders.common import ReduceDataOptions, VizLegendOptions
 from grafana_foundation_sdk.builders.dashboard import (
     Dashboard,
+    DashboardLink,
     DatasourceVariable,
     QueryVariable,
     Row,
@@ -32,6 +33,7 @@ from grafana_foundation_sdk.builders.dashboard import (
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.common import LegendDisplayMode, LegendPlacement
 from grafana_foundation_sdk.models.dashboard import (
+    DashboardLinkType,
     DataSourceRef,
     Threshold,
     ThresholdsMode,
@@ -39,6 +41,9 @@ from grafana_foundation_sdk.models.dashboard import (
     ValueMappingResult,
     VariableRefresh,
 )
+
+from dashboards.meta import finish
+from streams.alerting.render import RUNBOOK_URL
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -136,7 +141,16 @@ def single(title: str, expr: str, legend: str, span: int, mapping: dict[str, tup
 def _base(title: str, uid: str, description: str) -> Dashboard:
     return (Dashboard(title).uid(uid).description(description).tags(["firebreak"])
             .refresh("30s").time("now-6h", "now").timezone("browser")
-            .with_variable(DatasourceVariable("datasource").label("Data source").type("prometheus")))
+            .with_variable(DatasourceVariable("datasource").label("Data source").type("prometheus"))
+            .links([
+                # the other Firebreak dashboard(s), keeping the time range and the brand
+                DashboardLink("Firebreak").type(DashboardLinkType.DASHBOARDS).tags(["firebreak"])
+                .as_dropdown(False).include_vars(True).keep_time(True).target_blank(False)
+                .icon("external link").tooltip("").url(""),
+                DashboardLink("Runbook").type(DashboardLinkType.LINK).url(RUNBOOK_URL)
+                .tooltip("What to do when a Firebreak alert fires").icon("doc").target_blank(True)
+                .as_dropdown(False).include_vars(False).keep_time(False).tags([]),
+            ]))
 
 
 def brand_health() -> Dashboard:
@@ -259,6 +273,7 @@ def render(name: str) -> str:
         name: a key of :data:`DASHBOARDS`.
     """
     model = json.loads(json.dumps(DASHBOARDS[name]().build(), cls=JSONEncoder))
+    model = finish(model, brand_filter=B if name == "brand-health.json" else "")
     for i, panel in enumerate(model.get("panels", []), 1):
         panel["id"] = i
     return json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -78,6 +78,21 @@ def targets(names: tuple[str, ...] = DASHBOARDS, folder: Path = HERE) -> Iterato
                                  t.get("legendFormat", ""))
 
 
+def annotation_targets(names: tuple[str, ...] = DASHBOARDS, folder: Path = HERE) -> Iterator[Target]:
+    """Every Prometheus annotation query of the committed dashboards (panel type ``annotation``).
+
+    Args:
+        names: dashboard files.
+        folder: where they are.
+    """
+    for name in names:
+        model = json.loads((folder / name).read_text(encoding="utf-8"))
+        for a in model.get("annotations", {}).get("list", []):
+            if a.get("expr"):
+                yield Target(name, a["name"], "annotation", "annotation", a["expr"],
+                             a.get("textFormat", ""))
+
+
 def expand(expr: str, variables: dict[str, str] | None = None) -> str:
     """Replace Grafana's ``$name`` / ``${name}`` variables.
 
