@@ -218,6 +218,15 @@ def pipeline_health() -> Dashboard:
     """The "Pipeline health" dashboard: workers, throughput, latency, lag, DLQ, alert delivery."""
     d = _base("Pipeline health", "firebreak-pipeline-health",
               "Firebreak workers: throughput, latency, lag, dead letters and alert delivery.")
+    # jobs that run Firebreak workers (every worker exports firebreak_build_info); every
+    # query gets the $job/$instance matchers in render() (dashboards.meta.scoped)
+    d = d.with_variable(QueryVariable("job").label("Job").datasource(DS)
+                        .query("label_values(firebreak_build_info, job)")
+                        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED))
+    d = d.with_variable(QueryVariable("instance").label("Worker").datasource(DS)
+                        .query('label_values(firebreak_build_info{job=~"$job"}, instance)')
+                        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+                        .multi(True).include_all(True).all_value(".*"))
     d = d.with_row(Row("Workers"))
     d = d.with_panel(single("Workers up", 'sum(up{job="firebreak"})', "workers", 6, None,
                             _steps((None, "red"), (1, "orange"), (2, "green"))))
@@ -273,7 +282,8 @@ def render(name: str) -> str:
         name: a key of :data:`DASHBOARDS`.
     """
     model = json.loads(json.dumps(DASHBOARDS[name]().build(), cls=JSONEncoder))
-    model = finish(model, brand_filter=B if name == "brand-health.json" else "")
+    brands = name == "brand-health.json"
+    model = finish(model, brand_filter=B if brands else "", scope=not brands)
     for i, panel in enumerate(model.get("panels", []), 1):
         panel["id"] = i
     return json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

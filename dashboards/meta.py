@@ -9,12 +9,15 @@ dicts added to the built model by :func:`finish`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 SCHEMA_VERSION = 39  # Grafana 10.4 / 11.x (compose runs 11.1)
 GRAFANA_VERSION = "10.4.0"
 DS_INPUT = "DS_PROMETHEUS"
 WINDOW = "1m"  # the annotation step: each change is marked once
+SCOPE = 'job=~"$job", instance=~"$instance"'
+_SELECTOR = re.compile(r'\b(firebreak_\w+|up)(\{[^}]*\})?(?!\w|\s*\()')
 
 
 def annotation(name: str, expr: str, color: str, title: str) -> dict[str, Any]:
@@ -65,7 +68,25 @@ def import_metadata(panel_types: set[str]) -> dict[str, Any]:
     return {"__inputs": inputs, "__requires": requires}
 
 
-def finish(model: dict[str, Any], brand_filter: str) -> dict[str, Any]:
+def scoped(expr: str, scope: str = SCOPE) -> str:
+    """``expr`` with ``scope`` (the ``$job``/``$instance`` matchers) on every series selector.
+
+    A selector's own ``job`` matcher gives way to the variable. Used for the Pipeline health
+    dashboard, where an engineer narrows the graphs to one deployment or one worker.
+
+    Args:
+        expr: PromQL over ``firebreak_*`` metrics and ``up``.
+        scope: label matchers to add.
+    """
+    def one(m: re.Match[str]) -> str:
+        inner = (m.group(2) or "{}")[1:-1]
+        kept = [s.strip() for s in inner.split(",") if s.strip() and not s.strip().startswith("job")]
+        return f"{m.group(1)}{{{', '.join([scope, *kept])}}}"
+
+    return _SELECTOR.sub(one, expr)
+
+
+def finish(model: dict[str, Any], brand_filter: str, scope: bool = False) -> dict[str, Any]:
     """Add annotations, import metadata and the schema version to a built dashboard model.
 
     The ``datasource`` variable starts at the import's data source (``${DS_PROMETHEUS}``);
@@ -75,7 +96,13 @@ def finish(model: dict[str, Any], brand_filter: str) -> dict[str, Any]:
     Args:
         model: the JSON model from the SDK.
         brand_filter: label matchers for the brand in the annotation queries.
+        scope: put the ``$job``/``$instance`` matchers on every panel query (:func:`scoped`).
     """
+    if scope:
+        for panel in model.get("panels", []):
+            for target in panel.get("targets", []):
+                if target.get("expr"):
+                    target["expr"] = scoped(target["expr"])
     model["annotations"] = {"list": annotations(brand_filter)}
     model["schemaVersion"] = SCHEMA_VERSION
     for var in model.get("templating", {}).get("list", []):

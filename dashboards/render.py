@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 DASHBOARDS = ("brand-health.json", "pipeline-health.json")
 # Grafana's variables, with values that suit a short run; ``$brand``'s "All" is ``.*``
-VARIABLES = {"brand": ".*", "__rate_interval": "1m", "__interval": "1m", "__range": "5m"}
+VARIABLES = {"brand": ".*", "job": "firebreak", "instance": ".*", "__rate_interval": "1m",
+             "__interval": "1m", "__range": "5m"}
 # (dashboard, panel type, title) of the panels in the picture, in reading order
 PICTURE = (
     ("brand-health.json", "timeseries", "Mentions per minute"),

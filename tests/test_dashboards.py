@@ -119,6 +119,30 @@ def test_variables_links_and_import_metadata(name: str) -> None:
     assert model["schemaVersion"] >= 39
 
 
+def test_pipeline_queries_follow_the_job_and_instance_variables() -> None:
+    """Every Pipeline health query is narrowed by $job and $instance, which list worker jobs."""
+    model = load("pipeline-health.json")
+    variables = {v["name"]: v for v in model["templating"]["list"]}
+    assert "firebreak_build_info" in variables["job"]["query"]
+    assert '$job' in variables["instance"]["query"] and variables["instance"]["includeAll"]
+    panel_exprs = [t["expr"] for p in model["panels"] for t in p.get("targets", [])]
+    for expr in panel_exprs:
+        selectors = re.findall(r"\b(?:firebreak_\w+|up)\{[^}]*\}", expr)
+        assert selectors and all('job=~"$job", instance=~"$instance"' in s for s in selectors), expr
+
+
+@pytest.mark.parametrize(("expr", "want"), [
+    ('sum(up{job="firebreak"})', "sum(up{S})"),
+    ("sum(rate(firebreak_x_total[5m]))", "sum(rate(firebreak_x_total{S}[5m]))"),
+    ('sum by (t) (firebreak_lag{topic="m"})', 'sum by (t) (firebreak_lag{S, topic="m"})'),
+])
+def test_scoped_adds_the_matchers_to_every_selector(expr: str, want: str) -> None:
+    """scoped() puts the variables on bare, braced and job-matched selectors alike."""
+    from dashboards.meta import SCOPE, scoped
+
+    assert scoped(expr) == want.replace("S", SCOPE)
+
+
 def test_brand_health_shows_what_brand_managers_need() -> None:
     """Volume, negativity, state timeline, pause flag, languages, sources and unanswered negatives."""
     titles = " | ".join(p["title"] for p in load("brand-health.json")["panels"]).lower()
