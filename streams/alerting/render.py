@@ -54,18 +54,6 @@ def rfc3339(ts: float) -> str:
         "+00:00", "Z")
 
 
-def runbook_link(page: str, alertname: str = ALERTNAME) -> str:
-    """The runbook section of an alert: ``<page>#<alertname lower-cased>``.
-
-    Args:
-        page: absolute URL of the runbook page (``RUNBOOK_URL`` by default in the settings).
-        alertname: the alert's name; its section in docs/runbook.md is the name as a heading.
-    """
-    if not page.startswith(("http://", "https://")):
-        raise ValueError(f"runbook URL must be absolute http(s): {page!r}")
-    return f"{page.split('#', 1)[0]}#{alertname.lower()}"
-
-
 def crisis_start(crisis_id: str | None, fallback: float) -> float:
     """When a crisis started: the seconds encoded in its id (``brand:<ts>``), else ``fallback``.
 
@@ -233,6 +221,18 @@ def render_text(c: Crisis, resolved_at: float | None = None) -> str:
                      + (f" at {rfc3339(c.acknowledged_at)}" if c.acknowledged_at else ""))
     lines.extend(c.notes[-3:])
     return "\n".join(line for line in lines if line)
+
+
+def runbook_link(page: str, alertname: str = ALERTNAME) -> str:
+    """The runbook section of an alert: ``<page>#<alertname lower-cased>``.
+
+    Args:
+        page: absolute URL of the runbook page (``RUNBOOK_URL`` by default in the settings).
+        alertname: the alert's name; its section in docs/runbook.md is the name as a heading.
+    """
+    if not page.startswith(("http://", "https://")):
+        raise ValueError(f"runbook URL must be absolute http(s): {page!r}")
+    return f"{page.split('#', 1)[0]}#{alertname.lower()}"
 
 
 def am_labels(c: Crisis) -> dict[str, str]:
