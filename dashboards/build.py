@@ -24,6 +24,7 @@ from grafana_foundation_sdk.builders import piechart, prometheus, stat, statetim
 from grafana_foundation_sdk.builders.common import ReduceDataOptions, VizLegendOptions
 from grafana_foundation_sdk.builders.dashboard import (
     Dashboard,
+    DashboardLink,
     DatasourceVariable,
     QueryVariable,
     Row,
@@ -32,6 +33,7 @@ from grafana_foundation_sdk.builders.dashboard import (
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.common import LegendDisplayMode, LegendPlacement
 from grafana_foundation_sdk.models.dashboard import (
+    DashboardLinkType,
     DataSourceRef,
     Threshold,
     ThresholdsMode,
@@ -39,6 +41,9 @@ from grafana_foundation_sdk.models.dashboard import (
     ValueMappingResult,
     VariableRefresh,
 )
+
+from dashboards.meta import finish
+from streams.alerting.render import RUNBOOK_URL
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -136,7 +141,16 @@ def single(title: str, expr: str, legend: str, span: int, mapping: dict[str, tup
 def _base(title: str, uid: str, description: str) -> Dashboard:
     return (Dashboard(title).uid(uid).description(description).tags(["firebreak"])
             .refresh("30s").time("now-6h", "now").timezone("browser")
-            .with_variable(DatasourceVariable("datasource").label("Data source").type("prometheus")))
+            .with_variable(DatasourceVariable("datasource").label("Data source").type("prometheus"))
+            .links([
+                # the other Firebreak dashboard(s), keeping the time range and the brand
+                DashboardLink("Firebreak").type(DashboardLinkType.DASHBOARDS).tags(["firebreak"])
+                .as_dropdown(False).include_vars(True).keep_time(True).target_blank(False)
+                .icon("external link").tooltip("").url(""),
+                DashboardLink("Runbook").type(DashboardLinkType.LINK).url(RUNBOOK_URL)
+                .tooltip("What to do when a Firebreak alert fires").icon("doc").target_blank(True)
+                .as_dropdown(False).include_vars(False).keep_time(False).tags([]),
+            ]))
 
 
 def brand_health() -> Dashboard:
@@ -170,8 +184,8 @@ def brand_health() -> Dashboard:
         (f"sum by (brand) (rate({M}{{{B}}}[5m])) * 60", "{{brand}}"),
         (f'sum by (brand) (rate({M}{{{B}, label="neg"}}[5m])) * 60', "{{brand}} negative")]))
     d = d.with_panel(ts("Negative share", [
-        (f"max by (brand) (firebreak_brand_negative_share{{{B}}})", "{{brand}} (detector window)"),
-        (f"max by (brand) (firebreak_brand_usual_negative_share{{{B}}})", "{{brand}} usual"),
+        (f"max by (brand) (firebreak_brand_negative_share_ratio{{{B}}})", "{{brand}} (detector window)"),
+        (f"max by (brand) (firebreak_brand_usual_negative_share_ratio{{{B}}})", "{{brand}} usual"),
         (f'sum by (brand) (rate({M}{{{B}, label="neg"}}[15m])) / '
          f'sum by (brand) (rate({M}{{{B}, label!="unscored"}}[15m]))', "{{brand}} (15 min rate)")],
         unit="percentunit", description="Share of scored mentions that are negative."))
@@ -204,6 +218,15 @@ def pipeline_health() -> Dashboard:
     """The "Pipeline health" dashboard: workers, throughput, latency, lag, DLQ, alert delivery."""
     d = _base("Pipeline health", "firebreak-pipeline-health",
               "Firebreak workers: throughput, latency, lag, dead letters and alert delivery.")
+    # jobs that run Firebreak workers (every worker exports firebreak_build_info); every
+    # query gets the $job/$instance matchers in render() (dashboards.meta.scoped)
+    d = d.with_variable(QueryVariable("job").label("Job").datasource(DS)
+                        .query("label_values(firebreak_build_info, job)")
+                        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED))
+    d = d.with_variable(QueryVariable("instance").label("Worker").datasource(DS)
+                        .query('label_values(firebreak_build_info{job=~"$job"}, instance)')
+                        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+                        .multi(True).include_all(True).all_value(".*"))
     d = d.with_row(Row("Workers"))
     d = d.with_panel(single("Workers up", 'sum(up{job="firebreak"})', "workers", 6, None,
                             _steps((None, "red"), (1, "orange"), (2, "green"))))
@@ -259,6 +282,8 @@ def render(name: str) -> str:
         name: a key of :data:`DASHBOARDS`.
     """
     model = json.loads(json.dumps(DASHBOARDS[name]().build(), cls=JSONEncoder))
+    brands = name == "brand-health.json"
+    model = finish(model, brand_filter=B if brands else "", scope=not brands)
     for i, panel in enumerate(model.get("panels", []), 1):
         panel["id"] = i
     return json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 DASHBOARDS = ("brand-health.json", "pipeline-health.json")
 # Grafana's variables, with values that suit a short run; ``$brand``'s "All" is ``.*``
-VARIABLES = {"brand": ".*", "__rate_interval": "1m", "__interval": "1m", "__range": "5m"}
+VARIABLES = {"brand": ".*", "job": "firebreak", "instance": ".*", "__rate_interval": "1m",
+             "__interval": "1m", "__range": "5m"}
 # (dashboard, panel type, title) of the panels in the picture, in reading order
 PICTURE = (
     ("brand-health.json", "timeseries", "Mentions per minute"),
@@ -76,6 +77,21 @@ def targets(names: tuple[str, ...] = DASHBOARDS, folder: Path = HERE) -> Iterato
                 if t.get("expr"):
                     yield Target(name, panel["title"], panel["type"], t["refId"], t["expr"],
                                  t.get("legendFormat", ""))
+
+
+def annotation_targets(names: tuple[str, ...] = DASHBOARDS, folder: Path = HERE) -> Iterator[Target]:
+    """Every Prometheus annotation query of the committed dashboards (panel type ``annotation``).
+
+    Args:
+        names: dashboard files.
+        folder: where they are.
+    """
+    for name in names:
+        model = json.loads((folder / name).read_text(encoding="utf-8"))
+        for a in model.get("annotations", {}).get("list", []):
+            if a.get("expr"):
+                yield Target(name, a["name"], "annotation", "annotation", a["expr"],
+                             a.get("textFormat", ""))
 
 
 def expand(expr: str, variables: dict[str, str] | None = None) -> str:

@@ -23,6 +23,7 @@ from detectors.config import BrandBook
 from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.seeding import load_baselines
 from detectors.errors import ConfigError
+from streams.alerting.render import RUNBOOK_URL
 from streams.wire.topics import TopicNames
 
 ENV_PREFIX = "FIREBREAK_"
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
         (), description="comma-separated webhook URLs (may hold tokens: never logged)")
     webhook_style: Literal["generic", "slack"] = "generic"
     dashboard_url: str | None = Field(None, description="linked from every page")
+    runbook_url: str = Field(RUNBOOK_URL, pattern=r"^https?://",
+                             description="runbook page; the BrandCrisis alert links to #brandcrisis")
     web_host: str = "127.0.0.1"
     web_port: int = Field(6066, ge=0, le=65535)
     web_enabled: bool = True

@@ -27,8 +27,9 @@ def load(name: str) -> dict[str, Any]:
 
 
 def exprs(model: dict[str, Any]) -> list[str]:
-    """Every PromQL expression of a dashboard (panels and variables)."""
+    """Every PromQL expression of a dashboard (panels and annotations)."""
     out = [t["expr"] for p in model["panels"] for t in p.get("targets", []) if t.get("expr")]
+    out += [a["expr"] for a in model.get("annotations", {}).get("list", []) if a.get("expr")]
     return out
 
 
@@ -77,6 +78,69 @@ def test_queries_use_only_known_metrics(name: str) -> None:
     for expr in exprs(load(name)):
         for metric in re.findall(r"\b((?:firebreak_)\w+|up)\b(?=\s*[{\[)])", expr):
             assert metric in known, f"{name}: unknown metric {metric} in {expr}"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_crisis_and_pause_transitions_are_annotated(name: str) -> None:
+    """Marks where a brand's crisis state or pause flag changed, on the data source variable."""
+    notes = {a["name"]: a for a in load(name)["annotations"]["list"] if a.get("expr")}
+    crisis, pause = notes["Crisis transitions"], notes["Promotion pause"]
+    assert re.search(r"changes\(firebreak_crisis_state\{[^}]*\}\[\w+\]\)", crisis["expr"])
+    assert re.search(r"changes\(firebreak_promotion_paused\{[^}]*\}\[\w+\]\)", pause["expr"])
+    for a in (crisis, pause):
+        assert a["enable"] and a["datasource"]["uid"] == "${datasource}" and a["tagKeys"] == "brand"
+    if name == "brand-health.json":  # follow the brand picker
+        assert all('brand=~"$brand"' in a["expr"] for a in (crisis, pause))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_variables_links_and_import_metadata(name: str) -> None:
+    """Data source (and brand) variables, links to the other dashboard and the runbook, __inputs."""
+    from streams.alerting.render import RUNBOOK_URL
+
+    model = load(name)
+    variables = {v["name"]: v for v in model["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    assert variables["datasource"]["query"] == "prometheus"
+    if name == "brand-health.json":
+        brand = variables["brand"]
+        assert brand["type"] == "query" and brand["multi"] and brand["includeAll"]
+    links = {link["type"]: link for link in model["links"]}
+    assert links["dashboards"]["tags"] == ["firebreak"] and links["dashboards"]["includeVars"]
+    assert links["link"]["url"] == RUNBOOK_URL
+    others = [f for f in FILES if f != name]
+    assert all("firebreak" in load(f)["tags"] for f in others)  # what the tag link lists
+    inputs = {i["name"]: i for i in model["__inputs"]}
+    assert inputs["DS_PROMETHEUS"]["pluginId"] == "prometheus"
+    assert variables["datasource"]["current"]["value"] == "${DS_PROMETHEUS}"
+    required = {(r["type"], r["id"]) for r in model["__requires"]}
+    assert {("grafana", "grafana"), ("datasource", "prometheus")} <= required
+    assert {("panel", p["type"]) for p in model["panels"] if p["type"] != "row"} <= required
+    assert model["schemaVersion"] >= 39
+
+
+def test_pipeline_queries_follow_the_job_and_instance_variables() -> None:
+    """Every Pipeline health query is narrowed by $job and $instance, which list worker jobs."""
+    model = load("pipeline-health.json")
+    variables = {v["name"]: v for v in model["templating"]["list"]}
+    assert "firebreak_build_info" in variables["job"]["query"]
+    assert '$job' in variables["instance"]["query"] and variables["instance"]["includeAll"]
+    panel_exprs = [t["expr"] for p in model["panels"] for t in p.get("targets", [])]
+    for expr in panel_exprs:
+        selectors = re.findall(r"\b(?:firebreak_\w+|up)\{[^}]*\}", expr)
+        assert selectors and all('job=~"$job", instance=~"$instance"' in s for s in selectors), expr
+
+
+@pytest.mark.parametrize(("expr", "want"), [
+    ('sum(up{job="firebreak"})', "sum(up{S})"),
+    ("sum(rate(firebreak_x_total[5m]))", "sum(rate(firebreak_x_total{S}[5m]))"),
+    ('sum by (t) (firebreak_lag{topic="m"})', 'sum by (t) (firebreak_lag{S, topic="m"})'),
+])
+def test_scoped_adds_the_matchers_to_every_selector(expr: str, want: str) -> None:
+    """scoped() puts the variables on bare, braced and job-matched selectors alike."""
+    from dashboards.meta import SCOPE, scoped
+
+    assert scoped(expr) == want.replace("S", SCOPE)
 
 
 def test_brand_health_shows_what_brand_managers_need() -> None:

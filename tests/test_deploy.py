@@ -1,24 +1,28 @@
 """Deployment files: Prometheus config and rules (with unit tests), Alertmanager routing,
 the compose file and the Kubernetes manifests.
 
-``promtool`` and ``amtool`` checks skip (with the reason) only when the binary is absent;
-``deploy/ci-install.sh`` installs both.
+``promtool``, ``amtool`` and ``kubectl`` checks skip (with the reason) only when the binary is
+absent; ``deploy/ci-install.sh`` installs all three.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 PROM = DEPLOY / "prometheus"
 AM = DEPLOY / "alertmanager" / "alertmanager.yml"
+RUNBOOK = ROOT / "docs" / "runbook.md"
 
 
 def tool(name: str) -> str:
@@ -79,6 +83,67 @@ class TestPrometheus:
         compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
         workers = {f"{name}:6066" for name in compose["services"] if name.startswith("worker")}
         assert targets == workers
+
+
+def runbook_anchors() -> set[str]:
+    """The section anchors of docs/runbook.md, as a Markdown renderer derives them from headings."""
+    anchors = set()
+    for line in RUNBOOK.read_text().splitlines():
+        m = re.match(r"#{1,6}\s+(.*)", line)
+        if m:
+            anchors.add(re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-"))
+    return anchors
+
+
+def assert_runbook_link(url: str, alertname: str) -> None:
+    """``url`` is absolute, on the default runbook page, at the alert's own section, which exists."""
+    from streams.alerting.render import RUNBOOK_URL
+
+    parts = urlsplit(url)
+    assert parts.scheme == "https" and parts.netloc, f"{alertname}: not an absolute URL: {url}"
+    assert url.split("#", 1)[0] == RUNBOOK_URL, f"{alertname}: not on the runbook page: {url}"
+    assert parts.fragment == alertname.lower(), f"{alertname}: links to #{parts.fragment}"
+    assert parts.fragment in runbook_anchors(), f"{alertname}: no section #{parts.fragment} in {RUNBOOK}"
+
+
+class TestRunbookLinks:
+    """Every alert, from Prometheus or from the notifier, says what it means and links to its runbook."""
+
+    def test_every_rule_has_summary_description_severity_and_absolute_runbook_url(self) -> None:
+        """Each rule has a severity label, summary and description, and an absolute runbook_url."""
+        rules = yaml.safe_load((PROM / "firebreak-rules.yml").read_text())
+        for g in rules["groups"]:
+            for r in g["rules"]:
+                name = r["alert"]
+                assert r["labels"].get("severity") in {"critical", "warning", "none"}, name
+                ann = r.get("annotations", {})
+                for key in ("summary", "description", "runbook_url"):
+                    assert str(ann.get(key, "")).strip(), f"{name}: no {key}"
+                assert_runbook_link(ann["runbook_url"], name)
+
+    def test_the_notifiers_brand_crisis_alert_links_to_its_runbook(self) -> None:
+        """am_alert() carries summary, description, severity and the BrandCrisis runbook section."""
+        from streams.alerting.render import ALERTNAME, Crisis, am_alert
+
+        alert = am_alert(Crisis.from_event({"brand": "acme", "crisis_id": "acme:1772420581"}))
+        assert alert["labels"]["alertname"] == ALERTNAME and alert["labels"]["severity"]
+        assert alert["annotations"]["summary"] and alert["annotations"]["description"]
+        assert_runbook_link(alert["annotations"]["runbook_url"], ALERTNAME)
+
+    def test_a_configured_runbook_page_is_used_and_must_be_absolute(self) -> None:
+        """FIREBREAK_RUNBOOK_URL moves the link; a relative one is refused at start-up."""
+        from streams.alerting.notifier import Notifier, create_metrics
+        from streams.alerting.render import Crisis, am_alert
+        from streams.settings import Settings
+
+        page = "https://wiki.example.org/firebreak/runbook"
+        s = Settings(runbook_url=page)
+        c = Crisis.from_event({"brand": "acme"}, runbook_url=s.runbook_url)
+        assert am_alert(c)["annotations"]["runbook_url"] == f"{page}#brandcrisis"
+        with pytest.raises(ValueError):
+            Settings(runbook_url="docs/runbook.md")
+        with pytest.raises(ValueError, match="absolute"):
+            Notifier([], create_metrics(CollectorRegistry()), runbook_url="docs/runbook.md")
 
 
 class TestAlertmanager:
@@ -166,9 +231,84 @@ class TestCompose:
     def test_dockerfile(self) -> None:
         """The image runs ``firebreak worker`` as a non-root user on port 6066."""
         text = (DEPLOY / "Dockerfile").read_text()
-        assert "USER 10001" in text and 'CMD ["worker"]' in text and "EXPOSE 6066" in text
+        assert "USER 10001:10001" in text and 'CMD ["worker"]' in text and "EXPOSE 6066" in text
+        assert "/healthz" in text.split("HEALTHCHECK", 1)[1] and "/metrics" not in text
         for src in ("pyproject.toml", "detectors", "streams"):
             assert (ROOT / src).exists()
+
+
+class TestImage:
+    """deploy/Dockerfile and its build context (no Docker engine needed)."""
+
+    def test_base_image_pinned_by_version_and_digest(self) -> None:
+        """Every stage builds FROM one base named by a full version tag and a sha256 digest."""
+        text = (DEPLOY / "Dockerfile").read_text()
+        base = re.search(r"^ARG BASE=(\S+)$", text, flags=re.M)
+        assert base, "no ARG BASE"
+        assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base.group(1))
+        froms = re.findall(r"^FROM (\S+)", text, flags=re.M)
+        assert froms and set(froms) == {"${BASE}"}
+
+    def test_oci_labels_match_the_project(self) -> None:
+        """OCI source, version and licenses labels; version and licence as in pyproject.toml."""
+        import tomllib
+
+        text = (DEPLOY / "Dockerfile").read_text()
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        labels = dict(re.findall(r'(org\.opencontainers\.image\.\w+)="([^"]*)"', text))
+        args = dict(re.findall(r"^ARG (\w+)=(\S+)$", text, flags=re.M))
+        value = {k: re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], v) for k, v in labels.items()}
+        assert value["org.opencontainers.image.version"] == project["version"]
+        assert value["org.opencontainers.image.licenses"] == project["license"]
+        assert urlsplit(value["org.opencontainers.image.source"]).scheme == "https"
+        assert {"title", "description", "revision"} <= {k.rsplit(".", 1)[1] for k in labels}
+
+    def test_build_context_leaves_out_git_venv_and_tests(self) -> None:
+        """Under .dockerignore the context keeps what the Dockerfile copies and drops .git, .venv, caches."""
+        patterns = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines()
+                    if p.strip() and not p.startswith("#")]
+        for path in (".git", ".git/HEAD", ".venv/bin/python", "streams/__pycache__/x.pyc",
+                     "tests/test_deploy.py", "benchmarks/run.py", "out/replay.png",
+                     ".pytest_cache/v", "firebreak.egg-info/PKG-INFO"):
+            assert dockerignored(path, patterns), f"{path} would be in the build context"
+        for path in ("pyproject.toml", "README.md", "detectors/events.py", "streams/settings.py",
+                     "detectors/sentiment/lexicons/en/valence.tsv"):
+            assert not dockerignored(path, patterns), f"{path} is needed by the Dockerfile"
+        copied = re.findall(r"^COPY (?!--from)(.+) \S+$", (DEPLOY / "Dockerfile").read_text(), flags=re.M)
+        for src in " ".join(copied).split():
+            assert not dockerignored(src, patterns), f"COPY {src} is excluded by .dockerignore"
+
+
+def _docker_pattern(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as a regex (Go filepath.Match plus ``**``, anchored at the root)."""
+    pattern = pattern.strip("/")
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out)
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Whether Docker leaves ``path`` out of the context: the last matching pattern (or one
+    matching a parent directory) decides, ``!`` patterns re-include."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    excluded = False
+    for raw in patterns:
+        negate = raw.startswith("!")
+        rx = _docker_pattern(raw[1:] if negate else raw)
+        if any(rx.fullmatch(p) for p in prefixes):
+            excluded = not negate
+    return excluded
 
 
 def k8s() -> dict[str, dict[str, Any]]:
@@ -227,12 +367,92 @@ class TestKubernetes:
         assert BrandBook.load(DEPLOY / "firebreak" / "brands.yaml").is_configured("acme")
 
 
+def version() -> str:
+    """The project version (pyproject.toml), which labels and image tags must carry."""
+    import tomllib
+
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+
+
+def rendered() -> dict[str, dict[str, Any]]:
+    """``kubectl kustomize deploy/k8s`` (offline), every document by kind/name."""
+    r = run(tool("kubectl"), "kustomize", str(DEPLOY / "k8s"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return {f"{d['kind']}/{d['metadata']['name']}": d for d in yaml.safe_load_all(r.stdout) if d}
+
+
+RECOMMENDED = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+               "app.kubernetes.io/component", "app.kubernetes.io/part-of",
+               "app.kubernetes.io/managed-by")
+
+
+class TestKustomize:
+    """What ``kubectl kustomize deploy/k8s`` renders (kubectl: deploy/ci-install.sh)."""
+
+    def test_renders_the_worker_objects(self) -> None:
+        """The kustomization renders offline into every object a worker needs."""
+        assert set(rendered()) == {
+            "ServiceAccount/firebreak", "ConfigMap/firebreak-config",
+            "Deployment/firebreak-worker", "Service/firebreak", "Service/firebreak-workers",
+            "PodDisruptionBudget/firebreak-worker", "NetworkPolicy/firebreak-worker"}
+
+    def test_recommended_labels_with_the_version_everywhere(self) -> None:
+        """Every object and the pod template carry the app.kubernetes.io/* labels and the version."""
+        docs = rendered()
+        pod = docs["Deployment/firebreak-worker"]["spec"]["template"]
+        for name, labels in [*((n, d["metadata"].get("labels", {})) for n, d in docs.items()),
+                             ("pod template", pod["metadata"]["labels"])]:
+            missing = [k for k in RECOMMENDED if k not in labels]
+            assert not missing, f"{name} lacks {missing}"
+            assert labels["app.kubernetes.io/version"] == version(), name
+        selector = docs["Deployment/firebreak-worker"]["spec"]["selector"]["matchLabels"]
+        assert "app.kubernetes.io/version" not in selector  # selectors are immutable
+        image = pod["spec"]["containers"][0]["image"]
+        assert image.rsplit(":", 1)[1] == version(), image
+
+    def test_probes_startup_liveness_and_readiness_on_healthz(self) -> None:
+        """startupProbe waits for recovery; liveness on /healthz?probe=live (not /metrics)."""
+        c = rendered()["Deployment/firebreak-worker"]["spec"]["template"]["spec"]["containers"][0]
+        assert c["startupProbe"]["httpGet"]["path"] == "/healthz?probe=startup"
+        startup = c["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 600  # long recoveries
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz?probe=live"
+        assert c["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert all(c[p]["httpGet"]["port"] == "http"
+                   for p in ("startupProbe", "livenessProbe", "readinessProbe"))
+
+    def test_pod_is_locked_down_and_sized(self) -> None:
+        """No API token, non-root, read-only root, all capabilities dropped, requests and limits."""
+        docs = rendered()
+        spec = docs["Deployment/firebreak-worker"]["spec"]["template"]["spec"]
+        assert spec["automountServiceAccountToken"] is False
+        assert docs[f"ServiceAccount/{spec['serviceAccountName']}"]["automountServiceAccountToken"] is False
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        c = spec["containers"][0]
+        sc = c["securityContext"]
+        assert sc["runAsNonRoot"] is True and sc["readOnlyRootFilesystem"] is True
+        assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"]
+        assert {"cpu", "memory"} <= set(c["resources"]["requests"])
+        assert {"cpu", "memory"} <= set(c["resources"]["limits"])
+
+    def test_network_policy_guards_the_workers(self) -> None:
+        """The NetworkPolicy selects the worker pods, admits only the http port, restricts egress."""
+        docs = rendered()
+        pol = docs["NetworkPolicy/firebreak-worker"]["spec"]
+        pod_labels = docs["Deployment/firebreak-worker"]["spec"]["template"]["metadata"]["labels"]
+        assert pol["podSelector"]["matchLabels"].items() <= pod_labels.items()
+        assert set(pol["policyTypes"]) == {"Ingress", "Egress"}
+        assert [p["port"] for rule in pol["ingress"] for p in rule["ports"]] == [6066]
+        egress = {p["port"] for rule in pol["egress"] for p in rule["ports"]}
+        assert {53, 9092} <= egress
+
+
 def test_ci_install_script_is_idempotent_shell() -> None:
     """ci-install.sh parses, is executable, and exits 0 at once when the tools are present."""
     script = DEPLOY / "ci-install.sh"
     assert script.stat().st_mode & 0o111
     assert run("bash", "-n", str(script)).returncode == 0
-    if all(shutil.which(t) for t in ("prometheus", "promtool", "amtool")) and (
+    if all(shutil.which(t) for t in ("prometheus", "promtool", "amtool", "kubectl")) and (
         shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
     ):
         assert run("bash", str(script)).returncode == 0

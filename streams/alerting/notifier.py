@@ -34,7 +34,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from streams.alerting.render import Crisis, am_alert, parse_time, rfc3339, webhook_payload
+from streams.alerting.render import (
+    RUNBOOK_URL,
+    Crisis,
+    am_alert,
+    parse_time,
+    rfc3339,
+    runbook_link,
+    webhook_payload,
+)
 from streams.alerting.sinks import (
     AlertmanagerSink,
     AlertmanagerTarget,
@@ -81,6 +89,7 @@ class Notifier:
         metrics: counters (:func:`~streams.alerting.sinks.create_metrics`).
         severity: the ``severity`` label of a crisis.
         dashboard_url: link in every page; ``{brand}`` is replaced by the brand.
+        runbook_url: the runbook page (absolute); alerts link to its ``#brandcrisis`` section.
         resend_seconds: how often an active crisis is re-sent to Alertmanager.
         expire_seconds: ``endsAt`` of a firing alert is this far ahead of the last send.
         queue_size: deliveries kept per sink (drop-oldest beyond).
@@ -92,6 +101,7 @@ class Notifier:
 
     def __init__(self, sinks: Sequence[Sink], metrics: NotifyMetrics, *,
                  severity: str = "critical", dashboard_url: str | None = None,
+                 runbook_url: str = RUNBOOK_URL,
                  resend_seconds: float = 60.0, expire_seconds: float = 300.0,
                  queue_size: int = 1000, backoff: float = 0.5, backoff_max: float = 30.0,
                  max_age: float = 3600.0, clock: Callable[[], float] = time.time) -> None:
@@ -103,7 +113,8 @@ class Notifier:
         self.m = metrics
         self.queues = [DeliveryQueue(s, metrics, queue_size, backoff, backoff_max, max_age)
                        for s in sinks]
-        self.severity, self.dashboard_url = severity, dashboard_url
+        runbook_link(runbook_url)  # an invalid page fails here, not at the first crisis
+        self.severity, self.dashboard_url, self.runbook_url = severity, dashboard_url, runbook_url
         self.resend_seconds, self.expire_seconds = resend_seconds, expire_seconds
         self.clock = clock
         self.active: dict[str, Crisis] = {}
@@ -167,7 +178,7 @@ class Notifier:
             c = self.active.get(cid)
             if c is None and cid not in self.done:
                 # owned by us now (e.g. after a rebalance): keep Alertmanager's copy alive
-                c = Crisis.from_event(st, self.severity, self.dashboard_url)
+                c = Crisis.from_event(st, self.severity, self.dashboard_url, self.runbook_url)
                 self.active[cid] = c
                 self._send_alert(c, "resend")
                 log.info("adopted active crisis %s from brand.state", cid)
@@ -239,7 +250,7 @@ class Notifier:
             log.warning("crisis %s (%s) re-opened", fp, ev.get("brand"))
         if not fp or fp in self.done:
             return  # a late re-delivery of a crisis that is already over
-        fresh = Crisis.from_event(ev, self.severity, self.dashboard_url)
+        fresh = Crisis.from_event(ev, self.severity, self.dashboard_url, self.runbook_url)
         c = self.active.get(fp)
         if c is None:
             c = self.active[fp] = fresh
@@ -282,7 +293,8 @@ class Notifier:
         c = self.active.pop(fp, None)
         self.last_sent.pop(fp, None)
         if c is None:
-            c = Crisis.from_event({**ev, "numbers": {}}, self.severity, self.dashboard_url)
+            c = Crisis.from_event({**ev, "numbers": {}}, self.severity, self.dashboard_url,
+                                  self.runbook_url)
         if "paused" in ev:
             c.paused = bool(ev["paused"])
         self.done.add(fp)

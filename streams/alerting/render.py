@@ -21,6 +21,8 @@ from urllib.parse import quote
 from detectors.crisis.state import crisis_began
 
 ALERTNAME = "BrandCrisis"
+RUNBOOK_URL = "https://firebreak.example.com/docs/runbook.md"
+"""Default runbook page (docs/runbook.md); every alert links to ``<page>#<alertname lower-cased>``."""
 TOP_POSTS = 3
 POST_CHARS = 160
 
@@ -71,19 +73,21 @@ class Crisis:
     numbers: dict[str, Any]
     paused: bool
     dashboard_url: str | None = None
+    runbook_url: str = field(default_factory=lambda: runbook_link(RUNBOOK_URL))
     acknowledged_by: str | None = None
     acknowledged_at: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @classmethod
     def from_event(cls, event: dict[str, Any], severity: str = "critical",
-                   dashboard_url: str | None = None) -> Crisis:
+                   dashboard_url: str | None = None, runbook_url: str = RUNBOOK_URL) -> Crisis:
         """Build from an alert event (``kind`` ``crisis``) or a ``brand.state`` message.
 
         Args:
             event: the JSON object.
             severity: the ``severity`` label.
             dashboard_url: link to the brand's dashboard (``{brand}`` is substituted).
+            runbook_url: the runbook page; the alert links to its ``#brandcrisis`` section.
         """
         brand = str(event["brand"])
         crisis_id = str(event.get("crisis_id") or event.get("fingerprint") or f"{brand}:none")
@@ -100,6 +104,7 @@ class Crisis:
             paused=bool(event.get("paused")),
             dashboard_url=(dashboard_url.replace("{brand}", quote(brand, safe=""))
                            if dashboard_url else None),
+            runbook_url=runbook_link(runbook_url),
         )
 
 
@@ -209,6 +214,18 @@ def render_text(c: Crisis, resolved_at: float | None = None) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def runbook_link(page: str, alertname: str = ALERTNAME) -> str:
+    """The runbook section of an alert: ``<page>#<alertname lower-cased>``.
+
+    Args:
+        page: absolute URL of the runbook page (``RUNBOOK_URL`` by default in the settings).
+        alertname: the alert's name; its section in docs/runbook.md is the name as a heading.
+    """
+    if not page.startswith(("http://", "https://")):
+        raise ValueError(f"runbook URL must be absolute http(s): {page!r}")
+    return f"{page.split('#', 1)[0]}#{alertname.lower()}"
+
+
 def am_labels(c: Crisis) -> dict[str, str]:
     """The label set (identity in Alertmanager: the same for firing, re-sends and resolved).
 
@@ -238,6 +255,7 @@ def am_alert(c: Crisis, resolved_at: float | None = None,
         "top_negative": posts_text(c.numbers),
         "promotion_paused": "true" if c.paused else "false",
         "started_at": rfc3339(c.started_at),
+        "runbook_url": c.runbook_url,
     }
     if c.dashboard_url:
         annotations["dashboard_url"] = c.dashboard_url

@@ -17,18 +17,18 @@ import uuid
 from typing import Any
 
 from faust.web import Request, Response, View
-from prometheus_client import generate_latest
 
 from detectors.events import BRAND_RE, iso
 from streams.api.auth import authorize
 from streams.api.intake import register_ingest
 from streams.wire.messages import command_message, dumps
 from streams.wire.topics import scored_key
+from streams.worker.exposition import render
 from streams.worker.runtime import Runtime
 
 WRITE_ACTIONS = ("pause", "resume", "acknowledge")
+PROBES = ("live", "startup", "ready")
 APPLY_WAIT_SECONDS = 5.0
-METRICS_TYPE = "text/plain; version=0.0.4"
 
 
 def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
@@ -45,6 +45,25 @@ def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
                 "updated_at": iso(time.time())}
     keys = ("brand", "paused", "reason", "since", "updated_at", "state", "crisis_id")
     return {"known": True, **{k: flag.get(k) for k in keys}}
+
+
+async def probe(rt: Runtime, kind: str) -> tuple[dict[str, Any], bool]:
+    """The answer of ``GET /healthz?probe=<kind>`` and whether it is a success.
+
+    ``live``: the worker's event loop answers (nothing else is asked: a worker that is
+    recovering or behind must not be restarted for it). ``startup``: the tables are
+    recovered and the state view has caught up (changelog recovery can take minutes).
+    ``ready`` (the default): also input lag within ``ready_max_lag``.
+
+    Args:
+        rt: the worker runtime.
+        kind: ``live``, ``startup`` or ``ready``.
+    """
+    if kind == "live":
+        return {"alive": True, "uptime_seconds": round(time.time() - rt.started_at, 1)}, True
+    h = await rt.health()
+    ok = h["ready"] if kind == "ready" else h["recovered"] and h["view_caught_up"]
+    return {**h, "probe": kind}, ok
 
 
 def register(rt: Runtime) -> None:
@@ -65,13 +84,18 @@ def register(rt: Runtime) -> None:
     @app.page("/healthz")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            h = await rt.health()
-            return self.json(h, status=200 if h["ready"] else 503)
+            kind = request.rel_url.query.get("probe", "ready")
+            if kind not in PROBES:
+                return self.json({"error": f"probe must be one of {', '.join(PROBES)}"}, status=400)
+            body, ok = await probe(rt, kind)
+            return self.json(body, status=200 if ok else 503)
 
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
-            return self.bytes(generate_latest(rt.registry), content_type=METRICS_TYPE)
+            body, content_type = render(rt.registry, request.headers.get("Accept"))
+            # a header, not content_type=: aiohttp refuses a charset parameter there
+            return self.bytes(body, headers={"Content-Type": content_type, "Vary": "Accept"})
 
     @app.page("/api/v1/brands")
     class Brands(View):

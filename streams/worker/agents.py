@@ -362,6 +362,6 @@ def _register_notifier(rt: Runtime) -> None:
     if not (ams or hooks):
         return
     notifier = Notifier.from_targets(ams, hooks, create_metrics(rt.registry),
-                                     dashboard_url=s.dashboard_url)
+                                     dashboard_url=s.dashboard_url, runbook_url=s.runbook_url)
     rt.notifier = notifier
     register_notify(rt.app, notifier, rt.t_alerts, rt.t_state)

@@ -15,7 +15,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Runt
 
     Args:
         settings: validated settings.
-        registry: metrics registry (a fresh one when ``None``).
+        registry: metrics registry (``exposition.worker_registry()`` when ``None``).
     """
     rt = Runtime(settings, registry)
     agents.register(rt)

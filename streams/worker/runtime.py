@@ -27,6 +27,7 @@ from streams.settings import Settings
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
 from streams.worker.detect import DetectCore
+from streams.worker.exposition import worker_registry
 from streams.worker.faust_patch import tune_fetch_wait
 from streams.worker.metrics import Metrics, book_labeler, create
 from streams.worker.positions import Cursor, is_marker, marker_key
@@ -40,14 +41,14 @@ class Runtime:
 
     Args:
         settings: validated settings.
-        registry: metrics registry (a fresh one when ``None``).
+        registry: metrics registry (``exposition.worker_registry()`` when ``None``).
     """
 
     def __init__(self, settings: Settings, registry: CollectorRegistry | None = None) -> None:
         self.settings = settings
         self.names = settings.topics
         self.book = settings.brand_book()
-        self.registry = registry or CollectorRegistry()
+        self.registry = registry if registry is not None else worker_registry()
         tune_fetch_wait(settings.fetch_max_wait_ms)
         self.metrics: Metrics = create(self.registry, brand_label=book_labeler(self.book))
         self._tmp: tempfile.TemporaryDirectory[str] | None = None

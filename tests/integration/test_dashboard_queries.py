@@ -1,4 +1,4 @@
-"""Every panel query of both dashboards returns data from a real Prometheus scraping a real worker.
+"""Every panel and annotation query of both dashboards gets data from a real Prometheus and worker.
 
 One worker on the embedded broker, delivering alerts to a real Alertmanager and
 to a second Alertmanager URL where nothing listens; one Prometheus scraping the
@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from dashboards.render import api, expand, render, targets
+from dashboards.render import annotation_targets, api, expand, render, targets
 from detectors.events import format_time
 from streams.client.http import http_json
 from streams.dev.broker import free_port
@@ -177,7 +177,7 @@ def _wait_for_series(prom: str) -> None:
 
 
 def _check_every_query(prom: str) -> list[str]:
-    """Run every panel query; return what failed (empty, only NaN, or an error)."""
+    """Run every panel and annotation query; return what failed (empty, only NaN, or an error)."""
     failures = []
     seen = 0
     for t in targets():
@@ -192,6 +192,16 @@ def _check_every_query(prom: str) -> list[str]:
         elif all(math.isnan(v) for v in got):
             failures.append(f"{t}\n    only NaN")
     assert seen >= 30, f"only {seen} panel queries found"
+    annotations = list(annotation_targets())
+    assert len(annotations) >= 4, annotations  # crisis and pause marks on both dashboards
+    for t in annotations:  # a mark somewhere in the last 10 minutes: the crisis began then
+        try:
+            got = values(prom, f"max_over_time(({expand(t.expr)})[10m:1s])")
+        except RuntimeError as exc:
+            failures.append(f"{t}\n    error: {exc}")
+            continue
+        if not got:
+            failures.append(f"{t}\n    no mark for the crisis or the pause")
     brands = api(prom, "/api/v1/label/brand/values", **{"match[]": "firebreak_crisis_state"})
     if set(brands) != {"acme", "globex"}:
         failures.append(f"$brand variable: label_values(firebreak_crisis_state, brand) = {brands}")

@@ -28,7 +28,7 @@ def test_brand_health_gauges_follow_the_detector_numbers() -> None:
     set_state(m, "acme", "crisis", True, numbers)
     set_state(m, "invented-brand", "crisis", True, numbers)
     get = reg.get_sample_value
-    assert get("firebreak_brand_negative_share", {"brand": "acme"}) == 0.42
+    assert get("firebreak_brand_negative_share_ratio", {"brand": "acme"}) == 0.42
     assert get("firebreak_brand_volume_ratio", {"brand": "acme"}) == 3.5
     assert get("firebreak_brand_window_mentions", {"brand": "acme"}) == 80
     assert get("firebreak_crisis_state", {"brand": "acme", "state": "crisis"}) == 1.0
