@@ -56,9 +56,9 @@ class Thresholds(BaseModel):
     sudden_share: float = Field(0.40, gt=0, le=1,
                                 description="negative share the short window must reach")
     sudden_share_p: float = Field(1e-3, gt=0, lt=1)
-    cold_start_p: float = Field(1e-7, gt=0, lt=1)
+    cold_start_p: float = Field(1e-5, gt=0, lt=1)
     cold_start_share: float = Field(
-        0.75, gt=0, le=1, description="share that is a crisis before the brand's normal is known")
+        0.5, gt=0, le=1, description="share that is a crisis before the brand's normal is known")
     cold_start_authors: int = Field(8, ge=1)
     calm_share_margin: float = Field(0.08, ge=0, le=1)
     keyword_ratio: float = Field(4.0, ge=1, description="keyword authors vs its everyday use")

@@ -17,8 +17,9 @@ state), four things about one brand:
   small prior. No cap: an airline whose ordinary talk is 70 % negative learns
   0.7, in hours, not weeks.
 * **how much that share varies** from hour to hour beyond sampling noise
-  (beta-binomial spread, as a standard deviation), so a brand whose mood swings
-  needs a larger rise before it counts.
+  (beta-binomial spread, as a standard deviation, shrunk towards a cautious
+  prior for its first two days), so a brand whose mood swings needs a larger
+  rise before it counts.
 
 A crisis cannot teach it that crises are normal: flagged hours are left out,
 and a clean hour's volume is clipped at a multiple of what was expected.
@@ -40,6 +41,8 @@ DOW_ALPHA = 0.3 / 24  # per hour: about 0.3 per day of week
 SHARE_DECAY = 0.995  # per clean hour: pooled share counts, half-life about six days
 SHARE_PRIOR = 30.0  # pseudo-mentions of the configured prior share
 SPREAD_ALPHA = 0.05
+SPREAD_PRIOR, SPREAD_PRIOR_HOURS = 0.06, 48  # until two days are known, assume a moody brand
+COLD_HISTORY = 30  # scored mentions before the window that make a usual share for cold start
 ALPHA_LEARN = 0.05
 ALPHA_MAX = 1.0
 CLIP = 3.0
@@ -92,7 +95,8 @@ class RhythmBaseline:
 
     __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
                  "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
-                 "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw")
+                 "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw",
+                 "spread_n", "seen_scored", "seen_neg")
 
     def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
         self.tz = tz
@@ -106,6 +110,9 @@ class RhythmBaseline:
         self.share_n = 0.0  # decayed scored count of clean hours
         self.prior_share = share
         self.spread = 0.0  # hour-to-hour sd of the share beyond sampling noise
+        self.spread_n = 0  # hours it was learned from
+        self.seen_scored = 0  # every scored mention counted, flagged hours included
+        self.seen_neg = 0
         self.hours_learned = 0
         self.hour: int | None = None  # epoch hour being accumulated
         self.h_total = 0
@@ -138,6 +145,23 @@ class RhythmBaseline:
             return 0.0
         ordered = sorted(self.hourly)
         return ordered[len(ordered) // 4]
+
+    @property
+    def swing(self) -> float:
+        """The share's hour-to-hour swing, shrunk towards a cautious prior while little is known."""
+        n = self.spread_n
+        return math.sqrt((n * self.spread ** 2 + SPREAD_PRIOR_HOURS * SPREAD_PRIOR ** 2)
+                         / (n + SPREAD_PRIOR_HOURS))
+
+    def share_before(self, neg: int, scored: int) -> float | None:
+        """The share of everything seen before a window of ``neg`` of ``scored`` (cold start).
+
+        ``None`` while too little came before it: the stream has only just begun.
+        """
+        before = self.seen_scored - scored
+        if before < COLD_HISTORY:
+            return None
+        return min(SHARE_MAX, max(SHARE_MIN, (self.seen_neg - neg) / before))
 
     @property
     def share_weight(self) -> float:
@@ -187,8 +211,10 @@ class RhythmBaseline:
                 seen.append(author)
         if scored:
             self.h_scored += 1
+            self.seen_scored += 1
             if negative:
                 self.h_neg += 1
+                self.seen_neg += 1
 
     def taint(self) -> None:
         """Mark the current hour as not normal: it will not be learned from."""
@@ -271,8 +297,9 @@ class RhythmBaseline:
         if scored >= 10 and self.share_n >= 50:
             observed = neg / scored
             extra = (observed - usual) ** 2 - usual * (1 - usual) / scored
-            self.spread = math.sqrt(max(0.0, self.spread ** 2 + SPREAD_ALPHA
-                                        * (extra - self.spread ** 2)))
+            alpha = max(SPREAD_ALPHA, 1.0 / (self.spread_n + 1))
+            self.spread = math.sqrt(max(0.0, self.spread ** 2 + alpha * (extra - self.spread ** 2)))
+            self.spread_n += 1
         self.share_neg += neg
         self.share_n += scored
 

@@ -24,7 +24,7 @@ from detectors.crisis.stats import binom_sf, nbinom_sf, poisson_sf, smoothed_sha
 from detectors.crisis.window import AuthorWindow
 
 PRIOR_WEIGHT = 10.0
-SPREAD_Z = 2.5  # the share must rise this many of the brand's own hourly swings
+SPREAD_Z = 3.0  # the share must rise this many of the brand's own hourly swings
 Level = Literal["elevated", "crisis"]
 
 
@@ -120,11 +120,13 @@ def assess(
         return Verdict(None, "none", "", calm, numbers)
     if rate is None or ratio is None or expected_neg is None:
         return _cold(share, window, usual_share, cfg, numbers, calm)
-    if minute is not None:
+    swing = SPREAD_Z * expect.spread
+    if minute is not None and share >= max(th.elevated_share,
+                                           usual_share + max(th.elevated_share_margin, swing)):
+        # a sudden surge shows in the long window too: a five-minute thread alone is not one
         sudden = _sudden(window, expect, cfg, numbers, minute)
         if sudden is not None:
             return sudden
-    swing = SPREAD_Z * expect.spread
     checks: tuple[tuple[Level, float, float, float, float, int], ...] = (
         ("crisis", th.crisis_share, th.crisis_share_margin, th.crisis_ratio, th.crisis_p,
          th.crisis_authors),

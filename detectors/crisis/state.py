@@ -29,6 +29,7 @@ from detectors.crisis.window import NEG, NEU, POS, UNSCORED, AuthorWindow
 Action = Literal["pause", "resume", "acknowledge", "force", "release"]
 LABEL_CODES = {"neg": NEG, "neu": NEU, "pos": POS, "unscored": UNSCORED}
 EVIDENCE_SIZE = 5
+COLD_PRIOR = 0.35  # the usual share assumed of a brand never seen: it may be a chronic one
 
 
 @dataclass(slots=True)
@@ -220,11 +221,17 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
     )
     base = state.baseline
     hour = int(ts // 3600)
+    share = max(base.share, base.share_floor)
+    if not warm:
+        # before a baseline: the usual is whatever came before this window (the prior
+        # while the stream has only just begun, so one that begins mid-crisis is seen)
+        before = base.share_before(state.window.neg, state.window.scored)
+        share = max(base.prior_share, COLD_PRIOR) if before is None else max(share, before)
     expect = Expect(
         rate=base.expected_rate(hour) if warm else None,
-        share=max(base.share, base.share_floor),
+        share=share,
         alpha=base.alpha,
-        spread=base.spread,
+        spread=base.swing,
         slot=base.describe(hour) if warm else "",
         keywords={w: base.keyword_rate(w) * cfg.window_minutes / 60 for w in cfg.keywords}
         if cfg.keywords else {},
