@@ -19,6 +19,7 @@ from pathlib import Path
 OUT = Path("out/bench")
 BENCHMARKS: dict[str, list[str]] = {
     "detection": ["-m", "benchmarks.detection", "--out", str(OUT)],
+    "realistic": ["-m", "benchmarks.realistic", "--out", str(OUT)],
     "sentiment_quality": ["-m", "benchmarks.sentiment_quality"],
     "langid_compare": ["-m", "benchmarks.langid_compare"],
     "stream_latency": ["benchmarks/stream_latency.py", "--json", str(OUT / "stream_latency.json")],
