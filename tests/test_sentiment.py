@@ -220,9 +220,11 @@ class TestComplaints:
         """"please help" is a plea: VADER alone would call it positive."""
         assert scorer.score("Please help", "en").label == "neg"
 
-    def test_looking_forward_is_not_waiting(self, scorer: Scorer) -> None:
-        """"can't wait" and "odotan innolla" are positive."""
-        assert scorer.score("Can't wait for the new store to open", "en").label == "pos"
+    def test_looking_forward_is_not_waiting(self, scorer: Scorer, rules: Scorer) -> None:
+        """"can't wait" and "odotan innolla" are eagerness, never a complaint about waiting."""
+        for s in (scorer, rules):
+            assert s.score("Can't wait for the new store to open", "en").label != "neg"
+        assert rules.score("Can't wait for the new store to open", "en").label == "pos"
         assert scorer.score("Odotan innolla uutta myymälää", "fi").label == "pos"
 
 

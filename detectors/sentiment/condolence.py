@@ -21,12 +21,17 @@ GRIEF_RE = re.compile(
 )
 COMFORT = frozenset("🙏❤♥💙💚💛💜🤍🧡💕💗💖🫶🤗")
 _COMFORT_RE = re.compile("[" + "".join(sorted(COMFORT)) + "]\ufe0f?")
-__all__ = ["COMFORT", "drop_comfort", "is_condolence"]
+__all__ = ["COMFORT", "drop_comfort", "is_comforting_grief", "is_condolence"]
 
 
 def is_condolence(text: str) -> bool:
     """Whether ``text`` carries a grief marker (RIP, condolences, vila i frid, 🕯 …)."""
     return GRIEF_RE.search(text) is not None
+
+
+def is_comforting_grief(text: str) -> bool:
+    """Whether ``text`` is a condolence post that carries comfort emoji (cheap when it has none)."""
+    return not text.isascii() and _COMFORT_RE.search(text) is not None and is_condolence(text)
 
 
 def drop_comfort(text: str) -> str:

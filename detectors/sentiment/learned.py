@@ -17,8 +17,8 @@ in ``model/sentiment.npz``, written by ``benchmarks/train_sentiment.py``:
 
 A language trained without neutral posts (Finnish) has a very negative neutral
 bias, so its P(neu) is practically 0. The linear model makes a post's score a
-sum of per-token parts, so each token's character n-gram sum and unigram row
-are memoised (bounded); only word bigrams are gathered per post.
+sum of per-token parts, so each token's character n-gram and unigram weights are
+memoised as three floats (bounded); only word bigrams are gathered per post.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ import numpy as np
 from detectors.sentiment.features import (
     BUCKETS,
     MASK,
-    bigram_bucket,
+    PLACEHOLDERS,
+    RAW_TOKEN_RE,
     char_buckets,
-    normalize_text,
+    normalize_token,
     word_id,
-    word_tokens,
 )
 
 MODEL_PATH = Path(__file__).parent / "model" / "sentiment.npz"
@@ -47,7 +47,6 @@ MEMO_LIMIT = 100_000
 __all__ = ["CLASSES", "MODEL_PATH", "LanguageModel", "Prediction", "lexicon_features", "load_models"]
 
 ModelLabel = Literal["neg", "neu", "pos"]
-_Memo = tuple[int, float, float, float, float, float, float, int]
 
 
 def lexicon_features(compound: float | None) -> tuple[float, float]:
@@ -94,56 +93,71 @@ class LanguageModel:
         self._bias = [float(v) for v in bias]
         self.neg_threshold = neg_threshold
         self.rule_floor = rule_floor
-        self._memo: dict[str, _Memo] = {}
+        self._memo: dict[str, tuple[float, float, float, int]] = {}  # token -> vector, word id
 
-    def _token(self, tok: str) -> _Memo:
-        chars = char_buckets(tok)
-        ident = word_id(tok)
-        csum = self._weights[chars].sum(axis=0)
-        urow = self._weights[ident & MASK]
-        entry = (len(chars), float(csum[0]), float(csum[1]), float(csum[2]),
-                 float(urow[0]), float(urow[1]), float(urow[2]), ident)
+    def _token(self, raw: str) -> tuple[float, float, float, int]:
+        """A raw token's contribution (char n-grams and unigram) and word id, memoised.
+
+        A dropped token gets word id -1. Masked tokens (URLs, handles, numbers) are
+        memoised under their placeholder only, so unique URLs do not fill the memo.
+        """
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
-        self._memo[tok] = entry
+        tok = normalize_token(raw)
+        if tok is None:
+            entry = (0.0, 0.0, 0.0, -1)
+        else:
+            known = self._memo.get(tok)
+            if known is not None:
+                entry = known
+            else:
+                chars = char_buckets(tok)
+                ident = word_id(tok)
+                v0, v1, v2 = (self._weights[chars].sum(axis=0) / math.sqrt(len(chars))
+                              + self._weights[ident & MASK]).tolist()
+                entry = (v0, v1, v2, ident)
+                self._memo[tok] = entry
+            if tok in PLACEHOLDERS and tok != raw:
+                return entry
+        self._memo[raw] = entry
         return entry
 
     def logits(self, text: str, lexicon_compound: float | None) -> tuple[float, float, float]:
         """Unnormalised class scores (neg, neu, pos) of a raw post."""
-        tokens = word_tokens(normalize_text(text))
-        memo = self._memo
-        n_chars = 0
-        c0 = c1 = c2 = w0 = w1 = w2 = 0.0
-        bigrams: list[int] = []
-        previous: int | None = None
-        for tok in tokens:
-            entry = memo.get(tok)
-            if entry is None:
-                entry = self._token(tok)
-            n_chars += entry[0]
-            c0 += entry[1]
-            c1 += entry[2]
-            c2 += entry[3]
-            w0 += entry[4]
-            w1 += entry[5]
-            w2 += entry[6]
-            if previous is not None:
-                bigrams.append(bigram_bucket(previous, tok))
-            previous = entry[7]
-        if bigrams:
-            b = self._weights[bigrams].sum(axis=0)
-            w0 += float(b[0])
-            w1 += float(b[1])
-            w2 += float(b[2])
-        n_words = len(tokens) + len(bigrams)
-        cv = 1.0 / math.sqrt(n_chars) if n_chars else 0.0
-        wv = 1.0 / math.sqrt(n_words) if n_words else 0.0
         lp, ln = lexicon_features(lexicon_compound)
         (a0, a1, a2), (b0, b1, b2) = self._lexicon
-        bias = self._bias
-        return (bias[0] + cv * c0 + wv * w0 + lp * a0 + ln * b0,
-                bias[1] + cv * c1 + wv * w1 + lp * a1 + ln * b1,
-                bias[2] + cv * c2 + wv * w2 + lp * a2 + ln * b2)
+        z0, z1, z2 = self._bias
+        z0 += lp * a0 + ln * b0
+        z1 += lp * a1 + ln * b1
+        z2 += lp * a2 + ln * b2
+        memo = self._memo
+        t0 = t1 = t2 = 0.0
+        bigrams: list[int] = []
+        previous = -1
+        count = 0
+        for raw in RAW_TOKEN_RE.findall(text.lower()):
+            entry = memo.get(raw)
+            if entry is None:
+                entry = self._token(raw)
+            ident = entry[3]
+            if ident < 0:
+                continue
+            count += 1
+            t0 += entry[0]
+            t1 += entry[1]
+            t2 += entry[2]
+            if previous >= 0:  # features.bigram_bucket, inlined
+                bigrams.append((((previous * 0x9E3779B1) ^ ident) * 0x85EBCA77 >> 15) & MASK)
+            previous = ident
+        if not count:
+            return z0, z1, z2
+        if bigrams:
+            g0, g1, g2 = self._weights.take(bigrams, axis=0).sum(axis=0).tolist()
+            t0 += g0
+            t1 += g1
+            t2 += g2
+        scale = 1.0 / math.sqrt(count)
+        return z0 + scale * t0, z1 + scale * t1, z2 + scale * t2
 
     def predict(self, text: str, lexicon_compound: float | None) -> Prediction:
         """Class probabilities and label of a raw post.

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from detectors.sentiment.condolence import drop_comfort, is_condolence
+from detectors.sentiment.condolence import drop_comfort, is_comforting_grief
 from detectors.sentiment.langid import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
 from detectors.sentiment.learned import MODEL_PATH, LanguageModel, load_models
 from detectors.sentiment.lexicon import Lexicon, available_languages
@@ -156,7 +156,9 @@ class Scorer:
 
         This is the learned model's lexicon feature; training reads it here.
         """
-        text = drop_comfort(text.replace("’", "'"))
+        text = text.replace("’", "'")
+        if is_comforting_grief(text):
+            text = drop_comfort(text)
         tokens = tokenize(text)
         return self._rule_compound(text, tokens, [t.lower() for t in tokens], _normalize_lang(lang))
 
@@ -186,7 +188,7 @@ class Scorer:
     def _score(self, text: str, lang: str | None) -> Score:
         if "’" in text:
             text = text.replace("’", "'")
-        grief = is_condolence(text)
+        grief = is_comforting_grief(text)
         if grief:
             text = drop_comfort(text)
         lang_text = strip_non_linguistic(text)

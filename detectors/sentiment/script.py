@@ -20,6 +20,8 @@ SCRIPT_LANGUAGES = {
     "ARMENIAN": "hy", "GEORGIAN": "ka", "BENGALI": "bn", "TAMIL": "ta",
 }
 _NON_LINGUISTIC_RE = re.compile(r"(?:https?://|www\.)\S+|[@#][\w.]+", re.IGNORECASE)
+_NON_ASCII_LETTER_RE = re.compile(r"[^\x00-\x7f\W\d_]")
+_ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 _script_of: dict[str, str] = {}
 __all__ = ["SCRIPT_LANGUAGES", "dominant_script", "script_language", "strip_non_linguistic"]
 
@@ -71,6 +73,9 @@ def script_language(text: str) -> tuple[bool, str | None]:
     """
     if text.isascii():
         return True, None
+    others = [ch for ch in _NON_ASCII_LETTER_RE.findall(text) if _script(ch) != "LATIN"]
+    if not others or len(others) * 2 < len(_ASCII_LETTER_RE.findall(text)):
+        return True, None  # accents of Latin alphabets, or a few foreign letters among Latin ones
     script = dominant_script(text)
     if script is None or script == "LATIN":
         return True, None

@@ -6,10 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from detectors.sentiment.features import char_buckets, featurize, normalize_text
-from detectors.sentiment.learned import MODEL_PATH, load_models
+from detectors.sentiment.features import char_buckets, featurize, tokens
+from detectors.sentiment.learned import MODEL_PATH, lexicon_features, load_models
 from detectors.sentiment.scorer import Score, Scorer
 from detectors.sentiment.script import script_language, strip_non_linguistic
 
@@ -136,12 +137,27 @@ class TestScripts:
 class TestFeatures:
     def test_normalisation_masks_handles_urls_numbers(self) -> None:
         """Handles, URLs and digit runs become placeholder tokens; long repeats are cut."""
-        assert normalize_text("@Telia 12 € https://t.co/x NOOOOO").split() == [
+        assert tokens("@Telia 12,50 € https://t.co/x NOOOOO\ufe0f") == [
             "@user", "0", "€", "http", "nooo"]
 
     def test_features_are_deterministic_and_bounded(self) -> None:
         """Bucket indices do not depend on the process (no salted hash) and stay in range."""
         assert char_buckets("ok") == [4219, 218989, 34475, 155671, 170320, 189158]
-        chars, words = featurize("te mijden als de pest")
-        assert all(0 <= i < 1 << 18 for i in chars + words)
-        assert len(words) == 5 + 4
+        indices, values = featurize("Te mijden als de PEST")
+        assert all(0 <= i < 1 << 18 for i in indices)
+        chars = sum(len(char_buckets(t)) for t in "te mijden als de pest".split())
+        assert len(indices) == len(values) == chars + 5 + 4
+
+    @pytest.mark.parametrize("text", ["@Brand te mijden als de pest!! 😡 https://t.co/x",
+                                      "Streik schon wieder, Zugausfall", "ok", ""])
+    def test_inference_equals_the_training_features(self, text: str) -> None:
+        """The memoised inference sums exactly the weights of the features training sees."""
+        model = load_models()["nl"]
+        indices, values = featurize(text)
+        weights = model._weights.astype(np.float64)
+        expected = np.array(model._bias, dtype=np.float64)
+        for index, value in zip(indices, values, strict=True):
+            expected += value * weights[index]
+        expected += np.array(model._lexicon, dtype=np.float64).T @ np.array(lexicon_features(-0.4))
+        for _ in range(2):  # cold, then from the memo
+            assert np.allclose(model.logits(text, -0.4), expected, atol=1e-4)
