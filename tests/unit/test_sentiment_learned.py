@@ -161,3 +161,11 @@ class TestFeatures:
         expected += np.array(model._lexicon, dtype=np.float64).T @ np.array(lexicon_features(-0.4))
         for _ in range(2):  # cold, then from the memo
             assert np.allclose(model.logits(text, -0.4), expected, atol=1e-4)
+
+
+def test_missing_model_file_falls_back_to_rules(tmp_path: Path) -> None:
+    """Without a model file every language is scored by the rules alone (confidence None)."""
+    scorer = Scorer(cache_size=0, model_path=tmp_path / "absent.npz")
+    assert scorer.learned_languages == frozenset()
+    result = scorer.score("Tosi huono palvelu", "fi")
+    assert result.label == "neg" and result.confidence is None
