@@ -140,7 +140,9 @@ def valence_sum(
                 if caps_mixed:
                     valence += math.copysign(CAPS_INCREMENT, valence)
             negated = False
-            for back in range(3):
+            # An emoji or emoticon states the writer's feeling: a negator before it
+            # ("jag kan inte finska 😭") negates the words, not the emoji.
+            for back in range(3 if tok[0].isalnum() else 0):
                 j = i - back - 1
                 if j < 0:
                     break
@@ -151,7 +153,7 @@ def valence_sum(
                     valence += math.copysign(scalar_j * LOOKBACK_DECAY[back], valence)
                 elif kind_j == NEGATOR:
                     negated = True
-            if not negated:
+            if not negated and tok[0].isalnum():
                 negated = _negated_after(infos, i + 1)
             if negated:
                 valence *= NEGATION_SCALAR

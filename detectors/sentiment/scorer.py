@@ -2,7 +2,14 @@
 
 `Scorer.score(text, lang)` returns a :class:`Score`: ``compound`` in [-1, 1]
 (``None`` when the language has no lexicon), ``label`` in
-``neg``/``neu``/``pos``/``unscored`` and the language used.
+``neg``/``neu``/``pos``/``unscored``, the language used and a ``confidence``.
+
+Where a learned model exists for the language (:mod:`detectors.sentiment.learned`,
+trained on real labelled posts), it decides: ``compound`` is P(pos) - P(neg),
+``label`` comes from its tuned thresholds and ``confidence`` is the probability
+of that label. The rule engine's compound is one of its features. Without a
+model (or with ``Scorer(learned=False)``) the rules below decide alone and
+``confidence`` is ``None``.
 
 * English: VADER (built once per scorer; it reads its lexicon from disk; its
   compound score computed by :class:`detectors.sentiment.vader_fast.FastVader`) plus
@@ -14,12 +21,14 @@
   lexicons with stems, negators, boosters, emoji and complaint phrases. English
   entries fill the gaps, so code-mixed posts ("tosi huono customer service")
   are read too.
-* Other languages: ``Score(None, "unscored", lang)``, never a silent neutral.
+* Other languages, and posts written mostly in a non-Latin script (Japanese,
+  Cyrillic, Arabic…): ``Score(None, "unscored", lang)``, never a silent neutral.
 
 Without a ``lang`` hint, the language comes from
 :class:`detectors.sentiment.langid.CascadeDetector` (a microsecond vote, py3langid
-when unsure). Identical (text, lang) pairs are scored once through a bounded
-LRU cache (retweets, copy-paste campaigns).
+when unsure) over the post without its handles, URLs and hashtags. Identical
+(text, lang) pairs are scored once through a bounded LRU cache (retweets,
+copy-paste campaigns).
 """
 
 from __future__ import annotations
@@ -27,11 +36,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from detectors.sentiment.condolence import drop_comfort, is_comforting_grief
 from detectors.sentiment.langid import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
+from detectors.sentiment.learned import MODEL_PATH, LanguageModel, load_models
 from detectors.sentiment.lexicon import Lexicon, available_languages
 from detectors.sentiment.rules import normalize, tokenize, unnormalize, valence_sum
+from detectors.sentiment.script import script_language, strip_non_linguistic
 from detectors.sentiment.vader_fast import FastVader
 
 Label = Literal["neg", "neu", "pos", "unscored"]
@@ -47,6 +60,7 @@ class Score:
     compound: float | None
     label: Label
     lang: str | None
+    confidence: float | None = None
 
 
 def label_for(compound: float | None) -> Label:
@@ -64,6 +78,19 @@ def label_for(compound: float | None) -> Label:
     return "neu"
 
 
+def _in_band(compound: float, label: str) -> float:
+    """Move ``compound`` just inside ``label``'s band, so ``label_for(compound) == label``.
+
+    The learned model labels by tuned probability thresholds; when P(pos) - P(neg)
+    falls on the other side of VADER's ±0.05 cut-offs, the label wins.
+    """
+    if label == "neg":
+        return min(compound, NEG_THRESHOLD)
+    if label == "pos":
+        return max(compound, POS_THRESHOLD)
+    return max(NEG_THRESHOLD + 1e-6, min(POS_THRESHOLD - 1e-6, compound))
+
+
 def _normalize_lang(lang: str) -> str:
     return lang.strip().lower().replace("_", "-").split("-", 1)[0]
 
@@ -73,9 +100,13 @@ class Scorer:
 
     Args:
         cache_size: how many distinct (text, lang) results to keep.
+        learned: use the learned models where they exist (``False``: rules only).
+        model_path: the ``.npz`` file of the learned models.
     """
 
-    def __init__(self, cache_size: int = 65_536) -> None:
+    def __init__(
+        self, cache_size: int = 65_536, learned: bool = True, model_path: Path = MODEL_PATH
+    ) -> None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self._vader = FastVader(SentimentIntensityAnalyzer())
@@ -86,6 +117,7 @@ class Scorer:
             if lang != "en":
                 self._lexicons[lang] = Lexicon(lang, mixins=(english,))
         self._detector = default_detector({k: v.own_words for k, v in self._lexicons.items()})
+        self._models: dict[str, LanguageModel] = load_models(model_path) if learned else {}
         self._cache: OrderedDict[tuple[str, str | None], Score] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -98,13 +130,37 @@ class Scorer:
         return frozenset(self._lexicons)
 
     @property
+    def learned_languages(self) -> frozenset[str]:
+        """Languages scored by a learned model (the others by rules alone)."""
+        return frozenset(self._models)
+
+    @property
     def detector(self) -> CascadeDetector:
         """The language detector used when a text carries no ``lang`` hint."""
         return self._detector
 
     def detect_language(self, text: str) -> str | None:
-        """Detect the language of ``text`` (``None`` when it has no letters)."""
+        """Detect the language of ``text`` (``None`` when it has no letters).
+
+        Handles, URLs and hashtags do not vote; a post mostly in a non-Latin
+        script gets the language its script suggests (``None`` when unknown).
+        """
+        text = strip_non_linguistic(text)
+        latin, script_lang = script_language(text)
+        if not latin:
+            return script_lang
         return self._detector.detect(text, [t.lower() for t in tokenize(text)])
+
+    def lexicon_compound(self, text: str, lang: str) -> float | None:
+        """The rule engine's compound for ``text`` in ``lang`` (``None``: no lexicon).
+
+        This is the learned model's lexicon feature; training reads it here.
+        """
+        text = text.replace("’", "'")
+        if is_comforting_grief(text):
+            text = drop_comfort(text)
+        tokens = tokenize(text)
+        return self._rule_compound(text, tokens, [t.lower() for t in tokens], _normalize_lang(lang))
 
     def score(self, text: str, lang: str | None = None) -> Score:
         """Score one text.
@@ -132,20 +188,42 @@ class Scorer:
     def _score(self, text: str, lang: str | None) -> Score:
         if "’" in text:
             text = text.replace("’", "'")
+        grief = is_comforting_grief(text)
+        if grief:
+            text = drop_comfort(text)
+        lang_text = strip_non_linguistic(text)
+        latin, script_lang = script_language(lang_text)
+        if not latin:
+            return Score(None, "unscored", script_lang or (lang and _normalize_lang(lang)))
         tokens = tokenize(text)
         lowered = [t.lower() for t in tokens]
         if lang is None:
-            lang = self._detector.detect(text, lowered)
+            if lang_text is not text:
+                lang = self._detector.detect(lang_text, [t.lower() for t in tokenize(lang_text)])
+            else:
+                lang = self._detector.detect(text, lowered)
         else:
             lang = _normalize_lang(lang)
+        compound = self._rule_compound(text, tokens, lowered, lang)
+        if compound is None:
+            return Score(None, "unscored", lang)
+        model = self._models.get(lang) if lang is not None else None
+        if model is None:
+            return Score(compound, label_for(compound), lang)
+        pred = model.predict(text, compound)
+        if grief and pred.label == "pos":  # sympathy is not praise: at most neutral
+            return Score(_in_band(pred.pos - pred.neg, "neu"), "neu", lang, pred.neu + pred.pos)
+        return Score(_in_band(pred.pos - pred.neg, pred.label), pred.label, lang, pred.confidence)
+
+    def _rule_compound(
+        self, text: str, tokens: list[str], lowered: list[str], lang: str | None
+    ) -> float | None:
         lexicon = self._lexicons.get(lang) if lang is not None else None
         if lexicon is None:
-            return Score(None, "unscored", lang)
+            return None
         if lang == "en":
-            compound = self._score_english(text, tokens, lowered)
-        else:
-            compound = normalize(valence_sum(tokens, lexicon, None, lowered))
-        return Score(compound, label_for(compound), lang)
+            return self._score_english(text, tokens, lowered)
+        return normalize(valence_sum(tokens, lexicon, None, lowered))
 
     def _score_english(self, text: str, tokens: list[str], lowered: list[str]) -> float:
         spans: list[tuple[int, int]] = []

@@ -70,4 +70,6 @@ def score_lines(stream: IO[str], scorer: Scorer, out: IO[str]) -> int:
 def _result(scorer: Scorer, ident: str, text: str, lang: str | None) -> dict[str, Any]:
     s = scorer.score(text, lang)
     compound = None if s.compound is None else round(s.compound, 4)
-    return {"id": ident, "compound": compound, "label": s.label, "lang": s.lang}
+    confidence = None if s.confidence is None else round(s.confidence, 4)
+    return {"id": ident, "compound": compound, "label": s.label, "lang": s.lang,
+            "confidence": confidence}

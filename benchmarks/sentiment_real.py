@@ -1,0 +1,187 @@
+"""Sentiment quality on real labelled posts (the dev split), speed and memory.
+
+Run::
+
+    python -m benchmarks.sentiment_real --data ../shared/data/sentiment \\
+        --anchors-python /path/to/anchors-venv/bin/python
+
+Per language, on the fixed dev split of :mod:`benchmarks.sentiment_data` (never
+trained on): negative-class F1, accuracy and the share of positive posts read as
+negative, for Firebreak (learned model, ``lang`` hint), Firebreak's rules alone
+(the scorer before the learned model), plain VADER, and the language's anchor
+(vaderSentiment-fr, vadersentiment-swedish, textblob-nl, textblob-de). Anchors
+run in a separate environment with the ``anchors`` extra, through
+``benchmarks/sentiment_anchors.py``; without ``--anchors-python`` their column is
+empty. Then: English complaints (``tests/data/complaints_en.jsonl``), CPU time per
+post (``time.process_time``, median of alternating passes) of Firebreak and plain
+VADER on the same dev texts in the same run, and the scorer's resident-memory growth. Exits 1 when a target is
+missed (F1(neg) >= 0.70 and >= the anchor, pos->neg <= 10 %, >= 50 % of VADER's
+throughput, <= 150 MB, complaints F1 >= 0.95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from benchmarks.sentiment_data import DEFAULT_DATA, LANGUAGES, Row, load_split
+from benchmarks.sentiment_quality import load, neg_f1, pos_as_neg
+
+F1_TARGET = 0.70
+POS_AS_NEG_LIMIT = 0.10
+SPEED_TARGET = 0.5
+MEMORY_LIMIT_MB = 150.0
+COMPLAINTS_TARGET = 0.95
+ANCHOR_SCRIPT = Path(__file__).resolve().parent / "sentiment_anchors.py"
+
+
+def accuracy(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Share of exact label matches."""
+    return sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+    except OSError:
+        return 0.0
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def anchor_labels(python: str, rows: list[Row]) -> list[tuple[str | None, str | None]]:
+    """(anchor name, label) per row from the anchors' environment."""
+    payload = "".join(json.dumps({"lang": r["lang"], "text": r["text"]}) + "\n" for r in rows)
+    done = subprocess.run([python, str(ANCHOR_SCRIPT)], input=payload, capture_output=True,
+                          text=True, check=True)
+    out = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    if len(out) != len(rows):
+        raise RuntimeError(f"anchors returned {len(out)} labels for {len(rows)} posts")
+    return [(o["anchor"], o["label"]) for o in out]
+
+
+def cpu_per_post(fns: dict[str, Callable[[Row], object]], rows: list[Row], rounds: int
+                 ) -> dict[str, float]:
+    """Median CPU seconds per post of each function (``time.process_time``).
+
+    After one warm-up pass each, the functions take turns pass by pass, so drifts of
+    a shared machine's load hit all of them alike.
+    """
+    for fn in fns.values():
+        for row in rows:
+            fn(row)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.process_time()
+            for row in rows:
+                fn(row)
+            samples[name].append((time.process_time() - start) / len(rows))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def cell(gold: list[str], predicted: list[str] | None) -> str:
+    """``F1 acc pos->neg`` of one system, blank when it has no labels."""
+    if predicted is None:
+        return f"{'':>6} {'':>5} {'':>5}"
+    return (f"{neg_f1(gold, predicted):>6.2f} {accuracy(gold, predicted):>5.2f} "
+            f"{pos_as_neg(gold, predicted):>5.0%}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the tables; exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of <lang>.jsonl")
+    parser.add_argument("--anchors-python", help="python of the environment with the anchors extra")
+    parser.add_argument("--rounds", type=int, default=5, help="timed passes over the texts")
+    args = parser.parse_args(argv)
+
+    base_rss = rss_mb()
+    from detectors.sentiment.scorer import Scorer, label_for
+
+    scorer = Scorer(cache_size=0)
+    dev = {lang: load_split(lang, args.data)[1] for lang in LANGUAGES}
+    every = [r for lang in LANGUAGES for r in dev[lang]]
+    ours = {lang: [scorer.score(r["text"], lang).label for r in dev[lang]] for lang in LANGUAGES}
+    memory = rss_mb() - base_rss
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    rules = Scorer(cache_size=0, learned=False)
+    anchors: dict[str, list[str | None]] = {}
+    names: dict[str, str] = {}
+    if args.anchors_python:
+        for (name, label), row in zip(anchor_labels(args.anchors_python, every), every, strict=True):
+            if name is not None:
+                anchors.setdefault(row["lang"], []).append(label)
+                names[row["lang"]] = name
+
+    ok = True
+    head = f"{'F1':>6} {'acc':>5} {'p→n':>5}"
+    print(f"{'lang':<4} {'n':>5} | {'Firebreak':^18} | {'rules only':^18} | {'plain VADER':^18} | "
+          f"{'anchor':^18} | anchor name  target")
+    print(f"{'':<4} {'':>5} | {head} | {head} | {head} | {head} |")
+    print("-" * 112)
+    for lang in LANGUAGES:
+        gold = [r["label"] for r in dev[lang]]
+        plain = [label_for(vader.polarity_scores(r["text"])["compound"]) for r in dev[lang]]
+        old = [rules.score(r["text"], lang).label for r in dev[lang]]
+        anchor = anchors.get(lang)
+        anchor_labels_ = [a or "neu" for a in anchor] if anchor else None
+        f1 = neg_f1(gold, ours[lang])
+        best_anchor = neg_f1(gold, anchor_labels_) if anchor_labels_ else 0.0
+        passed = (f1 >= F1_TARGET and f1 >= best_anchor
+                  and pos_as_neg(gold, ours[lang]) <= POS_AS_NEG_LIMIT)
+        ok &= passed
+        print(f"{lang:<4} {len(gold):>5} | {cell(gold, ours[lang])} | {cell(gold, old)} | "
+              f"{cell(gold, plain)} | {cell(gold, anchor_labels_)} | "
+              f"{names.get(lang, '-'):<12} {'ok' if passed else 'MISSED'}")
+    print("F1 = negative-class F1, acc = 3-class accuracy (fi: 2 classes), p→n = positives read "
+          "as negative\n")
+
+    complaints = load("complaints_en.jsonl")
+    gold = [r["label"] for r in complaints]
+    f1 = neg_f1(gold, [scorer.score(r["text"], "en").label for r in complaints])
+    plain_f1 = neg_f1(gold, [label_for(vader.polarity_scores(r["text"])["compound"])
+                             for r in complaints])
+    ok &= f1 >= COMPLAINTS_TARGET
+    print(f"English complaints (n={len(complaints)}): F1(neg) Firebreak {f1:.2f}, "
+          f"plain VADER {plain_f1:.2f} (target >= {COMPLAINTS_TARGET})\n")
+
+    cold_scorer = Scorer(cache_size=0)
+    start = time.process_time()
+    for r in every:
+        cold_scorer.score(r["text"], r["lang"])
+    cold = (time.process_time() - start) / len(every)
+    costs = cpu_per_post({
+        "vader": lambda r: vader.polarity_scores(r["text"]),
+        "hinted": lambda r: scorer.score(r["text"], r["lang"]),
+        "bare": lambda r: scorer.score(r["text"]),
+    }, every, args.rounds)
+    base, hinted, bare = costs["vader"], costs["hinted"], costs["bare"]
+    print(f"CPU per post on the {len(every)} dev posts (median of {args.rounds} alternating passes)"
+          "   µs/post  throughput vs VADER")
+    for name, cost in (("plain VADER", base), ("Firebreak, lang hint", hinted),
+                       ("Firebreak, no hint", bare), ("Firebreak, first pass (cold)", cold)):
+        print(f"  {name:<36} {cost * 1e6:>7.0f} {base / cost:>9.0%}")
+    print(f"scorer memory (RSS growth: build + score the dev posts): {memory:.0f} MB")
+    if base / hinted < SPEED_TARGET:
+        ok = False
+        print("MISSED: throughput below 50 % of plain VADER")
+    if memory > MEMORY_LIMIT_MB:
+        ok = False
+        print(f"MISSED: scorer memory above {MEMORY_LIMIT_MB:.0f} MB")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""Inference of the learned sentiment model with numpy only (no scikit-learn).
+
+The model is one multinomial logistic regression per language over the hashed
+n-grams of :mod:`detectors.sentiment.features` plus two lexicon features (the
+positive and the negative part of the rule engine's compound). Its weights live
+in ``model/sentiment.npz``, written by ``benchmarks/train_sentiment.py``:
+
+* ``<lang>.weights`` float16 ``(BUCKETS, 3)``: one row per bucket, columns
+  neg/neu/pos;
+* ``<lang>.lexicon`` ``(2, 3)`` and ``<lang>.bias`` ``(3,)`` float32;
+* ``<lang>.neg_threshold``: a post is ``neg`` when P(neg) reaches it (tuned on
+  out-of-fold predictions of the training split), else the likelier of neu/pos;
+* ``<lang>.rule_floor``: a post is also ``neg`` when the rule engine's compound is
+  at or below it (tuned with the threshold; -2 switches it off). The training
+  posts are general tweets, so strongly negative lexicon evidence (complaint
+  phrases, "slechtste ervaring ooit") keeps its weight on brand posts.
+
+A language trained without neutral posts (Finnish) has a very negative neutral
+bias, so its P(neu) is practically 0. The linear model makes a post's score a
+sum of per-token parts, so each token's character n-gram and unigram weights are
+memoised as three floats (bounded); only word bigrams are gathered per post.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from detectors.sentiment.features import (
+    BUCKETS,
+    MASK,
+    PLACEHOLDERS,
+    RAW_TOKEN_RE,
+    char_buckets,
+    normalize_token,
+    word_id,
+)
+
+MODEL_PATH = Path(__file__).parent / "model" / "sentiment.npz"
+CLASSES = ("neg", "neu", "pos")
+LEXICON_SCALE = 1.0
+MEMO_LIMIT = 100_000
+__all__ = ["CLASSES", "MODEL_PATH", "LanguageModel", "Prediction", "lexicon_features", "load_models"]
+
+ModelLabel = Literal["neg", "neu", "pos"]
+
+
+def lexicon_features(compound: float | None) -> tuple[float, float]:
+    """The two lexicon features of a rule-engine compound (its positive and negative part)."""
+    if compound is None:
+        return 0.0, 0.0
+    return LEXICON_SCALE * max(compound, 0.0), LEXICON_SCALE * max(-compound, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Class probabilities of one post and the label they give."""
+
+    neg: float
+    neu: float
+    pos: float
+    label: ModelLabel
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the chosen label."""
+        return {"neg": self.neg, "neu": self.neu, "pos": self.pos}[self.label]
+
+
+class LanguageModel:
+    """The linear model of one language.
+
+    Args:
+        weights: ``(BUCKETS, 3)`` bucket weights.
+        lexicon: ``(2, 3)`` weights of the lexicon features.
+        bias: ``(3,)`` intercepts.
+        neg_threshold: P(neg) from which a post is labelled ``neg``.
+        rule_floor: rule compound at or below which a post is labelled ``neg``.
+    """
+
+    def __init__(self, weights: np.ndarray, lexicon: np.ndarray, bias: np.ndarray,
+                 neg_threshold: float, rule_floor: float = -2.0) -> None:
+        if weights.shape != (BUCKETS, 3) or lexicon.shape != (2, 3) or bias.shape != (3,):
+            raise ValueError(f"bad model shapes {weights.shape} {lexicon.shape} {bias.shape}")
+        if not 0.0 < neg_threshold < 1.0:
+            raise ValueError(f"neg_threshold must be in (0, 1), got {neg_threshold}")
+        self._weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self._lexicon = [[float(v) for v in row] for row in lexicon]
+        self._bias = [float(v) for v in bias]
+        self.neg_threshold = neg_threshold
+        self.rule_floor = rule_floor
+        self._memo: dict[str, tuple[float, float, float, int]] = {}  # token -> vector, word id
+
+    def _token(self, raw: str) -> tuple[float, float, float, int]:
+        """A raw token's contribution (char n-grams and unigram) and word id, memoised.
+
+        A dropped token gets word id -1. Masked tokens (URLs, handles, numbers) are
+        memoised under their placeholder only, so unique URLs do not fill the memo.
+        """
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        tok = normalize_token(raw)
+        if tok is None:
+            entry = (0.0, 0.0, 0.0, -1)
+        else:
+            known = self._memo.get(tok)
+            if known is not None:
+                entry = known
+            else:
+                chars = char_buckets(tok)
+                ident = word_id(tok)
+                v0, v1, v2 = (self._weights[chars].sum(axis=0) / math.sqrt(len(chars))
+                              + self._weights[ident & MASK]).tolist()
+                entry = (v0, v1, v2, ident)
+                self._memo[tok] = entry
+            if tok in PLACEHOLDERS and tok != raw:
+                return entry
+        self._memo[raw] = entry
+        return entry
+
+    def logits(self, text: str, lexicon_compound: float | None) -> tuple[float, float, float]:
+        """Unnormalised class scores (neg, neu, pos) of a raw post."""
+        lp, ln = lexicon_features(lexicon_compound)
+        (a0, a1, a2), (b0, b1, b2) = self._lexicon
+        z0, z1, z2 = self._bias
+        z0 += lp * a0 + ln * b0
+        z1 += lp * a1 + ln * b1
+        z2 += lp * a2 + ln * b2
+        memo = self._memo
+        t0 = t1 = t2 = 0.0
+        bigrams: list[int] = []
+        previous = -1
+        count = 0
+        for raw in RAW_TOKEN_RE.findall(text.lower()):
+            entry = memo.get(raw)
+            if entry is None:
+                entry = self._token(raw)
+            ident = entry[3]
+            if ident < 0:
+                continue
+            count += 1
+            t0 += entry[0]
+            t1 += entry[1]
+            t2 += entry[2]
+            if previous >= 0:  # features.bigram_bucket, inlined
+                bigrams.append((((previous * 0x9E3779B1) ^ ident) * 0x85EBCA77 >> 15) & MASK)
+            previous = ident
+        if not count:
+            return z0, z1, z2
+        if bigrams:
+            g0, g1, g2 = self._weights.take(bigrams, axis=0).sum(axis=0).tolist()
+            t0 += g0
+            t1 += g1
+            t2 += g2
+        scale = 1.0 / math.sqrt(count)
+        return z0 + scale * t0, z1 + scale * t1, z2 + scale * t2
+
+    def predict(self, text: str, lexicon_compound: float | None) -> Prediction:
+        """Class probabilities and label of a raw post.
+
+        Args:
+            text: the post as written.
+            lexicon_compound: the rule engine's compound for it (``None``: no lexicon).
+        """
+        z = self.logits(text, lexicon_compound)
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        total = e[0] + e[1] + e[2]
+        neg, neu, pos = e[0] / total, e[1] / total, e[2] / total
+        label: ModelLabel
+        if neg >= self.neg_threshold or (
+            lexicon_compound is not None and lexicon_compound <= self.rule_floor
+        ):
+            label = "neg"
+        else:
+            label = "pos" if pos >= neu else "neu"
+        return Prediction(neg, neu, pos, label)
+
+
+def load_models(path: Path = MODEL_PATH) -> dict[str, LanguageModel]:
+    """Read every language's model from ``path`` (empty when the file is absent).
+
+    Args:
+        path: an ``.npz`` written by the training script.
+    """
+    if not path.exists():
+        return {}
+    models: dict[str, LanguageModel] = {}
+    with np.load(path, allow_pickle=False) as data:
+        langs = sorted({key.split(".", 1)[0] for key in data.files})
+        for lang in langs:
+            models[lang] = LanguageModel(
+                data[f"{lang}.weights"], data[f"{lang}.lexicon"], data[f"{lang}.bias"],
+                float(data[f"{lang}.neg_threshold"]),
+                float(data[f"{lang}.rule_floor"]) if f"{lang}.rule_floor" in data.files else -2.0,
+            )
+    return models
