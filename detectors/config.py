@@ -48,7 +48,7 @@ class Thresholds(BaseModel):
     crisis_share_margin: float = Field(0.15, ge=0, le=1)
     crisis_ratio: float = Field(3.0, ge=1)
     crisis_p: float = Field(3e-7, gt=0, lt=1)
-    crisis_authors: int = Field(5, ge=1)
+    crisis_authors: int = Field(7, ge=1)
     sudden_minutes: int = Field(5, ge=1, le=30, description="short window for sudden surges")
     sudden_authors: int = Field(4, ge=1)
     elevated_hold_minutes: int = Field(10, ge=0, le=120,
@@ -101,7 +101,7 @@ class BrandConfig(BaseModel):
     baseline_rate: float | None = Field(
         None, gt=0, description="prior mentions/minute, learned when not given"
     )
-    warmup_minutes: int = Field(180, ge=0)
+    warmup_minutes: int = Field(1440, ge=0, description="judged by share alone until then")
     thresholds: Thresholds = Thresholds()
 
     @field_validator("handles")

@@ -39,7 +39,7 @@ DAYS = 7
 SLOT_ALPHA = 0.25  # per observation of an hour-of-day slot (once a day), after the first 4
 DOW_ALPHA = 0.3 / 24  # per hour: about 0.3 per day of week
 SHARE_DECAY = 0.995  # per clean hour: pooled share counts, half-life about six days
-SHARE_PRIOR = 30.0  # pseudo-mentions of the configured prior share
+SHARE_PRIOR = 10.0  # pseudo-mentions of the configured prior share
 SPREAD_ALPHA = 0.05
 SPREAD_PRIOR, SPREAD_PRIOR_HOURS = 0.06, 48  # until two days are known, assume a moody brand
 COLD_HISTORY = 30  # scored mentions before the window that make a usual share for cold start
@@ -47,6 +47,8 @@ ALPHA_LEARN = 0.05
 ALPHA_MAX = 1.0
 CLIP = 3.0
 GAP_MIN_EXPECTED = 10.0
+SLOT_TRUSTED = 3  # days an hour of the day must be seen before a quiet hour is trusted
+NIGHT_FLOOR = 0.2  # no hour is expected quieter than a fifth of the brand's mean
 KW_ALPHA = 1 / 72  # per clean hour: three days' memory of a keyword's everyday use
 PEAK_HOURS = 24
 ABS_FLOOR = 1e-3
@@ -179,7 +181,9 @@ class RhythmBaseline:
             rate = max(level, max(self.recent, default=0.0))
         else:
             rate = self.hod[hod] * _shrunk(self.dow[dow], self.dow_n[dow])
-        return max(rate, level * 0.05, ABS_FLOOR)
+            if n < SLOT_TRUSTED:
+                rate = max(rate, level)  # one or two days of an hour are not its rhythm yet
+        return max(rate, level * NIGHT_FLOOR, ABS_FLOOR)
 
     def describe(self, hour: int) -> str:
         """The slot the expectation is for, on the brand's clock."""

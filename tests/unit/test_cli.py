@@ -95,8 +95,11 @@ def test_saved_baselines_warm_a_later_replay(tmp_path: Path) -> None:
     from detectors.crisis.seeding import load_baselines
 
     warm = load_baselines(saved)["brand-4"]
+    from detectors.crisis.baseline import SHARE_PRIOR
+
     assert warm.expected_rate(busy["hour"]) is not None and warm.share == pytest.approx(
-        (busy["share_neg"] + busy["prior_share"] * 30) / (busy["share_n"] + 30), rel=1e-6)
+        (busy["share_neg"] + busy["prior_share"] * SHARE_PRIOR) / (busy["share_n"] + SHARE_PRIOR),
+        rel=1e-6)
 
 
 def test_replay_reads_csv_exports_with_a_column_mapping(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ class TestTimeToDetect:
         state, _ = run(history(), cfg)
         start = T0 + 2 * DAY
         warned = False
-        for o in traffic("acme", start, 6, 2.0, 0.5, seed=11, prefix="b"):
+        for o in traffic("acme", start, 6, 2.5, 0.55, seed=11, prefix="b"):
             assert observe(state, o, cfg) == []
             warned = warned or state.onset is not None
         for o in traffic("acme", start + 360, 60, 1.0, 0.1, seed=12, prefix="q"):
