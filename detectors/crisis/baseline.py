@@ -124,7 +124,7 @@ class RhythmBaseline:
         self.recent: list[float] = []  # clean hourly rates of the last day (for unseen slots)
         self.hourly: list[float] = []  # shares of the last two days' hours, flagged or not
         self.kw_rate: dict[str, float] = {}  # configured keyword -> distinct authors per hour
-        self.h_kw: dict[str, list[int]] = {}  # this hour's authors per keyword
+        self.h_kw: dict[str, set[int]] = {}  # this hour's authors per keyword
 
     # -- reading ---------------------------------------------------------------------
 
@@ -210,9 +210,9 @@ class RhythmBaseline:
             self.roll(hour)
         self.h_total += 1
         for word in keywords:
-            seen = self.h_kw.setdefault(word, [])
-            if author not in seen and len(seen) < 10_000:
-                seen.append(author)
+            seen = self.h_kw.setdefault(word, set())
+            if len(seen) < 10_000:
+                seen.add(author)
         if scored:
             self.h_scored += 1
             self.seen_scored += 1
@@ -323,6 +323,7 @@ class RhythmBaseline:
     def to_dict(self) -> dict[str, Any]:
         """Serialise to JSON-ready values."""
         out: dict[str, Any] = {name: getattr(self, name) for name in self.__slots__}
+        out["h_kw"] = {w: sorted(a) for w, a in self.h_kw.items()}
         out["version"] = VERSION
         return out
 
@@ -334,6 +335,7 @@ class RhythmBaseline:
             return obj
         for name in cls.__slots__:
             setattr(obj, name, _copy(data[name]))
+        obj.h_kw = {w: set(a) for w, a in data["h_kw"].items()}
         return obj
 
     def seed_from(self, other: RhythmBaseline) -> None:

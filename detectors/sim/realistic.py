@@ -37,9 +37,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from detectors.events import format_time
+from detectors.sim import simulate
 from detectors.sim.realtext import TextBank, load_bank
 
-Kind = Literal["crisis", "praise", "news", "troll", "storm"]
 Level = Literal["current", "mean"]
 SOURCES = ("x", "x", "x", "x", "facebook", "instagram", "reddit", "reviews")
 OWN = "own"  # label of the brand's own posts (not a sentiment label)
@@ -105,7 +105,7 @@ class RealBrand:
 
 
 @dataclass
-class Episode:
+class Episode(simulate.Episode):
     """Something that happens to a brand. Times are minutes from the scenario start.
 
     ``crisis``/``praise``/``news`` ramp volume from x1 to ``volume`` and the mix to
@@ -117,17 +117,6 @@ class Episode:
     by ``posts`` accounts.
     """
 
-    brand: str
-    kind: Kind
-    start: float
-    hold: float
-    volume: float = 1.0
-    neg: float | None = None
-    pos: float | None = None
-    ramp: float = 0.0
-    decay: float = 30.0
-    posts: int = 0
-    langs: dict[str, float] | None = None
     text: str | None = None
     level: Level = "current"
 
@@ -140,16 +129,6 @@ class Episode:
     def end(self) -> float:
         """Minute at which the episode is fully over."""
         return self.start + self.ramp + self.hold + (self.decay if self.kind != "storm" else 0)
-
-    def shape(self, t: float) -> float:
-        """Progress 0..1 of the episode at minute ``t`` (0 outside it)."""
-        s = t - self.start
-        if s < 0:
-            return 0.0
-        if s < self.ramp:
-            return s / self.ramp
-        s -= self.ramp + self.hold
-        return 1.0 if s < 0 else max(0.0, 1.0 - s / self.decay) if self.decay > 0 else 0.0
 
 
 @dataclass

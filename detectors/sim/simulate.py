@@ -21,7 +21,7 @@ import numpy as np
 from detectors.events import format_time
 from detectors.sim.simtext import NEG_TAILS, NEU_TAILS, POS_TAILS, PRODUCTS, TEXTS
 
-Kind = Literal["crisis", "praise", "news", "troll"]
+Kind = Literal["crisis", "praise", "news", "troll", "storm"]  # storm: detectors.sim.realistic only
 SOURCES = ["x", "x", "x", "facebook", "instagram", "reddit", "reviews", "news"]
 TAILS = {"neg": NEG_TAILS, "neu": NEU_TAILS, "pos": POS_TAILS}
 
