@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/stream_throughput.py [--mentions 40000] [--brands 1000]
 
-1. raw VADER (``polarity_scores``) on the very texts of the run, one core;
-2. one worker: once it is ready, a backlog of ``--mentions`` mentions over
-   ``--brands`` brands is produced at once; the sustained rate is measured from
-   the ``firebreak_mentions_processed_total`` counter between 10 % and 90 % done;
-3. the same with two workers (backlog produced once both own partitions);
-4. p99 latency at half the one-worker maximum: a paced stream, latency from the
+1. raw VADER (``polarity_scores``) on the very texts of the run, one core: rate
+   and CPU-µs per text (``time.process_time``);
+2. one worker on a backlog of ``--mentions`` mentions over ``--brands`` brands,
+   produced before the worker starts: between 10 % and 90 % done, the rate (from
+   ``firebreak_mentions_processed_total``) and the CPU-µs per mention of the
+   worker and of the broker (``/proc/<pid>/stat``), both also as ratios to raw
+   VADER; unpinned, and pinned to its own core (``taskset``);
+3. the same with two workers, and with one worker and ten times the brands (RSS);
+4. p50/p99 latency at half the one-worker rate: a paced stream, latency from the
    mention entering ``mentions`` to its state decision (worker histogram);
 5. RSS of each worker once it holds the state of all brands.
 
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from detectors.events import format_time  # noqa: E402
 from streams.dev.broker import EmbeddedBroker  # noqa: E402
 from streams.dev.console import metric_totals  # noqa: E402
-from streams.dev.procs import WorkerProcess, http_json  # noqa: E402
+from streams.dev.procs import WorkerProcess, cpu_seconds, http_json  # noqa: E402
 from streams.wire.admin import ensure_topics  # noqa: E402
 from streams.wire.topics import TopicNames  # noqa: E402
 
@@ -43,42 +48,64 @@ PARTITIONS = 4
 
 
 def make_mentions(n: int, brands: int, seed: int = 3) -> list[dict[str, Any]]:
-    """``n`` unique English mentions spread over ``brands`` brands, timed around now."""
+    """``n`` unique mentions spread over ``brands`` brands, timed around now.
+
+    Texts are real posts of the eight languages (the simulator's half of the
+    labelled data) when that data is present, else synthetic English.
+    """
     rng = random.Random(seed)
+    bank = _bank()
+    langs = bank.langs if bank else ("en",)
     now = time.time()
     out = []
     for i in range(n):
         mood = rng.choice(["neg", "neu", "neu", "pos"])
-        words = rng.sample(WORDS[mood], 3) + rng.sample(WORDS["neu"], 3)
-        rng.shuffle(words)
         brand = f"b{rng.randrange(brands)}"
-        text = f"@{brand} " + " ".join(words) + f" #{i} " + "really " * rng.randrange(0, 20)
-        at = format_time(__import__("datetime").datetime.fromtimestamp(
-            now - 600 + 600 * i / n, tz=__import__("datetime").timezone.utc))
-        out.append({"id": f"t{i}", "brand": brand, "text": text.strip(), "lang": "en",
-                    "created_at": at, "source": "x",
+        lang = rng.choice(langs)
+        if bank is not None and bank.count(lang, mood):
+            body = bank.pick(rng, lang, mood)
+        else:
+            words = rng.sample(WORDS[mood], 3) + rng.sample(WORDS["neu"], 3)
+            rng.shuffle(words)
+            body = " ".join(words) + " " + "really " * rng.randrange(0, 20)
+        at = datetime.fromtimestamp(now - 600 + 600 * i / n, tz=timezone.utc)
+        out.append({"id": f"t{i}", "brand": brand, "text": f"@{brand} {body} #{i}".strip(),
+                    "created_at": format_time(at), "source": "x",
                     "author": {"id": f"a{rng.randrange(50_000)}", "followers": 10}})
     return out
 
 
-def raw_vader(texts: list[str]) -> float:
-    """Texts per second of bare VADER on one core."""
+def _bank() -> Any:
+    from detectors.sim.realtext import TextDataMissing, load_bank
+
+    try:
+        return load_bank()
+    except TextDataMissing:
+        return None
+
+
+def raw_vader(texts: list[str]) -> dict[str, float]:
+    """Bare VADER on one core: texts per second and CPU-µs per text (``process_time``)."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     sia = SentimentIntensityAnalyzer()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for t in texts:
         sia.polarity_scores(t)
-    return len(texts) / (time.perf_counter() - t0)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"per_second": round(len(texts) / wall, 1),
+            "cpu_us_per_text": round(cpu / len(texts) * 1e6, 1)}
 
 
-def produce(bootstrap: str, topic: str, mentions: list[dict[str, Any]]) -> None:
-    """Produce all mentions keyed by id and wait for delivery."""
+def produce(bootstrap: str, topic: str, mentions: list[dict[str, Any]]) -> float:
+    """Produce all mentions keyed by id, wait for delivery; the producer's CPU-µs per mention."""
+    c0 = time.process_time()
     p = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, batch_size=256_000)
     for m in mentions:
         p.send(topic, key=m["id"].encode(), value=json.dumps(m).encode())
     p.flush()
     p.close()
+    return (time.process_time() - c0) / len(mentions) * 1e6
 
 
 def processed(workers: list[WorkerProcess]) -> int:
@@ -91,42 +118,56 @@ def processed(workers: list[WorkerProcess]) -> int:
     return total
 
 
-def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path) -> dict[str, Any]:
-    """Throughput of ``n_workers`` workers on a pre-produced backlog."""
-    names = TopicNames(f"tp{n_workers}.")
-    with EmbeddedBroker(log_file=tmp / f"broker{n_workers}.log") as broker:
+def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
+                cpus: list[str | None] | None = None, label: str = "") -> dict[str, Any]:
+    """Rate and CPU cost of ``n_workers`` workers on a backlog produced before they start.
+
+    Between 10 % and 90 % of the backlog done, it samples the mentions processed
+    and the CPU seconds (``/proc``) of every worker and of the broker.
+    """
+    tag = label or f"w{n_workers}"
+    names = TopicNames(f"tp{tag}.")
+    with EmbeddedBroker(log_file=tmp / f"broker-{tag}.log") as broker:
         ensure_topics([broker.bootstrap], names, PARTITIONS)
-        ws = [WorkerProcess(broker.url, env=_env(names, tmp), log_file=tmp / f"w{n_workers}{i}.log")
+        producer_us = produce(broker.bootstrap, names.mentions, mentions)
+        ws = [WorkerProcess(broker.url, env=_env(names, tmp), log_file=tmp / f"{tag}-{i}.log")
               for i in range(n_workers)]
+        n = len(mentions)
+        series: list[tuple[float, int, list[float | None], float | None]] = []
         try:
-            for w in ws:
-                w.start()
-            deadline = time.time() + 120
-            while time.time() < deadline and sum(len(_owned(w)) for w in ws) != PARTITIONS:
-                time.sleep(0.5)
-            assert all(_owned(w) for w in ws), "partitions not shared by every worker"
-            produce(broker.bootstrap, names.mentions, mentions)
-            both_ready = time.time()
-            n = len(mentions)
-            series: list[tuple[float, int]] = []
+            for i, w in enumerate(ws):
+                w.start(cpus=(cpus or [None] * n_workers)[i])
             deadline = time.time() + 600
             while time.time() < deadline:
                 c = processed(ws)
-                series.append((time.time(), c))
+                series.append((time.time(), c, [w.cpu_seconds() for w in ws],
+                               cpu_seconds(broker.proc.pid if broker.proc else None)))
                 if c >= n:
                     break
                 time.sleep(0.5)
             rss = [w.rss_bytes() for w in ws]
+            owned = [len(_owned(w)) for w in ws]
         finally:
             for w in ws:
                 w.stop()
-    lo = [(t, c) for t, c in series if c >= 0.1 * n and t >= both_ready]
-    hi = [(t, c) for t, c in series if c >= 0.9 * n]
-    rate = (hi[0][1] - lo[0][1]) / (hi[0][0] - lo[0][0]) if lo and hi and hi[0][0] > lo[0][0] \
-        else None
-    return {"workers": n_workers, "mentions": n, "processed": series[-1][1] if series else 0,
-            "rate_per_second": round(rate, 1) if rate else None,
-            "rss_mb": [round(r / 2**20, 1) if r else None for r in rss]}
+    lo = next((x for x in series if x[1] >= 0.1 * n), None)
+    hi = next((x for x in series if x[1] >= 0.9 * n), None)
+    out: dict[str, Any] = {"workers": n_workers, "mentions": n, "brands": _brands(mentions),
+                           "pinned": cpus, "processed": series[-1][1] if series else 0,
+                           "owned_partitions": owned, "producer_cpu_us_per_mention":
+                           round(producer_us, 1),
+                           "rss_mb": [round(r / 2**20, 1) if r else None for r in rss]}
+    if lo and hi and hi[1] > lo[1]:
+        done = hi[1] - lo[1]
+        worker_cpu = sum((b or 0) - (a or 0) for a, b in zip(lo[2], hi[2], strict=True))
+        out.update(rate_per_second=round(done / (hi[0] - lo[0]), 1),
+                   worker_cpu_us_per_mention=round(worker_cpu / done * 1e6, 1),
+                   broker_cpu_us_per_mention=round(((hi[3] or 0) - (lo[3] or 0)) / done * 1e6, 1))
+    return out
+
+
+def _brands(mentions: list[dict[str, Any]]) -> int:
+    return len({m["brand"] for m in mentions})
 
 
 def _owned(w: WorkerProcess) -> list[int]:
@@ -200,25 +241,36 @@ def main() -> int:
     ap.add_argument("--mentions", type=int, default=30_000)
     ap.add_argument("--brands", type=int, default=1000)
     ap.add_argument("--paced-seconds", type=float, default=20.0)
+    ap.add_argument("--only", choices=["one", "all"], default="all",
+                    help="one: only the unpinned one-worker run")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="fb-tput-"))
     (tmp / "brands.yaml").write_text("brands:\n" + "".join(f"  b{i}: {{}}\n" for i in range(20)))
     mentions = make_mentions(args.mentions, args.brands)
     vader = raw_vader([m["text"] for m in mentions])
-    one = run_backlog(1, mentions, tmp)
-    two = run_backlog(2, mentions, tmp)
-    half = (one["rate_per_second"] or 100) / 2
-    paced = run_paced(half, args.paced_seconds, mentions, tmp)
-    result = {
-        "raw_vader_per_second": round(vader, 1),
-        "one_worker": one, "two_workers": two,
-        "worker_vs_raw_vader": round((one["rate_per_second"] or 0) / vader, 3),
-        "two_vs_one": round((two["rate_per_second"] or 0) / (one["rate_per_second"] or 1), 2),
-        "latency_at_half_load": paced,
-        "cpu_cores": __import__("os").cpu_count(),
-        "logs": str(tmp),
-    }
+    runs: dict[str, Any] = {"one_worker": run_backlog(1, mentions, tmp, label="one")}
+    if args.only == "all":
+        pinned = "1" if (os.cpu_count() or 1) > 1 else "0"
+        runs["one_worker_pinned"] = run_backlog(1, mentions, tmp, cpus=[pinned], label="pin")
+        runs["two_workers"] = run_backlog(2, mentions, tmp, label="two")
+        many = make_mentions(args.mentions, args.brands * 10, seed=4)
+        runs["one_worker_10x_brands"] = run_backlog(1, many, tmp, label="many")
+    result: dict[str, Any] = {"raw_vader": vader, **runs}
+    for run in runs.values():
+        if run.get("rate_per_second"):
+            run["rate_vs_raw_vader"] = round(run["rate_per_second"] / vader["per_second"], 3)
+            run["cpu_vs_raw_vader"] = round(run["worker_cpu_us_per_mention"]
+                                            / vader["cpu_us_per_text"], 2)
+    one, two = runs["one_worker"], runs.get("two_workers")
+    if two and two.get("worker_cpu_us_per_mention") and one.get("worker_cpu_us_per_mention"):
+        result["two_vs_one_cpu_per_mention"] = round(
+            two["worker_cpu_us_per_mention"] / one["worker_cpu_us_per_mention"], 2)
+        result["two_vs_one_rate"] = round(two["rate_per_second"] / one["rate_per_second"], 2)
+    if args.only == "all":
+        half = (one.get("rate_per_second") or 100) / 2
+        result["latency_at_half_load"] = run_paced(half, args.paced_seconds, mentions, tmp)
+    result.update(cpu_cores=os.cpu_count(), logs=str(tmp))
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -58,16 +58,18 @@ class WorkerProcess:
         """Process id while running."""
         return self.proc.pid if self.proc else None
 
-    def start(self, loglevel: str = "warning") -> WorkerProcess:
+    def start(self, loglevel: str = "warning", cpus: str | None = None) -> WorkerProcess:
         """Start the worker process.
 
         Args:
             loglevel: the worker's log level.
+            cpus: pin it to these cores (a ``taskset -c`` list such as ``"1"``).
         """
         out: Any = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        pin = ["taskset", "-c", cpus] if cpus else []
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "worker", "--loglevel", loglevel],
+                [*pin, sys.executable, "-m", "streams.cli.main", "worker", "--loglevel", loglevel],
                 env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 cwd=str(ROOT), start_new_session=True,
                 preexec_fn=die_with_parent(signal.SIGKILL))
@@ -120,6 +122,10 @@ class WorkerProcess:
             proc.kill()
             proc.wait(5)
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU seconds the process has used so far (Linux), or ``None``."""
+        return cpu_seconds(self.pid) if self.alive() else None
+
     def rss_bytes(self) -> int | None:
         """Resident set size of the process (Linux), or ``None``."""
         if not self.alive():
@@ -131,3 +137,18 @@ class WorkerProcess:
         except OSError:
             return None
         return None
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` from ``/proc`` (Linux), or ``None``.
+
+    Args:
+        pid: the process id.
+    """
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
