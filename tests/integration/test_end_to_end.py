@@ -52,17 +52,18 @@ def test_crisis_sets_pause_flag_visible_over_http_and_kafka(broker, names, worke
 
 
 def test_overrides_need_the_token_and_are_recorded(broker, names, workers):
-    """Writes: 401 with a wrong token, 422 without 'by'; a resume is applied and recorded."""
+    """Writes: 401 with a wrong token, 422 for a bad 'why'; each is recorded by token name."""
     workers.ensure_topics()
     w = workers.start()
     send_all(producer(broker.bootstrap), names.mentions, background("acme", n=5))
     assert wait_for(lambda: http_json(f"{w.url}/api/v1/brands/acme")[0] == 200, 20)
     url = f"{w.url}/api/v1/brands/acme"
     assert http_json(f"{url}/pause", method="POST", body={"by": "x"}, token="nope")[0] == 401
-    assert http_json(f"{url}/pause", method="POST", body={}, token=workers.token)[0] == 422
+    assert http_json(f"{url}/pause", method="POST", body={"why": 5}, token=workers.token)[0] == 422
     status, body = http_json(f"{url}/pause", method="POST", token=workers.token,
                              body={"by": "ana", "why": "pre-emptive"})
     assert status == 200 and body["applied"] and body["promotion"]["paused"]
+    assert body["by"] == "default" and body["requested_by"] == "ana"
     status, body = http_json(f"{url}/resume", method="POST", token=workers.token,
                              body={"by": "ben", "why": "statement out"})
     assert status == 200 and body["applied"] and not body["promotion"]["paused"]
@@ -70,8 +71,9 @@ def test_overrides_need_the_token_and_are_recorded(broker, names, workers):
                              body={"by": "ana"})
     assert status == 200 and body["applied"]
     st = http_json(url)[1]
+    # who acted is the token's name (the single api_token is "default"), not the body's "by"
     assert [(o["action"], o["by"]) for o in st["overrides"]] == [
-        ("pause", "ana"), ("resume", "ben"), ("acknowledge", "ana")]
+        ("pause", "default"), ("resume", "default"), ("acknowledge", "default")]
     assert st["overrides"][1]["why"] == "statement out" and st["overrides"][1]["at"]
 
 
