@@ -150,3 +150,14 @@ def test_tokens_file_secrets_are_not_logged(worker):
     """No secret of the tokens file appears in the worker's log."""
     log = Path(worker.log_file).read_text(encoding="utf-8", errors="replace")
     assert log and not any(str(t["token"]) in log for t in TOKENS.values())
+
+
+def test_with_require_read_token_reads_need_a_read_token(workers):
+    """With require_read_token the /api/v1 GETs are 401 without a token; probes stay open."""
+    workers.ensure_topics()
+    w = workers.start(FIREBREAK_API_REQUIRE_READ_TOKEN="true")
+    assert http_json(f"{w.url}/api/v1/brands")[0] == 401
+    assert http_json(f"{w.url}/api/v1/brands/acme/promotion", token="wrong")[0] == 401
+    assert http_json(f"{w.url}/api/v1/brands", token=workers.token)[0] == 200
+    assert http_json(f"{w.url}/healthz?probe=live")[0] == 200
+    assert http_json(f"{w.url}/metrics")[0] == 200
