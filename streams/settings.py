@@ -5,7 +5,7 @@ variables ``FIREBREAK_*`` (e.g. ``FIREBREAK_BROKERS``, ``FIREBREAK_API_TOKEN``),
 then a YAML file (``--config FILE`` or ``FIREBREAK_CONFIG``) whose keys are the
 field names below. Errors name the setting, e.g.
 ``setting FIREBREAK_PARTITIONS (partitions): Input should be greater than or equal to 1``.
-The API token is a :class:`~pydantic.SecretStr`: it is never logged or printed.
+API tokens are :class:`~pydantic.SecretStr`: they are never logged or printed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.seeding import load_baselines
 from detectors.errors import ConfigError
 from streams.alerting.render import RUNBOOK_URL
+from streams.api.tokens import TokenBook, load_tokens
 from streams.wire.topics import TopicNames
 
 ENV_PREFIX = "FIREBREAK_"
@@ -44,7 +45,15 @@ class Settings(BaseSettings):
     brands_file: Path | None = Field(None, description="brand configuration YAML")
     baselines_file: Path | None = Field(
         None, description="baselines saved by `firebreak replay --save-baselines` (warm start)")
-    api_token: SecretStr | None = Field(None, description="bearer token for writes")
+    api_token: SecretStr | None = Field(
+        None, description="bearer token named 'default', every scope")
+    api_tokens_file: Path | None = Field(
+        None, description="named tokens with scopes (JSON or YAML; see streams/api/tokens.py)")
+    api_require_read_token: bool = Field(False, description="GET routes need a 'read' token")
+    api_write_rate: float = Field(5.0, gt=0, description="overrides per second per token")
+    api_write_burst: int = Field(20, ge=1, description="overrides at once per token")
+    api_intake_rate: float = Field(50.0, gt=0, description="intake requests per second per token")
+    api_intake_burst: int = Field(100, ge=1, description="intake requests at once per token")
     alertmanager_urls: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="comma-separated Alertmanager base URLs (every one gets every alert)")
     alertmanager_username: str | None = None
@@ -115,7 +124,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"webhook URL #{i + 1} is not an http(s) URL")
         return value
 
-    @field_validator("brands_file", "baselines_file")
+    @field_validator("brands_file", "baselines_file", "api_tokens_file")
     @classmethod
     def _brands_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -148,9 +157,21 @@ class Settings(BaseSettings):
         """
         return load_baselines(self.baselines_file) if self.baselines_file else {}
 
+    def api_tokens(self) -> TokenBook:
+        """The API tokens: ``api_token`` as ``default`` and those of ``api_tokens_file``.
+
+        Raises:
+            ConfigError: the tokens file is invalid (the message names the field).
+        """
+        try:
+            return load_tokens(self.api_token, self.api_tokens_file)
+        except ConfigError as exc:
+            name = f"{ENV_PREFIX}API_TOKENS_FILE (api_tokens_file)"
+            raise ConfigError(f"setting {name}: {exc}") from None
+
     def writes_enabled(self) -> bool:
-        """Whether authenticated writes are possible (a token is configured)."""
-        return self.api_token is not None and bool(self.api_token.get_secret_value())
+        """Whether authenticated writes are possible (a token has the ``write`` scope)."""
+        return self.api_tokens().allows("write")
 
 
 def load_settings(file: str | Path | None = None, **overrides: Any) -> Settings:
@@ -185,6 +206,7 @@ def load_settings(file: str | Path | None = None, **overrides: Any) -> Settings:
         msg = err["msg"]
         raise ConfigError(f"setting {ENV_PREFIX}{name.upper()} ({name}): {msg}") from None
     settings.brand_book()  # validate the brand configuration at start-up
+    settings.api_tokens()  # and the tokens file
     return settings
 
 

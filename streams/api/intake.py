@@ -1,71 +1,45 @@
 """``POST /api/v1/mentions``: accept a batch of mentions over HTTP and produce them.
 
-Body: a JSON array of mention objects, or ``{"mentions": [...]}``. Needs the
-bearer token. At most ``api_max_batch`` mentions and ``api_max_body_bytes``
-bytes (413 otherwise). Each mention is validated like the score agent does;
-valid ones are produced to ``mentions`` (keyed by mention id, so scoring
-spreads), invalid ones are listed in the answer with their index and reason.
+Body: a JSON array of mention objects, or ``{"mentions": [...]}``. Needs a
+token with the ``ingest`` scope, within its rate (429 otherwise). At most
+``api_max_batch`` mentions and ``api_max_body_bytes`` bytes (413 otherwise).
+Each mention is validated like the score agent does; valid ones are produced to
+``mentions`` (keyed by mention id, so scoring spreads), invalid ones are listed
+in the answer with their index and reason.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
-from typing import Any, cast
 
-from aiohttp import web
 from faust.web import Request, Response, View
 
 from detectors.errors import InvalidMention
 from detectors.events import parse_mention
-from streams.api.auth import authorize
+from streams.api.auth import Denied, Gate
+from streams.api.body import json_body
 from streams.wire.messages import dumps
 from streams.worker.runtime import Runtime
 
 
-async def read_body(request: web.Request, limit: int) -> bytes | None:
-    """The whole request body, or ``None`` when it is larger than ``limit`` bytes.
-
-    Reads until the end of the body (a single ``read(n)`` returns only what is
-    buffered), and stops as soon as a chunked body passes the limit.
-
-    Args:
-        request: the aiohttp request behind Faust's view.
-        limit: the largest body accepted, in bytes.
-    """
-    length = request.content_length
-    if length is not None and length > limit:
-        return None
-    raw = bytearray()
-    async for chunk in request.content.iter_chunked(1 << 16):
-        raw += chunk
-        if len(raw) > limit:
-            return None
-    return bytes(raw)
-
-
-def register_ingest(rt: Runtime) -> None:
+def register_ingest(rt: Runtime, gate: Gate) -> None:
     """Register the mentions endpoint on ``rt.app``.
 
     Args:
         rt: the worker runtime.
+        gate: checks the token (``ingest`` scope) and its rate.
     """
     s = rt.settings
 
     @rt.app.page("/api/v1/mentions")
     class Mentions(View):
         async def post(self, request: Request) -> Response:
-            denied = authorize(rt, request)
-            if denied is not None:
-                return self.json({"error": denied[1]}, status=denied[0])
-            raw = await read_body(cast(web.Request, request), s.api_max_body_bytes)
-            if raw is None:
-                return self.json({"error": f"body larger than {s.api_max_body_bytes} bytes"},
-                                 status=413)
-            try:
-                body: Any = json.loads(raw)
-            except ValueError:
-                return self.json({"error": "body must be JSON"}, status=400)
+            who = gate.check(request, "ingest")
+            if isinstance(who, Denied):
+                return who.response(self)
+            body, error = await json_body(self, request, s.api_max_body_bytes)
+            if error is not None:
+                return error
             items = body.get("mentions") if isinstance(body, dict) else body
             if not isinstance(items, list):
                 return self.json({"error": "expected a JSON array of mentions"}, status=400)

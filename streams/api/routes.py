@@ -1,17 +1,17 @@
 """HTTP API of a worker (Faust web): health, metrics, brand state, pause flag, overrides.
 
 Reads come from the worker's view of the compacted topics, so any worker
-answers for any brand. Writes (``POST``) need ``Authorization: Bearer <token>``;
-with no token configured they are disabled (403), a wrong token gives 401.
-Overrides are produced as commands to the brand's owner (via
-``mentions.scored``), recorded in the brand's state with who, when and why, and
+answers for any brand; they need a ``read`` token only with
+``api_require_read_token``. Overrides (``POST``) need ``Authorization: Bearer
+<token>`` of a token with the ``write`` scope (see ``streams/api/auth.py``).
+They are produced as commands to the brand's owner (via ``mentions.scored``),
+recorded in the brand's state with who (the token's name), when and why, and
 visible in ``GET /api/v1/brands/{brand}`` under ``overrides``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from typing import Any
@@ -19,7 +19,8 @@ from typing import Any
 from faust.web import Request, Response, View
 
 from detectors.events import BRAND_RE, iso
-from streams.api.auth import authorize
+from streams.api.auth import Denied, Gate
+from streams.api.body import json_body
 from streams.api.intake import register_ingest
 from streams.wire.messages import command_message, dumps
 from streams.wire.topics import scored_key
@@ -29,6 +30,7 @@ from streams.worker.runtime import Runtime
 WRITE_ACTIONS = ("pause", "resume", "acknowledge")
 PROBES = ("live", "startup", "ready")
 APPLY_WAIT_SECONDS = 5.0
+OVERRIDE_MAX_BODY_BYTES = 64 * 1024
 
 
 def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
@@ -73,6 +75,11 @@ def register(rt: Runtime) -> None:
         rt: the worker runtime.
     """
     app = rt.app
+    gate = Gate.from_settings(rt.settings)
+
+    def denied_read(view: View, request: Request) -> Response | None:
+        who = gate.check(request, "read")
+        return who.response(view) if isinstance(who, Denied) else None
 
     def bad_brand(view: View, brand: str) -> Response | None:
         if not BRAND_RE.match(brand):
@@ -100,6 +107,9 @@ def register(rt: Runtime) -> None:
     @app.page("/api/v1/brands")
     class Brands(View):
         async def get(self, request: Request) -> Response:
+            err = denied_read(self, request)
+            if err is not None:
+                return err
             out = []
             for brand in rt.view.keys(rt.names.state):
                 st = rt.view.get(rt.names.state, brand) or {}
@@ -110,7 +120,7 @@ def register(rt: Runtime) -> None:
     @app.page("/api/v1/brands/{brand}")
     class Brand(View):
         async def get(self, request: Request, brand: str) -> Response:
-            err = bad_brand(self, brand)
+            err = denied_read(self, request) or bad_brand(self, brand)
             if err is not None:
                 return err
             st = rt.view.get(rt.names.state, brand)
@@ -121,43 +131,45 @@ def register(rt: Runtime) -> None:
     @app.page("/api/v1/brands/{brand}/promotion")
     class Promotion(View):
         async def get(self, request: Request, brand: str) -> Response:
-            err = bad_brand(self, brand)
+            err = denied_read(self, request) or bad_brand(self, brand)
             return err if err is not None else self.json(promotion_view(rt, brand))
 
     for action in WRITE_ACTIONS:
-        app.page(f"/api/v1/brands/{{brand}}/{action}")(_override_view(rt, action, bad_brand))
-    register_ingest(rt)
+        app.page(f"/api/v1/brands/{{brand}}/{action}")(
+            _override_view(rt, gate, action, bad_brand))
+    register_ingest(rt, gate)
 
 
-def _override_view(rt: Runtime, action: str, bad_brand: Any) -> type[View]:
+def _override_view(rt: Runtime, gate: Gate, action: str, bad_brand: Any) -> type[View]:
     class Override(View):
         async def post(self, request: Request, brand: str) -> Response:
-            denied = authorize(rt, request)
-            if denied is not None:
-                return self.json({"error": denied[1]}, status=denied[0])
+            who = gate.check(request, "write")
+            if isinstance(who, Denied):
+                return who.response(self)
             err = bad_brand(self, brand)
             if err is not None:
                 return err
-            try:
-                raw = await request.read()
-                body = json.loads(raw) if raw.strip() else {}
-            except ValueError:
-                return self.json({"error": "body must be JSON"}, status=400)
+            body, error = await json_body(self, request, OVERRIDE_MAX_BODY_BYTES, empty={})
+            if error is not None:
+                return error
             if not isinstance(body, dict):
                 return self.json({"error": "body must be a JSON object"}, status=400)
-            by, why = body.get("by"), body.get("why", "")
-            if not isinstance(by, str) or not by.strip() or len(by) > 200:
-                return self.json({"error": "'by' (who is acting, 1-200 chars) is required"},
-                                 status=422)
+            asked, why = body.get("by"), body.get("why", "")
+            if asked is not None and (not isinstance(asked, str) or len(asked) > 200):
+                return self.json({"error": "'by' (a note on who asked) must be a string "
+                                           "of at most 200 chars"}, status=422)
             if not isinstance(why, str) or len(why) > 2000:
                 return self.json({"error": "'why' must be a string of at most 2000 chars"},
                                  status=422)
             command_id = uuid.uuid4().hex
-            cmd = command_message(brand, action, by.strip(), why, time.time(), command_id)
+            requested_by = asked.strip() if asked and asked.strip() else None
+            cmd = command_message(brand, action, who, why, time.time(), command_id,
+                                  requested_by=requested_by)
             await rt.t_scored.send(key=scored_key(brand), value=dumps(cmd))
             applied = await _wait_applied(rt, brand, command_id)
-            body_out = {"command_id": command_id, "action": action, "brand": brand,
-                        "applied": applied, "promotion": promotion_view(rt, brand)}
+            body_out = {"command_id": command_id, "action": action, "brand": brand, "by": who,
+                        "requested_by": requested_by, "applied": applied,
+                        "promotion": promotion_view(rt, brand)}
             return self.json(body_out, status=200 if applied else 202)
 
     Override.__name__ = f"Override_{action}"

@@ -59,20 +59,25 @@ def dlq_record(
 
 
 def command_message(
-    brand: str, action: str, by: str, why: str, ts: float, command_id: str
+    brand: str, action: str, by: str, why: str, ts: float, command_id: str,
+    requested_by: str | None = None,
 ) -> dict[str, Any]:
     """An override command for the brand's owner.
 
     Args:
         brand: brand slug.
         action: ``pause``/``resume``/``acknowledge``/``force``/``release``.
-        by: who asked (recorded).
+        by: who acted: the API token's name (recorded).
         why: free text (recorded).
         ts: when (wall clock, POSIX seconds).
         command_id: unique id, returned to the caller and recorded in the state.
+        requested_by: the caller's own note of who asked (not an identity), if any.
     """
-    return {"kind": "command", "brand": brand, "action": action, "by": by, "why": why,
-            "ts": ts, "command_id": command_id}
+    cmd = {"kind": "command", "brand": brand, "action": action, "by": by, "why": why,
+           "ts": ts, "command_id": command_id}
+    if requested_by is not None:
+        cmd["requested_by"] = requested_by
+    return cmd
 
 
 def flag_message(st: BrandState, now: float) -> dict[str, Any]:

@@ -52,17 +52,18 @@ def test_crisis_sets_pause_flag_visible_over_http_and_kafka(broker, names, worke
 
 
 def test_overrides_need_the_token_and_are_recorded(broker, names, workers):
-    """Writes: 401 with a wrong token, 422 without 'by'; a resume is applied and recorded."""
+    """Writes: 401 with a wrong token, 422 for a bad 'why'; each is recorded by token name."""
     workers.ensure_topics()
     w = workers.start()
     send_all(producer(broker.bootstrap), names.mentions, background("acme", n=5))
     assert wait_for(lambda: http_json(f"{w.url}/api/v1/brands/acme")[0] == 200, 20)
     url = f"{w.url}/api/v1/brands/acme"
     assert http_json(f"{url}/pause", method="POST", body={"by": "x"}, token="nope")[0] == 401
-    assert http_json(f"{url}/pause", method="POST", body={}, token=workers.token)[0] == 422
+    assert http_json(f"{url}/pause", method="POST", body={"why": 5}, token=workers.token)[0] == 422
     status, body = http_json(f"{url}/pause", method="POST", token=workers.token,
                              body={"by": "ana", "why": "pre-emptive"})
     assert status == 200 and body["applied"] and body["promotion"]["paused"]
+    assert body["by"] == "default" and body["requested_by"] == "ana"
     status, body = http_json(f"{url}/resume", method="POST", token=workers.token,
                              body={"by": "ben", "why": "statement out"})
     assert status == 200 and body["applied"] and not body["promotion"]["paused"]
@@ -70,8 +71,9 @@ def test_overrides_need_the_token_and_are_recorded(broker, names, workers):
                              body={"by": "ana"})
     assert status == 200 and body["applied"]
     st = http_json(url)[1]
+    # who acted is the token's name (the single api_token is "default"), not the body's "by"
     assert [(o["action"], o["by"]) for o in st["overrides"]] == [
-        ("pause", "ana"), ("resume", "ben"), ("acknowledge", "ana")]
+        ("pause", "default"), ("resume", "default"), ("acknowledge", "default")]
     assert st["overrides"][1]["why"] == "statement out" and st["overrides"][1]["at"]
 
 
@@ -94,37 +96,3 @@ def test_writes_disabled_without_token_and_mentions_endpoint(broker, names, work
     metrics = http_json(f"{w.url}/metrics")[1]
     assert 'firebreak_mentions_processed_total{brand="globex"' in metrics
 
-
-def test_intake_reads_whole_bodies_up_to_the_limit_and_413s_past_it(broker, names, workers):
-    """A 3.5 MB batch of 1,000 mentions is accepted; 4 MB + 1 byte is 413, chunked or not."""
-    import http.client
-    import json
-    from urllib.parse import urlsplit
-
-    workers.ensure_topics()
-    w = workers.start()
-    batch = []
-    for i in range(1000):
-        m = mention("globex", i, neg=False, prefix="big")
-        m["text"] = m["text"] + " " + "x" * (3400 - len(m["text"]))
-        batch.append(m)
-    body = json.dumps(batch).encode()
-    assert 3_400_000 < len(body) < 4_000_000
-    status, reply = http_json(f"{w.url}/api/v1/mentions", method="POST", body=batch,
-                              token=workers.token, timeout=60)
-    assert status == 202 and reply["accepted"] == 1000, reply
-
-    url = urlsplit(w.url)
-    over = b'["' + b"y" * (4_000_000 - 3) + b'"]'  # 4,000,001 bytes
-    assert len(over) == 4_000_001
-    headers = {"Authorization": f"Bearer {workers.token}", "Content-Type": "application/json"}
-    for chunked in (False, True):
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        if chunked:
-            pieces = (over[i:i + 65536] for i in range(0, len(over), 65536))
-            conn.request("POST", "/api/v1/mentions", body=pieces, headers=headers,
-                         encode_chunked=True)
-        else:
-            conn.request("POST", "/api/v1/mentions", body=over, headers=headers)
-        assert conn.getresponse().status == 413, f"chunked={chunked}"
-        conn.close()
