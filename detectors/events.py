@@ -100,8 +100,36 @@ def iso(ts: float) -> str:
     return format_time(datetime.fromtimestamp(ts, tz=timezone.utc))
 
 
+def read_time(value: str, time_format: str | None = None, field_name: str = "created_at") -> datetime:
+    """Parse an RFC 3339 timestamp (or one in a strptime ``time_format``), keeping it
+    naive when it has no offset: the caller decides what such a time means.
+
+    Args:
+        value: the text.
+        time_format: a strptime format (``--time-format`` of a CSV export), or ``None``
+            for RFC 3339 / ISO 8601.
+        field_name: named in the error.
+
+    Raises:
+        InvalidMention: naming ``field_name`` when the text is not such a time.
+    """
+    text = value.strip()
+    if time_format is not None:
+        try:
+            return datetime.strptime(text, time_format)  # noqa: DTZ007 - naive on purpose, see above
+        except ValueError:
+            raise InvalidMention(field_name, f"does not match --time-format {time_format!r}: "
+                                 f"{value[:40]!r}") from None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidMention(field_name, f"not an RFC 3339 timestamp: {value[:40]!r}") from None
+
+
 def parse_time(value: Any, field_name: str = "created_at") -> datetime:
-    """Parse an RFC 3339 timestamp; naive times are rejected.
+    """Parse an RFC 3339 timestamp into UTC; naive times are rejected.
 
     Args:
         value: the raw value.
@@ -110,13 +138,7 @@ def parse_time(value: Any, field_name: str = "created_at") -> datetime:
     if not isinstance(value, str):
         raise InvalidMention(field_name, f"must be an RFC 3339 string, got {type(value).__name__}",
                               code="wrong_type")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidMention(field_name, f"not an RFC 3339 timestamp: {value[:40]!r}") from None
+    at = read_time(value, None, field_name)
     if at.tzinfo is None:
         raise InvalidMention(field_name, "timestamp has no timezone offset")
     return at.astimezone(timezone.utc)
