@@ -88,16 +88,26 @@ class Mention:
         return out
 
 
-def format_time(at: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z`` suffix, seconds precision unless sub-second."""
-    at = at.astimezone(timezone.utc)
-    text = at.isoformat(timespec="milliseconds" if at.microsecond else "seconds")
+def format_time(at: datetime, *, milliseconds: bool | None = None, local: bool = False) -> str:
+    """RFC 3339: in UTC with a ``Z`` suffix, seconds precision unless sub-second.
+
+    Args:
+        at: a timezone-aware time.
+        milliseconds: always (``True``) or never (``False``) show milliseconds; by
+            default only when the time has a fraction of a second.
+        local: keep ``at``'s own offset (``+02:00``) instead of converting to UTC.
+    """
+    if not local:
+        at = at.astimezone(timezone.utc)
+    if milliseconds is None:
+        milliseconds = bool(at.microsecond)
+    text = at.isoformat(timespec="milliseconds" if milliseconds else "seconds")
     return text.replace("+00:00", "Z")
 
 
-def iso(ts: float) -> str:
-    """POSIX seconds as RFC 3339 UTC."""
-    return format_time(datetime.fromtimestamp(ts, tz=timezone.utc))
+def iso(ts: float, *, milliseconds: bool | None = None) -> str:
+    """POSIX seconds as RFC 3339 UTC (see :func:`format_time`)."""
+    return format_time(datetime.fromtimestamp(ts, tz=timezone.utc), milliseconds=milliseconds)
 
 
 def read_time(value: str, time_format: str | None = None, field_name: str = "created_at") -> datetime:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from detectors.codec import dumps_str
 from detectors.config import BrandBook
 from detectors.crisis.seeding import load_baselines, save_baselines
 from detectors.errors import ConfigError, InvalidMention
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"firebreak replay: baselines of {saved} brand(s) written to {args.save_baselines}",
               file=sys.stderr)
     if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        Path(args.summary_json).write_text(dumps_str(summary, indent=2) + "\n", encoding="utf-8")
     chart = None
     if args.plot and result.series:
         from streams.replay.plot import plot_replay

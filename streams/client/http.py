@@ -7,6 +7,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from detectors.codec import dumps
+
 
 def http_json(url: str, *, method: str = "GET", body: Any = None, token: str | None = None,
               timeout: float = 5.0) -> tuple[int, Any]:
@@ -22,7 +24,7 @@ def http_json(url: str, *, method: str = "GET", body: Any = None, token: str | N
     Returns:
         ``(status, decoded body)``; status 0 when the server is unreachable.
     """
-    data = json.dumps(body).encode("utf-8") if body is not None else None
+    data = dumps(body) if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     req.add_header("Content-Type", "application/json")
     if token:

@@ -27,11 +27,12 @@ import json
 import time
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from detectors.errors import InvalidMention
+from detectors.events import read_time
 from streams.client.http import http_json
 
 DEFAULT_MAX_AGE = 300.0
@@ -88,8 +89,8 @@ def _age(updated_at: Any, now: float) -> float | None:
     if not isinstance(updated_at, str):
         return None
     try:
-        at = datetime.fromisoformat(updated_at.replace("Z", "+00:00"))
-    except ValueError:
+        at = read_time(updated_at, field_name="updated_at")
+    except InvalidMention:
         return None
     if at.tzinfo is None:
         return None

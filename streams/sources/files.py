@@ -9,11 +9,11 @@ registered here in :data:`READERS` with the file suffixes that select it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from detectors.codec import dumps_str
 from detectors.errors import ConfigError, InvalidMention
 from detectors.events import Mention, mention_from_json, parse_mention
 from streams.sources.base import ImportNotes, RawRow, Reader, ReadOptions, open_text
@@ -106,6 +106,4 @@ def read_mentions(path: str | Path, options: ReadOptions | None = None,
             yield number, exc
 
 
-def dump_json(obj: Any) -> str:
-    """Compact, stable JSON for output lines."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+dump_json = dumps_str  # the one encoder (detectors.codec), under the name callers know
