@@ -111,11 +111,18 @@ def run(args: argparse.Namespace) -> int:
     options, notes = read_options(args, args.file)
     rows = read_raw(args.file, options, notes)
     topic = settings.topics.mentions
+    # kafka-python logs every failed bootstrap attempt at ERROR; the outcome is said below
+    kafka_log = logging.getLogger("kafka")
+    level = kafka_log.level
+    if not getattr(args, "verbose", 0):
+        kafka_log.setLevel(logging.CRITICAL)
     try:
         producer = KafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=20,
                                  max_request_size=settings.max_message_bytes)
     except KafkaError as exc:
         raise ConfigError(f"cannot reach the brokers {','.join(settings.bootstrap)}: {exc}") from None
+    finally:
+        kafka_log.setLevel(level)
     bar = tqdm(unit=" mentions", disable=args.no_progress or None, file=sys.stderr)
     try:
         res = ingest(rows, lambda k, v: producer.send(topic, key=k, value=v), bar,

@@ -257,9 +257,9 @@ class TestOneLineErrors:
         self.one_line_error(cli("replay", str(tmp_path), "--out", str(tmp_path / "o.jsonl")),
                             "is a folder")
 
-    def test_a_folder_given_to_ingest(self, tmp_path: Path) -> None:
-        self.one_line_error(cli("ingest", str(tmp_path), "--no-progress", "--brokers",
-                                "127.0.0.1:9"), "is a folder")
+    @pytest.mark.parametrize("command", [["ingest", "--brokers", "127.0.0.1:9"], ["score", "--input"]])
+    def test_a_folder_given_to_ingest_or_score(self, command: list[str], tmp_path: Path) -> None:
+        self.one_line_error(cli(*command, str(tmp_path)), "is a folder")
 
     def test_misspelt_setting_is_named(self, stream: Path, tmp_path: Path) -> None:
         import os
