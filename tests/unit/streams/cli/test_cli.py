@@ -56,7 +56,7 @@ class TestScore:
 def test_bad_arguments_give_one_line_and_non_zero_exit(args: list[str], tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "streams.cli.main", *args], capture_output=True,
                           text=True, cwd=tmp_path, timeout=60,
-                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[4]),
                                "PATH": "/usr/bin:/bin"})
     assert done.returncode in (1, 2)
     lines = [x for x in done.stderr.splitlines() if x.strip()]

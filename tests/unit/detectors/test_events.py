@@ -142,7 +142,7 @@ def test_times_and_json_go_through_one_parser_and_one_encoder() -> None:
     import ast
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     owners = {"detectors/events.py": {"fromisoformat", "strptime", "isoformat"},
               "detectors/codec.py": {"dumps"}}
     found = []
