@@ -14,15 +14,19 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 from faust.web import Request, Response, View
+from pydantic import ValidationError
 
-from detectors.events import BRAND_RE, iso
+from detectors.events import BRAND_RE
 from streams.api.auth import Denied, Gate
 from streams.api.body import json_body
 from streams.api.intake import register_ingest
+from streams.wire.flags import PauseFlag, PromotionAnswer
 from streams.wire.messages import command_message, dumps
+from streams.wire.states import BrandStateView, BrandSummary
 from streams.wire.topics import scored_key
 from streams.worker.exposition import render
 from streams.worker.runtime import Runtime
@@ -33,20 +37,24 @@ APPLY_WAIT_SECONDS = 5.0
 OVERRIDE_MAX_BODY_BYTES = 64 * 1024
 
 
-def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
+def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
     """The pause flag of ``brand`` as the API returns it.
+
+    An unreadable record answers paused (fail safe), with that reason.
 
     Args:
         rt: the worker runtime.
         brand: the brand slug.
     """
-    flag = rt.view.get(rt.names.control, brand)
-    if flag is None:
-        return {"brand": brand, "known": False, "paused": False,
-                "reason": "no record: brand never seen", "since": None,
-                "updated_at": iso(time.time())}
-    keys = ("brand", "paused", "reason", "since", "updated_at", "state", "crisis_id")
-    return {"known": True, **{k: flag.get(k) for k in keys}}
+    record = rt.view.get(rt.names.control, brand)
+    now = datetime.now(timezone.utc)
+    if record is None:
+        return PromotionAnswer.unknown(brand, now)
+    try:
+        return PromotionAnswer.of(PauseFlag.from_wire(record))
+    except ValidationError:
+        return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=now,
+                               reason="unreadable flag record: promotion held")
 
 
 async def probe(rt: Runtime, kind: str) -> tuple[dict[str, Any], bool]:
@@ -112,9 +120,11 @@ def register(rt: Runtime) -> None:
                 return err
             out = []
             for brand in rt.view.keys(rt.names.state):
-                st = rt.view.get(rt.names.state, brand) or {}
-                out.append({k: st.get(k) for k in ("brand", "state", "since", "paused",
-                                                   "updated_at")})
+                record = rt.view.get(rt.names.state, brand)
+                try:
+                    out.append(BrandSummary.from_wire(record or {}).wire())
+                except ValidationError:
+                    continue  # a tombstone or a record of another version: not listed
             return self.json({"brands": out, "count": len(out)})
 
     @app.page("/api/v1/brands/{brand}")
@@ -126,13 +136,13 @@ def register(rt: Runtime) -> None:
             st = rt.view.get(rt.names.state, brand)
             if st is None:
                 return self.json({"error": "unknown brand", "brand": brand}, status=404)
-            return self.json(st)
+            return self.json(BrandStateView.from_wire(st).wire())
 
     @app.page("/api/v1/brands/{brand}/promotion")
     class Promotion(View):
         async def get(self, request: Request, brand: str) -> Response:
             err = denied_read(self, request) or bad_brand(self, brand)
-            return err if err is not None else self.json(promotion_view(rt, brand))
+            return err if err is not None else self.json(promotion_view(rt, brand).wire())
 
     for action in WRITE_ACTIONS:
         app.page(f"/api/v1/brands/{{brand}}/{action}")(
@@ -169,7 +179,7 @@ def _override_view(rt: Runtime, gate: Gate, action: str, bad_brand: Any) -> type
             applied = await _wait_applied(rt, brand, command_id)
             body_out = {"command_id": command_id, "action": action, "brand": brand, "by": who,
                         "requested_by": requested_by, "applied": applied,
-                        "promotion": promotion_view(rt, brand)}
+                        "promotion": promotion_view(rt, brand).wire()}
             return self.json(body_out, status=200 if applied else 202)
 
     Override.__name__ = f"Override_{action}"

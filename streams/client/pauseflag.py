@@ -26,53 +26,83 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from pydantic import ValidationError
 
+from detectors.events import format_time
 from streams.client.http import http_json
+from streams.wire.flags import PauseFlag, PromotionAnswer
 
 DEFAULT_MAX_AGE = 300.0
 
 
 @dataclass(frozen=True)
 class Flag:
-    """The pause flag of a brand, as read, with the fail-safe verdict."""
+    """The pause flag of a brand as read (``record``), with the fail-safe verdict.
+
+    Args:
+        brand: the brand slug.
+        record: the published flag, or ``None`` (no record, or none could be read).
+        effective_paused: the verdict: true means hold promotion.
+        why: the verdict in words (``paused``, ``stale flag …``, ``flag source unreachable …``).
+    """
 
     brand: str
-    paused: bool
-    reason: str | None
-    since: str | None
-    updated_at: str | None
+    record: PauseFlag | None
     effective_paused: bool
     why: str
 
+    @property
+    def paused(self) -> bool:
+        """What the record says (with no record: the verdict)."""
+        return self.record.paused if self.record is not None else self.effective_paused
 
-def evaluate(brand: str, record: dict[str, Any] | None, *, source_ok: bool,
+    @property
+    def reason(self) -> str | None:
+        """Why the brand is paused (or resumed), as published."""
+        return self.record.reason if self.record is not None else None
+
+    @property
+    def since(self) -> datetime | None:
+        """When the flag last changed."""
+        return self.record.since if self.record is not None else None
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """When the flag was published."""
+        return self.record.updated_at if self.record is not None else None
+
+
+def evaluate(brand: str, record: PauseFlag | Mapping[str, Any] | None, *, source_ok: bool,
              max_age: float = DEFAULT_MAX_AGE, now: float | None = None) -> Flag:
     """Apply the fail-safe rule to one record.
 
     Args:
         brand: the brand slug.
-        record: the flag as published (``None`` when there is no record).
+        record: the flag as published (a model or its wire dict; ``None`` when there is
+            no record). A dict that does not fit the model counts as unreadable.
         source_ok: whether the source was read successfully and is fresh.
         max_age: seconds after which a flag is stale.
         now: wall-clock time (POSIX seconds), ``time.time()`` by default.
     """
     now = time.time() if now is None else now
     if not source_ok:
-        return Flag(brand, True, None, None, None, True, "flag source unreachable or stale")
+        return Flag(brand, None, True, "flag source unreachable or stale")
     if record is None:
-        return Flag(brand, False, None, None, None, False, "no record: brand never paused")
-    paused = bool(record.get("paused"))
-    updated = record.get("updated_at")
-    reason, since = record.get("reason"), record.get("since")
-    age = _age(updated, now)
-    if age is None or age > max_age:
-        return Flag(brand, paused, reason, since, updated, True, f"stale flag (updated_at={updated})")
-    return Flag(brand, paused, reason, since, updated, paused, "paused" if paused else "not paused")
+        return Flag(brand, None, False, "no record: brand never paused")
+    if not isinstance(record, PauseFlag):
+        try:
+            record = PauseFlag.from_wire(record)
+        except ValidationError:
+            return Flag(brand, None, True, "unreadable flag record")
+    if now - record.updated_at.timestamp() > max_age:
+        return Flag(brand, record, True, f"stale flag (updated_at={format_time(record.updated_at)})")
+    return Flag(brand, record, record.paused, "paused" if record.paused else "not paused")
 
 
 def may_publish(flag: Flag) -> bool:
@@ -82,18 +112,6 @@ def may_publish(flag: Flag) -> bool:
         flag: a flag from a reader.
     """
     return not flag.effective_paused
-
-
-def _age(updated_at: Any, now: float) -> float | None:
-    if not isinstance(updated_at, str):
-        return None
-    try:
-        at = datetime.fromisoformat(updated_at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if at.tzinfo is None:
-        return None
-    return now - at.timestamp()
 
 
 def read_compacted(bootstrap: list[str] | str, topic: str, timeout: float = 10.0,
@@ -173,8 +191,7 @@ class KafkaFlagReader:
         except Exception:  # noqa: BLE001
             return evaluate(brand, None, source_ok=False)
         now = time.time()
-        fresh = any((_age(r.get("updated_at"), now) or 1e18) <= self.max_age
-                    for r in records.values())
+        fresh = any(_fresh(r, now, self.max_age) for r in records.values())
         return evaluate(brand, records.get(brand), source_ok=fresh, max_age=self.max_age,
                         now=now)
 
@@ -203,6 +220,17 @@ class HttpFlagReader:
         status, body = http_json(url, timeout=self.timeout)
         if status != 200 or not isinstance(body, dict):
             return evaluate(brand, None, source_ok=False)
-        if not body.get("known", True):
+        try:
+            answer = PromotionAnswer.from_wire(body)
+        except ValidationError:
+            return evaluate(brand, None, source_ok=False)
+        if not answer.known:
             return evaluate(brand, None, source_ok=True)
-        return evaluate(brand, body, source_ok=True, max_age=self.max_age)
+        return evaluate(brand, answer, source_ok=True, max_age=self.max_age)
+
+
+def _fresh(record: Mapping[str, Any], now: float, max_age: float) -> bool:
+    try:
+        return now - PauseFlag.from_wire(record).updated_at.timestamp() <= max_age
+    except ValidationError:
+        return False

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from detectors.crisis.state import BrandState
+from streams.wire.flags import PauseFlag
 from streams.wire.messages import alert_message, flag_message, state_message
 from streams.worker.detect import Decision
 
@@ -31,8 +32,8 @@ def plan(st: BrandState, decision: Decision, now: float) -> list[Message]:
     out: list[Message] = [
         ["alerts", st.brand, alert_message(t, decision.cause, now)] for t in decision.transitions
     ]
-    out.append(["control", st.brand, flag_message(st, now)])
-    out.append(["state", st.brand, state_message(st, now)])
+    out.append(["control", st.brand, flag_message(st, now).wire()])
+    out.append(["state", st.brand, state_message(st, now).wire()])
     return out
 
 
@@ -60,10 +61,9 @@ def flag_flipped(st: BrandState, message: dict[str, Any]) -> bool:
 
     Args:
         st: the brand's state (``meta["flag"]`` keeps the last published value).
-        message: a :func:`~streams.wire.messages.flag_message`.
+        message: a :class:`~streams.wire.flags.PauseFlag` in its wire form.
     """
+    paused = PauseFlag.from_wire(message).paused
     before = st.meta.get("flag")
-    st.meta["flag"] = message["paused"]
-    return before is not None and before != message["paused"] or (
-        before is None and message["paused"]
-    )
+    st.meta["flag"] = paused
+    return before is not None and before != paused or (before is None and paused)

@@ -64,7 +64,7 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
         for kind, key, value in actions.take_outbox(st):
             if kind == "control" and actions.flag_flipped(st, value):
                 rt.metrics.pause_flips.labels(brand=rt.metrics.brand_label(brand),
-                                              paused=str(value["paused"]).lower()).inc()
+                                              paused=str(st.meta["flag"]).lower()).inc()
             if kind == "alerts":
                 rt.metrics.alerts.labels(brand=rt.metrics.brand_label(brand),
                                          kind=value["kind"]).inc()
@@ -98,10 +98,10 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
         st = rt.core.state(brand)
         set_state(rt.metrics, brand, st.state, st.paused, st.last_verdict)
         key = brand.encode("utf-8")
-        await rt.t_state.send(key=key, value=dumps(state_message(st, now)))
+        await rt.t_state.send(key=key, value=dumps(state_message(st, now).wire()))
         if refresh or "flag" not in st.meta:
             flag = flag_message(st, now)
             if "flag" not in st.meta:
-                st.meta["flag"] = flag["paused"]
+                st.meta["flag"] = flag.paused
                 rt.core.dirty.add(brand)
-            await rt.t_control.send(key=key, value=dumps(flag))
+            await rt.t_control.send(key=key, value=dumps(flag.wire()))

@@ -87,10 +87,10 @@ class TestPauseFlag:
     def test_fail_safe_rule(self):
         """Paused, stale or unreadable flags all mean: do not publish."""
         now = time.time()
-        fresh = {"paused": False, "updated_at": iso(now - 10)}
+        fresh = {"brand": "a", "paused": False, "updated_at": iso(now - 10)}
         assert may_publish(evaluate("a", fresh, source_ok=True, now=now))
         assert not may_publish(evaluate("a", {**fresh, "paused": True}, source_ok=True, now=now))
-        stale = {"paused": False, "updated_at": iso(now - 3600)}
+        stale = {"brand": "a", "paused": False, "updated_at": iso(now - 3600)}
         assert not may_publish(evaluate("a", stale, source_ok=True, now=now))
         assert not may_publish(evaluate("a", None, source_ok=False, now=now))
         assert may_publish(evaluate("a", None, source_ok=True, now=now))
