@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from faust.web import Request, Response, View
-from pydantic import ValidationError
 
 from detectors.events import BRAND_RE
 from streams.api.auth import Denied, Gate
@@ -26,7 +25,7 @@ from streams.api.body import json_body
 from streams.api.intake import register_ingest
 from streams.wire.flags import PauseFlag, PromotionAnswer
 from streams.wire.messages import command_message, dumps
-from streams.wire.states import BrandStateView, BrandSummary
+from streams.wire.states import BrandStateView
 from streams.wire.topics import scored_key
 from streams.worker.exposition import render
 from streams.worker.runtime import Runtime
@@ -46,15 +45,12 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
         rt: the worker runtime.
         brand: the brand slug.
     """
-    record = rt.view.get(rt.names.control, brand)
+    flag: PauseFlag | None = rt.view.get(rt.names.control, brand)
     now = datetime.now(timezone.utc)
-    if record is None:
-        return PromotionAnswer.unknown(brand, now)
-    try:
-        return PromotionAnswer.of(PauseFlag.from_wire(record))
-    except ValidationError:
+    if brand in rt.view.unreadable[rt.names.control]:
         return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=now,
                                reason="unreadable flag record: promotion held")
+    return PromotionAnswer.unknown(brand, now) if flag is None else PromotionAnswer.of(flag)
 
 
 async def probe(rt: Runtime, kind: str) -> tuple[dict[str, Any], bool]:
@@ -118,13 +114,8 @@ def register(rt: Runtime) -> None:
             err = denied_read(self, request)
             if err is not None:
                 return err
-            out = []
-            for brand in rt.view.keys(rt.names.state):
-                record = rt.view.get(rt.names.state, brand)
-                try:
-                    out.append(BrandSummary.from_wire(record or {}).wire())
-                except ValidationError:
-                    continue  # a tombstone or a record of another version: not listed
+            states: dict[str, BrandStateView] = rt.view.values(rt.names.state)
+            out = [states[b].summary().wire() for b in sorted(states)]
             return self.json({"brands": out, "count": len(out)})
 
     @app.page("/api/v1/brands/{brand}")
@@ -133,10 +124,10 @@ def register(rt: Runtime) -> None:
             err = denied_read(self, request) or bad_brand(self, brand)
             if err is not None:
                 return err
-            st = rt.view.get(rt.names.state, brand)
+            st: BrandStateView | None = rt.view.get(rt.names.state, brand)
             if st is None:
                 return self.json({"error": "unknown brand", "brand": brand}, status=404)
-            return self.json(BrandStateView.from_wire(st).wire())
+            return self.json(st.wire())
 
     @app.page("/api/v1/brands/{brand}/promotion")
     class Promotion(View):
@@ -189,8 +180,8 @@ def _override_view(rt: Runtime, gate: Gate, action: str, bad_brand: Any) -> type
 async def _wait_applied(rt: Runtime, brand: str, command_id: str) -> bool:
     deadline = time.monotonic() + APPLY_WAIT_SECONDS
     while time.monotonic() < deadline:
-        st = rt.view.get(rt.names.state, brand) or {}
-        if any(o.get("command_id") == command_id for o in st.get("overrides") or ()):
+        st: BrandStateView | None = rt.view.get(rt.names.state, brand)
+        if st is not None and any(o.command_id == command_id for o in st.overrides):
             return True
         await asyncio.sleep(0.05)
     return False

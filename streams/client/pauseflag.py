@@ -23,7 +23,6 @@ means the topic was read to its end and at least one flag in it is fresh.
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -31,12 +30,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from detectors.events import format_time
-from streams.client.http import http_json
+from streams.client.background import BackgroundView
+from streams.client.http import JsonClient
 from streams.wire.flags import PauseFlag, PromotionAnswer
+from streams.wire.views import TopicView
 
 DEFAULT_MAX_AGE = 300.0
 
@@ -114,71 +114,51 @@ def may_publish(flag: Flag) -> bool:
     return not flag.effective_paused
 
 
-def read_compacted(bootstrap: list[str] | str, topic: str, timeout: float = 10.0,
-                   ) -> dict[str, dict[str, Any]]:
-    """Read a compacted JSON topic from the beginning to its end; last value per key.
-
-    Args:
-        bootstrap: ``host:port`` list (or one string).
-        topic: the topic.
-        timeout: seconds at most.
-
-    Raises:
-        TimeoutError: the end was not reached in time.
-    """
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             group_id=None, consumer_timeout_ms=int(timeout * 1000),
-                             request_timeout_ms=int(max(timeout, 5) * 1000) + 1000)
-    try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        if not tps:
-            return {}
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        out: dict[str, dict[str, Any]] = {}
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < end[tp] for tp in tps):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end in {timeout}s")
-            for records in consumer.poll(timeout_ms=200).values():
-                for rec in records:
-                    if rec.key is None:
-                        continue
-                    key = rec.key.decode("utf-8", "replace")
-                    if rec.value is None:
-                        out.pop(key, None)
-                    else:
-                        out[key] = json.loads(rec.value)
-        return out
-    finally:
-        consumer.close()
-
-
 class KafkaFlagReader:
-    """Reads ``promotion.control`` directly (assign, seek to beginning, read to end).
+    """Reads ``promotion.control`` directly and keeps following it.
+
+    The first question starts a background view of the topic (every partition
+    assigned, no consumer group) and waits up to ``timeout`` for it to reach the
+    topic's end; after that the view only reads new records and each question is
+    answered from memory. Call :meth:`close` (or use ``with``) to stop it.
 
     Args:
-        bootstrap: ``host:port`` list.
+        bootstrap: ``host:port`` list (or one comma-separated string).
         topic: the control topic (mind the prefix).
         max_age: seconds after which a flag is stale.
-        timeout: seconds for one read.
+        timeout: seconds the first question waits for the topic to be read.
     """
 
     def __init__(self, bootstrap: list[str] | str, topic: str = "promotion.control",
                  max_age: float = DEFAULT_MAX_AGE, timeout: float = 10.0) -> None:
-        self.bootstrap, self.topic = bootstrap, topic
-        self.max_age, self.timeout = max_age, timeout
+        servers = bootstrap.split(",") if isinstance(bootstrap, str) else list(bootstrap)
+        self.topic, self.max_age, self.timeout = topic, max_age, timeout
+        self.view = TopicView(servers, {topic: PauseFlag.from_wire})
+        self._background = BackgroundView(self.view)
+        self._newest: tuple[int, float | None] = (-1, None)
+
+    def __enter__(self) -> KafkaFlagReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop following the topic."""
+        self._background.close()
 
     def get_all(self) -> dict[str, Flag]:
-        """Every brand's flag (empty with ``source_ok`` false if unreadable)."""
-        try:
-            records = read_compacted(self.bootstrap, self.topic, self.timeout)
-        except Exception:  # noqa: BLE001 - unreachable means fail safe
+        """Every brand's flag (empty when the topic could not be read)."""
+        if not self._background.wait_caught_up(self.timeout):
             return {}
-        return {b: evaluate(b, r, source_ok=True, max_age=self.max_age)
-                for b, r in records.items()}
+        now = time.time()
+        records: dict[str, PauseFlag] = self.view.values(self.topic)
+        fresh = self._fresh(now)
+        out = {b: evaluate(b, r, source_ok=fresh, max_age=self.max_age, now=now)
+               for b, r in records.items()}
+        out.update({b: Flag(b, None, True, "unreadable flag record")
+                    for b in list(self.view.unreadable[self.topic])})
+        return out
 
     def get(self, brand: str) -> Flag:
         """The flag of one brand, fail-safe.
@@ -186,29 +166,59 @@ class KafkaFlagReader:
         Args:
             brand: the brand slug.
         """
-        try:
-            records = read_compacted(self.bootstrap, self.topic, self.timeout)
-        except Exception:  # noqa: BLE001
+        if not self._background.wait_caught_up(self.timeout):
             return evaluate(brand, None, source_ok=False)
+        if brand in self.view.unreadable[self.topic]:
+            return Flag(brand, None, True, "unreadable flag record")
         now = time.time()
-        fresh = any(_fresh(r, now, self.max_age) for r in records.values())
-        return evaluate(brand, records.get(brand), source_ok=fresh, max_age=self.max_age,
-                        now=now)
+        record = self.view.get(self.topic, brand)
+        return evaluate(brand, record, source_ok=self._fresh(now), max_age=self.max_age, now=now)
+
+    def _fresh(self, now: float) -> bool:
+        """Whether any flag on the topic is fresh (the workers are publishing).
+
+        The newest ``updated_at`` is recomputed only when the view read new records.
+        """
+        seen = self.view.messages
+        if seen != self._newest[0]:
+            records: dict[str, PauseFlag] = self.view.values(self.topic)
+            newest = max((r.updated_at.timestamp() for r in records.values()), default=None)
+            self._newest = (seen, newest)
+        newest = self._newest[1]
+        return newest is not None and now - newest <= self.max_age
 
 
 class HttpFlagReader:
     """Reads ``GET /api/v1/brands/{brand}/promotion`` from any worker.
 
+    One kept-alive connection; an unreachable worker or a 429/5xx answer is retried
+    with exponential backoff (bounded), then the flag fails safe (paused).
+
     Args:
         base_url: e.g. ``http://firebreak:6066``.
         max_age: seconds after which a flag is stale.
-        timeout: seconds for one request.
+        timeout: seconds for one attempt.
+        token: bearer token (a ``read`` token, when the API requires one).
+        retries: extra attempts after the first.
+        backoff: first wait between attempts, seconds (doubling, at most 2 s).
     """
 
-    def __init__(self, base_url: str, max_age: float = DEFAULT_MAX_AGE,
-                 timeout: float = 3.0) -> None:
+    def __init__(self, base_url: str, max_age: float = DEFAULT_MAX_AGE, timeout: float = 3.0,
+                 *, token: str | None = None, retries: int = 2, backoff: float = 0.2) -> None:
         self.base_url = base_url.rstrip("/")
         self.max_age, self.timeout = max_age, timeout
+        self.client = JsonClient(self.base_url, token=token, timeout=timeout, retries=retries,
+                                 backoff=backoff)
+
+    def __enter__(self) -> HttpFlagReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the kept-alive connection."""
+        self.client.close()
 
     def get(self, brand: str) -> Flag:
         """The flag of one brand, fail-safe.
@@ -216,8 +226,7 @@ class HttpFlagReader:
         Args:
             brand: the brand slug.
         """
-        url = f"{self.base_url}/api/v1/brands/{urllib.parse.quote(brand)}/promotion"
-        status, body = http_json(url, timeout=self.timeout)
+        status, body = self.client.get(f"/api/v1/brands/{urllib.parse.quote(brand)}/promotion")
         if status != 200 or not isinstance(body, dict):
             return evaluate(brand, None, source_ok=False)
         try:
@@ -227,10 +236,3 @@ class HttpFlagReader:
         if not answer.known:
             return evaluate(brand, None, source_ok=True)
         return evaluate(brand, answer, source_ok=True, max_age=self.max_age)
-
-
-def _fresh(record: Mapping[str, Any], now: float, max_age: float) -> bool:
-    try:
-        return now - PauseFlag.from_wire(record).updated_at.timestamp() <= max_age
-    except ValidationError:
-        return False

@@ -24,6 +24,8 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from streams.settings import Settings
+from streams.wire.flags import PauseFlag
+from streams.wire.states import BrandStateView
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
 from streams.worker.detect import DetectCore
@@ -89,8 +91,9 @@ class Runtime:
         self.core = DetectCore(self.book, self.metrics, load=self._load,
                                dedupe_per_brand=settings.dedupe_per_brand,
                                baselines=settings.baselines())
-        self.view = TopicView(settings.bootstrap, [self.names.state, self.names.control], p,
-                              settings.max_message_bytes)
+        self.view = TopicView(settings.bootstrap, {self.names.state: BrandStateView.from_wire,
+                                                   self.names.control: PauseFlag.from_wire},
+                              p, settings.max_message_bytes)
         self.detect_stream: Any = None
         self.pending: list[Any] = []
         self.cursor = Cursor()
