@@ -15,14 +15,23 @@ import asyncio
 import time
 import uuid
 from datetime import datetime, timezone
+from importlib import metadata
 from typing import Any
 
 from faust.web import Request, Response, View
+from pydantic import ValidationError
 
 from detectors.events import BRAND_RE
 from streams.api.auth import Denied, Gate
 from streams.api.body import json_body
 from streams.api.intake import register_ingest
+from streams.api.openapi import (
+    OVERRIDE_ACTIONS,
+    BrandList,
+    OverrideRequest,
+    OverrideResult,
+    document,
+)
 from streams.wire.flags import PauseFlag, PromotionAnswer
 from streams.wire.messages import command_message, dumps
 from streams.wire.states import BrandStateView
@@ -30,7 +39,6 @@ from streams.wire.topics import scored_key
 from streams.worker.exposition import render
 from streams.worker.runtime import Runtime
 
-WRITE_ACTIONS = ("pause", "resume", "acknowledge")
 PROBES = ("live", "startup", "ready")
 APPLY_WAIT_SECONDS = 5.0
 OVERRIDE_MAX_BODY_BYTES = 64 * 1024
@@ -51,6 +59,13 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
         return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=now,
                                reason="unreadable flag record: promotion held")
     return PromotionAnswer.unknown(brand, now) if flag is None else PromotionAnswer.of(flag)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("firebreak")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 async def probe(rt: Runtime, kind: str) -> tuple[dict[str, Any], bool]:
@@ -80,6 +95,7 @@ def register(rt: Runtime) -> None:
     """
     app = rt.app
     gate = Gate.from_settings(rt.settings)
+    api_description = document(_version())
 
     def denied_read(view: View, request: Request) -> Response | None:
         who = gate.check(request, "read")
@@ -115,8 +131,8 @@ def register(rt: Runtime) -> None:
             if err is not None:
                 return err
             states: dict[str, BrandStateView] = rt.view.values(rt.names.state)
-            out = [states[b].summary().wire() for b in sorted(states)]
-            return self.json({"brands": out, "count": len(out)})
+            out = [states[b].summary() for b in sorted(states)]
+            return self.json(BrandList(brands=out, count=len(out)).wire())
 
     @app.page("/api/v1/brands/{brand}")
     class Brand(View):
@@ -135,7 +151,12 @@ def register(rt: Runtime) -> None:
             err = denied_read(self, request) or bad_brand(self, brand)
             return err if err is not None else self.json(promotion_view(rt, brand).wire())
 
-    for action in WRITE_ACTIONS:
+    @app.page("/openapi.json")
+    class OpenApi(View):
+        async def get(self, request: Request) -> Response:
+            return self.json(api_description)
+
+    for action in OVERRIDE_ACTIONS:
         app.page(f"/api/v1/brands/{{brand}}/{action}")(
             _override_view(rt, gate, action, bad_brand))
     register_ingest(rt, gate)
@@ -155,26 +176,31 @@ def _override_view(rt: Runtime, gate: Gate, action: str, bad_brand: Any) -> type
                 return error
             if not isinstance(body, dict):
                 return self.json({"error": "body must be a JSON object"}, status=400)
-            asked, why = body.get("by"), body.get("why", "")
-            if asked is not None and (not isinstance(asked, str) or len(asked) > 200):
-                return self.json({"error": "'by' (a note on who asked) must be a string "
-                                           "of at most 200 chars"}, status=422)
-            if not isinstance(why, str) or len(why) > 2000:
-                return self.json({"error": "'why' must be a string of at most 2000 chars"},
-                                 status=422)
+            try:
+                asked = OverrideRequest.model_validate(body)
+            except ValidationError as exc:
+                return self.json({"error": _first_error(exc)}, status=422)
+            why = asked.why
             command_id = uuid.uuid4().hex
-            requested_by = asked.strip() if asked and asked.strip() else None
+            requested_by = asked.by.strip() if asked.by and asked.by.strip() else None
             cmd = command_message(brand, action, who, why, time.time(), command_id,
                                   requested_by=requested_by)
             await rt.t_scored.send(key=scored_key(brand), value=dumps(cmd))
             applied = await _wait_applied(rt, brand, command_id)
-            body_out = {"command_id": command_id, "action": action, "brand": brand, "by": who,
-                        "requested_by": requested_by, "applied": applied,
-                        "promotion": promotion_view(rt, brand).wire()}
-            return self.json(body_out, status=200 if applied else 202)
+            result = OverrideResult(command_id=command_id, action=action, brand=brand, by=who,
+                                    requested_by=requested_by, applied=applied,
+                                    promotion=promotion_view(rt, brand))
+            return self.json(result.wire(), status=200 if applied else 202)
 
     Override.__name__ = f"Override_{action}"
     return Override
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first problem of a refused body, naming its field."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "body"
+    return f"{where!r}: {err['msg']}"
 
 
 async def _wait_applied(rt: Runtime, brand: str, command_id: str) -> bool:

@@ -74,6 +74,9 @@ class Runtime:
             web_port=settings.web_port,
             web_bind=settings.web_host,
             web_host=settings.web_host,
+            # Faust's /router and /table pages would show raw table state past the API's tokens
+            web_router_enabled=False,
+            web_tables_enabled=False,
             table_standby_replicas=1,
             key_serializer="raw",
             value_serializer="raw",
