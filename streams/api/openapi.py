@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from pydantic.json_schema import models_json_schema
 
+from detectors.crisis.pausing import MAX_PAUSE_MINUTES
 from detectors.events import BRAND_RE
 from detectors.schema import mention_schema
 from streams.wire.base import WireModel
@@ -26,7 +27,6 @@ from streams.wire.flags import PromotionAnswer
 from streams.wire.states import BrandStateView, BrandSummary
 
 OVERRIDE_ACTIONS = ("pause", "resume", "acknowledge")
-MAX_PAUSE_MINUTES = 7 * 24 * 60
 
 
 class OverrideRequest(BaseModel):
@@ -38,6 +38,15 @@ class OverrideRequest(BaseModel):
                                  description="a note of who asked (not an identity: the token's "
                                              "name is recorded as who acted)")
     why: StrictStr = Field("", max_length=2000, description="the reason, recorded")
+
+
+class PauseRequest(OverrideRequest):
+    """The body of ``POST /api/v1/brands/{brand}/pause`` (may be empty)."""
+
+    for_minutes: float | None = Field(
+        None, strict=True, gt=0, le=MAX_PAUSE_MINUTES,
+        description="a timed pause: after this many minutes the brand resumes on its own if "
+                    "it is calm (state normal), else it stays paused; the flag says `until`")
 
 
 class OverrideResult(WireModel):
@@ -152,8 +161,8 @@ def _paths() -> dict[str, Any]:
         paths[f"/api/v1/brands/{{brand}}/{action}"] = {"post": {
             "summary": f"{action} (token with the write scope; recorded with the token's name)",
             "parameters": [BRAND], "security": [{"bearer": []}],
-            "requestBody": {"required": False, "content": {
-                "application/json": {"schema": _ref("OverrideRequest")}}},
+            "requestBody": {"required": False, "content": {"application/json": {
+                "schema": _ref("PauseRequest" if action == "pause" else "OverrideRequest")}}},
             "responses": {"200": _json("OverrideResult", "applied"),
                           "202": _json("OverrideResult", "sent, not yet seen applied"),
                           **_errors(400, 401, 403, 413, 422, 429, 503)}}}
@@ -167,7 +176,8 @@ def document(version: str = "") -> dict[str, Any]:
         version: the API version to state (the package version).
     """
     _, defs = models_json_schema(
-        [(m, "serialization") for m in ANSWERS] + [(OverrideRequest, "validation")],
+        [(m, "serialization") for m in ANSWERS]
+        + [(OverrideRequest, "validation"), (PauseRequest, "validation")],
         ref_template="#/components/schemas/{model}")
     schemas = dict(defs.get("$defs", {}))
     mention = {k: v for k, v in mention_schema().items() if k not in ("$schema", "$id")}

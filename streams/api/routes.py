@@ -30,6 +30,7 @@ from streams.api.openapi import (
     BrandList,
     OverrideRequest,
     OverrideResult,
+    PauseRequest,
     document,
 )
 from streams.wire.flags import PauseFlag, PromotionAnswer
@@ -176,15 +177,18 @@ def _override_view(rt: Runtime, gate: Gate, action: str, bad_brand: Any) -> type
                 return error
             if not isinstance(body, dict):
                 return self.json({"error": "body must be a JSON object"}, status=400)
+            if action != "pause" and "for_minutes" in body:
+                return self.json({"error": "'for_minutes' is only for pause"}, status=422)
             try:
-                asked = OverrideRequest.model_validate(body)
+                asked = (PauseRequest if action == "pause" else OverrideRequest).model_validate(body)
             except ValidationError as exc:
                 return self.json({"error": _first_error(exc)}, status=422)
             why = asked.why
+            for_minutes = asked.for_minutes if isinstance(asked, PauseRequest) else None
             command_id = uuid.uuid4().hex
             requested_by = asked.by.strip() if asked.by and asked.by.strip() else None
             cmd = command_message(brand, action, who, why, time.time(), command_id,
-                                  requested_by=requested_by)
+                                  requested_by=requested_by, for_minutes=for_minutes)
             await rt.t_scored.send(key=scored_key(brand), value=dumps(cmd))
             applied = await _wait_applied(rt, brand, command_id)
             result = OverrideResult(command_id=command_id, action=action, brand=brand, by=who,

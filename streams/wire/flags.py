@@ -27,6 +27,8 @@ class PauseFlag(WireModel):
                                               "an old one as stale (paused)")
     state: State | None = Field(None, description="the brand's crisis state")
     crisis_id: str | None = Field(None, description="the current crisis, if any")
+    until: Timestamp | None = Field(None, description="a timed pause: when it ends (the brand "
+                                                      "resumes then if calm, else stays paused)")
 
 
 class PromotionAnswer(PauseFlag):

@@ -4,8 +4,9 @@
   offset}, "size", "excerpt", "at"}`` -- the excerpt is at most 1 KiB of the
   original bytes (decoded with replacement), never the whole (maybe 1 MB) message.
 * Command (on ``mentions.scored``): ``{"kind": "command", "brand", "action",
-  "by", "why", "ts", "command_id"}``; observations carry ``"kind": "obs"``, replies by
-  the brand's own handles ``"kind": "own"``.
+  "by", "why", "ts", "command_id"}`` (``for_minutes`` for a timed pause);
+  observations carry ``"kind": "obs"``, replies by the brand's own handles
+  ``"kind": "own"``.
 * Pause flag (``promotion.control``): :func:`flag_message`, a
   :class:`~streams.wire.flags.PauseFlag`.
 * Public state (``brand.state``): :func:`state_message`, a
@@ -65,7 +66,7 @@ def dlq_record(
 
 def command_message(
     brand: str, action: str, by: str, why: str, ts: float, command_id: str,
-    requested_by: str | None = None,
+    requested_by: str | None = None, for_minutes: float | None = None,
 ) -> dict[str, Any]:
     """An override command for the brand's owner.
 
@@ -77,11 +78,14 @@ def command_message(
         ts: when (wall clock, POSIX seconds).
         command_id: unique id, returned to the caller and recorded in the state.
         requested_by: the caller's own note of who asked (not an identity), if any.
+        for_minutes: a timed pause: resume on its own after this long if calm.
     """
     cmd = {"kind": "command", "brand": brand, "action": action, "by": by, "why": why,
            "ts": ts, "command_id": command_id}
     if requested_by is not None:
         cmd["requested_by"] = requested_by
+    if for_minutes is not None:
+        cmd["for_minutes"] = for_minutes
     return cmd
 
 
@@ -94,7 +98,7 @@ def flag_message(st: BrandState, now: float) -> PauseFlag:
     """
     return PauseFlag(brand=st.brand, paused=st.paused, reason=st.pause_reason,
                      since=at(st.paused_since), updated_at=at(now), state=st.state,
-                     crisis_id=st.crisis_id)
+                     crisis_id=st.crisis_id, until=at(st.meta.get("paused_until")))
 
 
 def state_message(st: BrandState, now: float) -> BrandStateView:
@@ -108,7 +112,8 @@ def state_message(st: BrandState, now: float) -> BrandStateView:
     return BrandStateView(
         brand=st.brand, state=st.state, since=at(st.since), reason=meta.get("reason"),
         test=meta.get("test"), numbers=st.last_verdict, paused=st.paused,
-        pause_reason=st.pause_reason, paused_since=at(st.paused_since), crisis_id=st.crisis_id,
+        pause_reason=st.pause_reason, paused_since=at(st.paused_since),
+        paused_until=at(st.meta.get("paused_until")), crisis_id=st.crisis_id,
         acknowledged_by=st.acknowledged_by, acknowledged_at=at(st.acknowledged_at),
         mentions=st.mentions, late=st.late, last_event_at=at(st.last_ts),
         overrides=meta.get("overrides", []),

@@ -45,6 +45,7 @@ class BrandStateView(BrandSummary):
     numbers: dict[str, Any] = Field(default_factory=dict, description="that check's numbers")
     pause_reason: str | None = None
     paused_since: Timestamp | None = None
+    paused_until: Timestamp | None = Field(None, description="when a timed pause ends")
     crisis_id: str | None = None
     acknowledged_by: str | None = None
     acknowledged_at: Timestamp | None = None
