@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from detectors.crisis.pausing import take_audit
 from detectors.crisis.state import BrandState
+from streams.wire.audit import AuditRecord
 from streams.wire.flags import PauseFlag
 from streams.wire.messages import alert_message, flag_message, state_message
 from streams.worker.detect import Decision
 
-Message = list[Any]  # [kind, brand, value] with kind in alerts/control/state
+Message = list[Any]  # [kind, brand, value] with kind in alerts/control/state/audit
 
 
 def plan(st: BrandState, decision: Decision, now: float) -> list[Message]:
@@ -34,6 +36,8 @@ def plan(st: BrandState, decision: Decision, now: float) -> list[Message]:
     ]
     out.append(["control", st.brand, flag_message(st, now).wire()])
     out.append(["state", st.brand, state_message(st, now).wire()])
+    out.extend(["audit", st.brand, AuditRecord.of(st.brand, rec, now).wire()]
+               for rec in take_audit(st))
     return out
 
 

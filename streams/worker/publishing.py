@@ -56,7 +56,8 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
         rt: the worker runtime.
         brands: brands whose outbox (may be empty) to send.
     """
-    topics = {"alerts": rt.t_alerts, "control": rt.t_control, "state": rt.t_state}
+    topics = {"alerts": rt.t_alerts, "control": rt.t_control, "state": rt.t_state,
+              "audit": rt.t_audit}
     sent = []
     for brand in dict.fromkeys(brands):
         st = rt.core.state(brand)

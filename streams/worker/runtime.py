@@ -88,6 +88,7 @@ class Runtime:
         self.t_alerts = self._topic(self.names.alerts, p)
         self.t_state = self._topic(self.names.state, p, compacting=True)
         self.t_control = self._topic(self.names.control, p, compacting=True)
+        self.t_audit = self._topic(self.names.audit, p)
         self.table = self.app.Table(
             TABLE, partitions=p, use_partitioner=True, key_type=str,
         )

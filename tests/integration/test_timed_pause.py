@@ -6,7 +6,7 @@ import pytest
 
 from streams.client.http import http_json
 from streams.client.pauseflag import HttpFlagReader, may_publish
-from tests.integration.kafkautil import background, producer, send_all, wait_for
+from tests.integration.kafkautil import background, producer, read_all, send_all, values, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -14,7 +14,7 @@ TIMER = "firebreak:timer"
 
 
 def test_timed_pause_shows_until_and_resumes_a_calm_brand(broker, names, workers):
-    """pause for 0.1 min: paused with `until`, then resumed by the timer and recorded."""
+    """pause for 0.1 min: paused with `until`, then resumed by the timer; all on the audit topic."""
     workers.ensure_topics()
     w = workers.start(FIREBREAK_ALLOWED_LATENESS="1")
     send_all(producer(broker.bootstrap), names.mentions, background("acme", n=5))
@@ -42,3 +42,15 @@ def test_timed_pause_shows_until_and_resumes_a_calm_brand(broker, names, workers
     assert may_publish(flag) and flag.record is not None and flag.record.until is None
     overrides = http_json(url)[1]["overrides"]
     assert overrides[-1]["by"] == TIMER and overrides[-1]["action"] == "resume"
+
+    status, ack = http_json(f"{url}/acknowledge", method="POST", body={"why": "on it"},
+                            token=workers.token)
+    assert status == 200
+
+    def audit() -> list[tuple[str, str, str | None]]:
+        return [(r["action"], r["by"], r.get("command_id"))
+                for r in values(read_all(broker.bootstrap, names.audit))]
+
+    expected = [("pause", "default", body["command_id"]), ("resume", TIMER, None),
+                ("acknowledge", "default", ack["command_id"])]
+    assert wait_for(lambda: audit() == expected, 10), audit()
