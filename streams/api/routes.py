@@ -33,7 +33,7 @@ from streams.api.openapi import (
     PauseRequest,
     document,
 )
-from streams.wire.flags import PauseFlag, PromotionAnswer
+from streams.wire.flags import HEARTBEAT_KEY, PauseFlag, PromotionAnswer, data_problem, heartbeat_at
 from streams.wire.messages import command_message, dumps
 from streams.wire.states import BrandStateView
 from streams.wire.topics import scored_key
@@ -48,18 +48,26 @@ OVERRIDE_MAX_BODY_BYTES = 64 * 1024
 def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
     """The pause flag of ``brand`` as the API returns it.
 
-    An unreadable record answers paused (fail safe), with that reason.
+    Fails safe: an unreadable record, or flag data that cannot be trusted (no fresh
+    worker heartbeat, or the topic was reset), answers paused with that reason.
 
     Args:
         rt: the worker runtime.
         brand: the brand slug.
     """
-    flag: PauseFlag | None = rt.view.get(rt.names.control, brand)
-    now = datetime.now(timezone.utc)
-    if brand in rt.view.unreadable[rt.names.control]:
-        return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=now,
-                               reason="unreadable flag record: promotion held")
-    return PromotionAnswer.unknown(brand, now) if flag is None else PromotionAnswer.of(flag)
+    control = rt.names.control
+    flag: PauseFlag | None = rt.view.get(control, brand)
+    now = time.time()
+    beat = heartbeat_at(rt.view.get(control, HEARTBEAT_KEY))
+    stamp = datetime.fromtimestamp(now, tz=timezone.utc)
+    if brand in rt.view.unreadable[control]:
+        return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=stamp,
+                               reason="unreadable flag record: promotion held", heartbeat_at=beat)
+    answer = (PromotionAnswer.unknown(brand, stamp, beat) if flag is None
+              else PromotionAnswer.of(flag, beat))
+    problem = data_problem(beat, rt.view.reset_at, now)
+    return answer if problem is None else answer.model_copy(update={"paused": True,
+                                                                    "reason": problem})
 
 
 def _version() -> str:

@@ -4,21 +4,21 @@ Two ways to read the flag, one fail-safe rule::
 
     from streams.client.pauseflag import KafkaFlagReader, HttpFlagReader, may_publish
 
-    flags = KafkaFlagReader(["kafka1:9092"], topic="promotion.control")
-    if may_publish(flags.get("acme")):
-        publish()
+    with KafkaFlagReader(["kafka1:9092"], topic="promotion.control") as flags:
+        if may_publish(flags.get("acme")):
+            publish()
 
-**Fail-safe rule.** A flag is *effectively paused* when
+**Fail-safe rule.** A brand is *effectively paused* when
 
-1. it says ``paused: true``; or
-2. it is stale: its ``updated_at`` is older than ``max_age`` (default 5 minutes;
-   workers re-publish every brand's flag every ``flag_refresh_seconds``, 60 s by
-   default); or
-3. it could not be read (broker or API unreachable, timeout, bad answer).
+1. its flag says ``paused: true``; or
+2. the flag data is stale or lost: no worker heartbeat newer than ``max_age``
+   (default 120 s; workers publish one every 5 s on the flag topic), or the topic
+   was reset (the broker lost it) and no worker has published since; or
+3. the flag could not be read (broker or API unreachable, timeout, bad answer,
+   a record that does not fit the model).
 
-A brand with no record while the source is healthy (never mentioned, never in
-crisis) is *not* paused. Over HTTP "healthy" means the API answered; over Kafka it
-means the topic was read to its end and at least one flag in it is fresh.
+A brand with no record while the data is healthy (never mentioned, never in
+crisis) is *not* paused.
 """
 
 from __future__ import annotations
@@ -35,10 +35,19 @@ from pydantic import ValidationError
 from detectors.events import format_time
 from streams.client.background import BackgroundView
 from streams.client.http import JsonClient
-from streams.wire.flags import PauseFlag, PromotionAnswer
+from streams.wire.flags import (
+    DEFAULT_HEARTBEAT_MAX_AGE,
+    HEARTBEAT_KEY,
+    PauseFlag,
+    PromotionAnswer,
+    data_problem,
+    decode_control,
+    heartbeat_at,
+)
 from streams.wire.views import TopicView
 
-DEFAULT_MAX_AGE = 300.0
+DEFAULT_MAX_AGE = DEFAULT_HEARTBEAT_MAX_AGE  # of the flag data: the newest worker heartbeat
+FLAG_MAX_AGE = 300.0  # of one record, for evaluate() callers without a heartbeat
 
 
 @dataclass(frozen=True)
@@ -78,29 +87,34 @@ class Flag:
         return self.record.updated_at if self.record is not None else None
 
 
-def evaluate(brand: str, record: PauseFlag | Mapping[str, Any] | None, *, source_ok: bool,
-             max_age: float = DEFAULT_MAX_AGE, now: float | None = None) -> Flag:
+def evaluate(brand: str, record: PauseFlag | Mapping[str, Any] | None, *, source_ok: bool = True,
+             problem: str | None = None, max_age: float | None = FLAG_MAX_AGE,
+             now: float | None = None) -> Flag:
     """Apply the fail-safe rule to one record.
 
     Args:
         brand: the brand slug.
         record: the flag as published (a model or its wire dict; ``None`` when there is
             no record). A dict that does not fit the model counts as unreadable.
-        source_ok: whether the source was read successfully and is fresh.
-        max_age: seconds after which a flag is stale.
+        source_ok: whether the source could be read at all.
+        problem: why the flag data cannot be trusted (:func:`streams.wire.flags.data_problem`).
+        max_age: seconds after which one record is stale (``None``: the records' own age
+            does not matter, a fresh heartbeat vouches for them).
         now: wall-clock time (POSIX seconds), ``time.time()`` by default.
     """
     now = time.time() if now is None else now
     if not source_ok:
         return Flag(brand, None, True, "flag source unreachable or stale")
-    if record is None:
-        return Flag(brand, None, False, "no record: brand never paused")
-    if not isinstance(record, PauseFlag):
+    if record is not None and not isinstance(record, PauseFlag):
         try:
             record = PauseFlag.from_wire(record)
         except ValidationError:
             return Flag(brand, None, True, "unreadable flag record")
-    if now - record.updated_at.timestamp() > max_age:
+    if problem is not None:
+        return Flag(brand, record, True, problem)
+    if record is None:
+        return Flag(brand, None, False, "no record: brand never paused")
+    if max_age is not None and now - record.updated_at.timestamp() > max_age:
         return Flag(brand, record, True, f"stale flag (updated_at={format_time(record.updated_at)})")
     return Flag(brand, record, record.paused, "paused" if record.paused else "not paused")
 
@@ -125,7 +139,7 @@ class KafkaFlagReader:
     Args:
         bootstrap: ``host:port`` list (or one comma-separated string).
         topic: the control topic (mind the prefix).
-        max_age: seconds after which a flag is stale.
+        max_age: seconds after which the newest worker heartbeat is stale.
         timeout: seconds the first question waits for the topic to be read.
     """
 
@@ -133,9 +147,8 @@ class KafkaFlagReader:
                  max_age: float = DEFAULT_MAX_AGE, timeout: float = 10.0) -> None:
         servers = bootstrap.split(",") if isinstance(bootstrap, str) else list(bootstrap)
         self.topic, self.max_age, self.timeout = topic, max_age, timeout
-        self.view = TopicView(servers, {topic: PauseFlag.from_wire})
+        self.view = TopicView(servers, {topic: decode_control})
         self._background = BackgroundView(self.view)
-        self._newest: tuple[int, float | None] = (-1, None)
 
     def __enter__(self) -> KafkaFlagReader:
         return self
@@ -152,10 +165,10 @@ class KafkaFlagReader:
         if not self._background.wait_caught_up(self.timeout):
             return {}
         now = time.time()
-        records: dict[str, PauseFlag] = self.view.values(self.topic)
-        fresh = self._fresh(now)
-        out = {b: evaluate(b, r, source_ok=fresh, max_age=self.max_age, now=now)
-               for b, r in records.items()}
+        problem = self._problem(now)
+        records = self.view.values(self.topic)
+        out = {b: evaluate(b, r, problem=problem, max_age=None, now=now)
+               for b, r in records.items() if isinstance(r, PauseFlag)}
         out.update({b: Flag(b, None, True, "unreadable flag record")
                     for b in list(self.view.unreadable[self.topic])})
         return out
@@ -171,21 +184,14 @@ class KafkaFlagReader:
         if brand in self.view.unreadable[self.topic]:
             return Flag(brand, None, True, "unreadable flag record")
         now = time.time()
+        problem = self._problem(now)
         record = self.view.get(self.topic, brand)
-        return evaluate(brand, record, source_ok=self._fresh(now), max_age=self.max_age, now=now)
+        record = record if isinstance(record, PauseFlag) else None
+        return evaluate(brand, record, problem=problem, max_age=None, now=now)
 
-    def _fresh(self, now: float) -> bool:
-        """Whether any flag on the topic is fresh (the workers are publishing).
-
-        The newest ``updated_at`` is recomputed only when the view read new records.
-        """
-        seen = self.view.messages
-        if seen != self._newest[0]:
-            records: dict[str, PauseFlag] = self.view.values(self.topic)
-            newest = max((r.updated_at.timestamp() for r in records.values()), default=None)
-            self._newest = (seen, newest)
-        newest = self._newest[1]
-        return newest is not None and now - newest <= self.max_age
+    def _problem(self, now: float) -> str | None:
+        beat = heartbeat_at(self.view.get(self.topic, HEARTBEAT_KEY))
+        return data_problem(beat, self.view.reset_at, now, self.max_age)
 
 
 class HttpFlagReader:
@@ -196,7 +202,7 @@ class HttpFlagReader:
 
     Args:
         base_url: e.g. ``http://firebreak:6066``.
-        max_age: seconds after which a flag is stale.
+        max_age: seconds after which the answering worker's newest heartbeat is stale.
         timeout: seconds for one attempt.
         token: bearer token (a ``read`` token, when the API requires one).
         retries: extra attempts after the first.
@@ -233,6 +239,7 @@ class HttpFlagReader:
             answer = PromotionAnswer.from_wire(body)
         except ValidationError:
             return evaluate(brand, None, source_ok=False)
-        if not answer.known:
-            return evaluate(brand, None, source_ok=True)
-        return evaluate(brand, answer, source_ok=True, max_age=self.max_age)
+        now = time.time()
+        problem = data_problem(answer.heartbeat_at, None, now, self.max_age)
+        return evaluate(brand, answer if answer.known else None, problem=problem, max_age=None,
+                        now=now)

@@ -6,7 +6,10 @@ a background thread (:mod:`streams.client.background`). The view assigns itself
 every partition (no consumer group, so any number of readers), reads from the
 beginning once, then follows: it keeps its consumer and its last value per key
 and only reads new records. It is *caught up* once it has read up to the end
-offsets seen at start. Each topic has a decoder (JSON by default, or a typed
+offsets seen at start. A topic whose offsets go backwards (the broker lost it and
+it was created again) is noticed: the view drops what it held, reads the topic
+afresh and records when (``reset_at``), so readers can tell "data lost" from
+"never paused". Each topic has a decoder (JSON by default, or a typed
 model's ``from_wire``); a record that does not decode is remembered as
 *unreadable* for its key, so a reader can fail safe instead of taking it as absent.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 log = logging.getLogger(__name__)
 Decoder = Callable[[bytes], Any]
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0)
+RESET_CHECK_SECONDS = 5.0
 
 
 class TopicView:
@@ -51,6 +56,8 @@ class TopicView:
         self.caught_up = asyncio.Event()
         self.messages = 0
         self.failures = 0
+        self.reset_at: float | None = None  # wall clock of the last reset seen
+        self._next: dict[TopicPartition, int] = {}  # the next offset expected per partition
         self._consumer: AIOKafkaConsumer | None = None
 
     def get(self, topic: str, key: str) -> Any | None:
@@ -106,19 +113,55 @@ class TopicView:
         await consumer.start()
         tps = await self._partitions(consumer)
         consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
+        if any(end[tp] < self._next.get(tp, 0) for tp in tps):
+            self._reset("its end offsets are behind what this view read")
+        for tp in tps:  # after a reconnect, go on where the view stopped
+            if tp in self._next:
+                consumer.seek(tp, self._next[tp])
+            else:
+                await consumer.seek_to_beginning(tp)
         self.failures = 0
+        checked = time.monotonic()
         while True:
             batch = await consumer.getmany(timeout_ms=200, max_records=5000)
-            for tp, records in batch.items():
-                for rec in records:
-                    self._apply(tp.topic, rec.key, rec.value, rec.offset)
+            if not self._take(batch):
+                for tp in tps:  # read the new topic from its beginning
+                    await consumer.seek_to_beginning(tp)
+                continue
             if not self.caught_up.is_set():
                 positions = {tp: await consumer.position(tp) for tp in tps}
                 if all(positions[tp] >= end[tp] for tp in tps):
                     log.info("topic view caught up (%d records)", self.messages)
                     self.caught_up.set()
+            if time.monotonic() - checked >= RESET_CHECK_SECONDS:
+                checked = time.monotonic()
+                now_end = await consumer.end_offsets(tps)
+                if any(now_end[tp] < self._next.get(tp, 0) for tp in tps):
+                    self._reset("its end offsets are behind what this view read")
+                    for tp in tps:
+                        await consumer.seek_to_beginning(tp)
+
+    def _take(self, batch: Mapping[TopicPartition, Any]) -> bool:
+        """Apply a fetched batch; False (and a reset) when offsets went backwards."""
+        for tp, records in batch.items():
+            for rec in records:
+                if rec.offset < self._next.get(tp, 0):
+                    self._reset(f"offsets of partition {tp.partition} went backwards")
+                    return False
+                self._next[tp] = rec.offset + 1
+                self._apply(tp.topic, rec.key, rec.value, rec.offset)
+        return True
+
+    def _reset(self, why: str) -> None:
+        """The topics were lost and created again: forget everything read from them."""
+        self.reset_at = time.time()
+        log.warning("topic view of %s: topic reset (%s); dropping %d keys and reading it afresh",
+                    ",".join(self.topics), why, sum(len(d) for d in self.data.values()))
+        self._next.clear()
+        for topic in self.topics:
+            self.data[topic].clear()
+            self.unreadable[topic].clear()
 
     async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         if self.partitions is not None:

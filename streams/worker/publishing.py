@@ -6,8 +6,11 @@ between the two re-sends it after recovery (see :mod:`streams.worker.outbox`).
 
 from __future__ import annotations
 
+import socket
 import time
 
+from streams.wire.base import at
+from streams.wire.flags import HEARTBEAT_KEY, HEARTBEAT_SECONDS, Heartbeat
 from streams.wire.messages import dumps, flag_message, state_message
 from streams.worker import outbox as actions
 from streams.worker.detect import Decision
@@ -78,7 +81,7 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
 
 
 async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
-    """Publish changed public states; refresh every owned pause flag when due.
+    """Publish changed public states; refresh every owned pause flag and the heartbeat when due.
 
     Args:
         rt: the worker runtime.
@@ -106,3 +109,8 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
                 st.meta["flag"] = flag.paused
                 rt.core.dirty.add(brand)
             await rt.t_control.send(key=key, value=dumps(flag.wire()))
+    if now - rt.last_heartbeat >= HEARTBEAT_SECONDS:  # after the flags: they are current
+        rt.last_heartbeat = now
+        beat = Heartbeat(worker=f"{socket.gethostname()}:{rt.settings.web_port}",
+                         updated_at=at(now), started_at=at(rt.started_at))
+        await rt.t_control.send(key=HEARTBEAT_KEY.encode(), value=dumps(beat.wire()))

@@ -24,7 +24,7 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from streams.settings import Settings
-from streams.wire.flags import PauseFlag
+from streams.wire.flags import decode_control
 from streams.wire.states import BrandStateView
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
@@ -96,7 +96,7 @@ class Runtime:
                                dedupe_per_brand=settings.dedupe_per_brand,
                                baselines=settings.baselines())
         self.view = TopicView(settings.bootstrap, {self.names.state: BrandStateView.from_wire,
-                                                   self.names.control: PauseFlag.from_wire},
+                                                   self.names.control: decode_control},
                               p, settings.max_message_bytes)
         self.detect_stream: Any = None
         self.pending: list[Any] = []
@@ -106,6 +106,7 @@ class Runtime:
         self.lock = asyncio.Lock()
         self.last_checkpoint = time.monotonic()
         self.last_flag_refresh = 0.0
+        self.last_heartbeat = 0.0
         self.published_at: dict[str, float] = {}
         self.rescan_due = True
         self.last_rescan = 0.0
@@ -173,7 +174,7 @@ class Runtime:
     async def declare_topics(self) -> None:
         """Create every topic (idempotent)."""
         for topic in (self.t_mentions, self.t_scored, self.t_dlq, self.t_alerts, self.t_state,
-                      self.t_control):
+                      self.t_control, self.t_audit):
             await topic.maybe_declare()
 
     def recovered(self) -> bool:

@@ -25,6 +25,7 @@ class FlagServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.failures, self.fail_status, self.retry_after = 0, 503, None
         self.drop_idle = False  # close each connection after answering, without saying so
+        self.heartbeat_age: float | None = 0.0  # of the worker's newest heartbeat; None: none
         self.requests: list[tuple[int, str | None]] = []  # (client port, Authorization)
 
     @property
@@ -44,11 +45,11 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(srv.fail_status, {"error": "not ready"}, retry_after=srv.retry_after)
             return
         brand = self.path.split("/")[4]
-        now = at(time.time())
-        assert now is not None
+        now = time.time()
+        beat = None if srv.heartbeat_age is None else at(now - srv.heartbeat_age)
         self.answer(200, PromotionAnswer(brand=brand, known=True, paused=brand == "acme",
                                          reason="crisis: x" if brand == "acme" else None,
-                                         updated_at=now).wire())
+                                         updated_at=at(now - 3600), heartbeat_at=beat).wire())
 
     def answer(self, status: int, body: object, retry_after: str | None = None) -> None:
         raw = json.dumps(body).encode()
@@ -85,6 +86,22 @@ def test_reads_flags_over_one_kept_alive_connection(server):
     assert flags[1].reason == "crisis: x"
     assert len({port for port, _ in server.requests}) == 1
     assert reader.client.connections == 1
+
+
+def test_old_records_count_while_the_heartbeat_is_fresh(server):
+    """A flag published an hour ago is current when a worker heartbeat is fresh."""
+    flag = HttpFlagReader(server.url).get("globex")
+    assert may_publish(flag) and flag.why == "not paused"
+
+
+@pytest.mark.parametrize("age,why", [(600.0, "more than 120 s ago"), (None, "no worker heartbeat")])
+def test_stale_or_missing_heartbeat_holds_promotion(server, age, why):
+    """The answering worker's newest heartbeat is old, or it has none: paused, saying why."""
+    server.heartbeat_age = age
+    flag = HttpFlagReader(server.url).get("globex")
+    assert flag.effective_paused and flag.why.startswith("flag data stale/lost") and why in flag.why
+    server.heartbeat_age = 20.0
+    assert not may_publish(HttpFlagReader(server.url, max_age=10).get("globex")), "max_age is ours"
 
 
 def test_sends_the_bearer_token(server):

@@ -94,6 +94,10 @@ class TestPauseFlag:
         assert not may_publish(evaluate("a", stale, source_ok=True, now=now))
         assert not may_publish(evaluate("a", None, source_ok=False, now=now))
         assert may_publish(evaluate("a", None, source_ok=True, now=now))
+        lost = evaluate("a", fresh, problem="flag data stale/lost: x", now=now)
+        assert not may_publish(lost) and lost.why == "flag data stale/lost: x"
+        assert not may_publish(evaluate("a", None, problem="flag data stale/lost: x", now=now))
+        assert may_publish(evaluate("a", stale, max_age=None, now=now)), "a heartbeat vouches"
 
 
 def test_settings_errors_name_the_setting(monkeypatch):
