@@ -133,8 +133,10 @@ class KafkaFlagReader:
 
     The first question starts a background view of the topic (every partition
     assigned, no consumer group) and waits up to ``timeout`` for it to reach the
-    topic's end; after that the view only reads new records and each question is
-    answered from memory. Call :meth:`close` (or use ``with``) to stop it.
+    topic's end (later questions do not wait: until the view has read the topic
+    they answer "unreachable", paused); after that the view only reads new records
+    and each question is answered from memory. Call :meth:`close` (or use ``with``)
+    to stop it.
 
     Args:
         bootstrap: ``host:port`` list (or one comma-separated string).
@@ -149,6 +151,7 @@ class KafkaFlagReader:
         self.topic, self.max_age, self.timeout = topic, max_age, timeout
         self.view = TopicView(servers, {topic: decode_control})
         self._background = BackgroundView(self.view)
+        self._waited = False
 
     def __enter__(self) -> KafkaFlagReader:
         return self
@@ -160,9 +163,15 @@ class KafkaFlagReader:
         """Stop following the topic."""
         self._background.close()
 
+    def _ready(self) -> bool:
+        """Whether the view has read the topic; only the first question waits for it."""
+        timeout = 0.0 if self._waited else self.timeout
+        self._waited = True
+        return self._background.wait_caught_up(timeout)
+
     def get_all(self) -> dict[str, Flag]:
         """Every brand's flag (empty when the topic could not be read)."""
-        if not self._background.wait_caught_up(self.timeout):
+        if not self._ready():
             return {}
         now = time.time()
         problem = self._problem(now)
@@ -179,7 +188,7 @@ class KafkaFlagReader:
         Args:
             brand: the brand slug.
         """
-        if not self._background.wait_caught_up(self.timeout):
+        if not self._ready():
             return evaluate(brand, None, source_ok=False)
         if brand in self.view.unreadable[self.topic]:
             return Flag(brand, None, True, "unreadable flag record")
