@@ -9,9 +9,12 @@ reader's background consumer included):
 * ``kept``: one :class:`KafkaFlagReader` answering ``--gets`` questions (what it does now);
 * ``reread``: a new reader per question, reading the topic from the beginning
   each time (what ``get()`` did before it kept its view);
-* ``idle``: the kept reader's background consumer doing nothing for 5 s.
+* ``idle``: the kept reader's background consumer doing nothing for 5 s;
+* ``publish``: what the worker spends building one flag message, through the
+  ``PauseFlag`` model, and as the plain dict it built before the model (same fields).
 
-CPU-seconds per question and per idle second, and their ratio, all from one run.
+CPU-seconds per question, per idle second and per flag message, and the ratios,
+all from one run.
 """
 
 from __future__ import annotations
@@ -27,12 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kafka import KafkaProducer  # noqa: E402
 
+from detectors.config import BrandConfig  # noqa: E402
+from detectors.crisis.state import BrandState, override  # noqa: E402
+from detectors.events import iso  # noqa: E402
 from streams.client.pauseflag import KafkaFlagReader  # noqa: E402
 from streams.dev.broker import EmbeddedBroker  # noqa: E402
 from streams.wire.admin import ensure_topics  # noqa: E402
 from streams.wire.base import at  # noqa: E402
-from streams.wire.flags import PauseFlag  # noqa: E402
-from streams.wire.messages import dumps  # noqa: E402
+from streams.wire.flags import HEARTBEAT_KEY, Heartbeat, PauseFlag  # noqa: E402
+from streams.wire.messages import dumps, flag_message  # noqa: E402
 from streams.wire.topics import TopicNames  # noqa: E402
 
 
@@ -53,6 +59,8 @@ def main() -> int:
         for i in range(args.brands):
             flag = PauseFlag(brand=f"b{i}", paused=i % 10 == 0, updated_at=now, state="normal")
             prod.send(names.control, key=f"b{i}".encode(), value=dumps(flag.wire()))
+        beat = Heartbeat(worker="bench:1", updated_at=now, started_at=now)
+        prod.send(names.control, key=HEARTBEAT_KEY.encode(), value=dumps(beat.wire()))
         prod.flush()
         prod.close()
         with KafkaFlagReader(broker.bootstrap, topic=names.control, timeout=60) as reader:
@@ -69,10 +77,34 @@ def main() -> int:
             with KafkaFlagReader(broker.bootstrap, topic=names.control, timeout=60) as fresh:
                 fresh.get(f"b{i}")
         reread = (time.process_time() - c0) / args.rereads
+    model, plain = publish_cost(20_000)
     out = {"brands": args.brands, "kept_cpu_s_per_get": kept, "reread_cpu_s_per_get": reread,
-           "reread_over_kept": reread / kept if kept else None, "idle_cpu_s_per_s": idle}
+           "reread_over_kept": reread / kept if kept else None, "idle_cpu_s_per_s": idle,
+           "publish_model_cpu_s_per_flag": model, "publish_dict_cpu_s_per_flag": plain,
+           "model_over_dict": model / plain}
     print(json.dumps(out, indent=1))
     return 0
+
+
+def publish_cost(n: int) -> tuple[float, float]:
+    """CPU-seconds per flag message: through the model, and as the plain dict of before."""
+    st = BrandState.new("acme", BrandConfig())
+    override(st, "pause", 1_772_420_674.0, BrandConfig(), by="ops", why="bench")
+
+    def as_dict() -> bytes:
+        return dumps({"brand": st.brand, "paused": st.paused, "reason": st.pause_reason,
+                      "since": iso(st.paused_since) if st.paused_since is not None else None,
+                      "updated_at": iso(1.7e9), "state": st.state, "crisis_id": st.crisis_id})
+
+    out = []
+    for build in (lambda: dumps(flag_message(st, 1.7e9).wire()), as_dict):
+        for _ in range(1000):
+            build()
+        c0 = time.process_time()
+        for _ in range(n):
+            build()
+        out.append((time.process_time() - c0) / n)
+    return out[0], out[1]
 
 
 if __name__ == "__main__":
