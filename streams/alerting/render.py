@@ -12,13 +12,15 @@ the Slack text and the ``summary`` field of the generic webhook.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 from urllib.parse import quote
 
+from detectors.codec import dumps_str
 from detectors.crisis.state import crisis_began
+from detectors.errors import InvalidMention
+from detectors.events import iso, read_time
 
 ALERTNAME = "BrandCrisis"
 RUNBOOK_URL = "https://firebreak.example.com/docs/runbook.md"
@@ -38,8 +40,8 @@ def parse_time(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     try:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        dt = read_time(str(value))
+    except InvalidMention:
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
@@ -52,8 +54,7 @@ def rfc3339(ts: float) -> str:
     Args:
         ts: POSIX seconds.
     """
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
+    return iso(ts, milliseconds=True)
 
 
 crisis_start = crisis_began  # when a crisis started: the seconds its id (brand:<ts>) carries
@@ -250,7 +251,7 @@ def am_alert(c: Crisis, resolved_at: float | None = None,
         "summary": summary(c),
         "description": render_text(c),
         "reason": c.reason,
-        "numbers": json.dumps(numbers, separators=(",", ":"), sort_keys=True),
+        "numbers": dumps_str(numbers, sort_keys=True),
         "languages": languages_text(c.numbers),
         "top_negative": posts_text(c.numbers),
         "promotion_paused": "true" if c.paused else "false",

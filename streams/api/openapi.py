@@ -11,7 +11,6 @@ serves is described and that live answers validate against the description.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from pydantic.json_schema import models_json_schema
 
+from detectors.codec import dumps_str
 from detectors.crisis.pausing import MAX_PAUSE_MINUTES
 from detectors.events import BRAND_RE
 from detectors.schema import mention_schema
@@ -203,7 +203,7 @@ def write(folder: Path) -> list[Path]:
     out = [folder / "openapi.json", folder / "schemas" / "mention.schema.json"]
     out[1].parent.mkdir(parents=True, exist_ok=True)
     for path, doc in zip(out, (document(), mention_schema()), strict=True):
-        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(dumps_str(doc, indent=2) + "\n", encoding="utf-8")
     return out
 
 

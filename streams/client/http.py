@@ -12,6 +12,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from detectors.codec import dumps
+
 
 def http_json(url: str, *, method: str = "GET", body: Any = None, token: str | None = None,
               timeout: float = 5.0) -> tuple[int, Any]:
@@ -27,7 +29,7 @@ def http_json(url: str, *, method: str = "GET", body: Any = None, token: str | N
     Returns:
         ``(status, decoded body)``; status 0 when the server is unreachable.
     """
-    data = json.dumps(body).encode("utf-8") if body is not None else None
+    data = dumps(body) if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     req.add_header("Content-Type", "application/json")
     if token:
@@ -86,7 +88,7 @@ class JsonClient:
         Returns:
             ``(status, decoded body)`` of the last attempt; status 0 when unreachable.
         """
-        data = json.dumps(body).encode("utf-8") if body is not None else None
+        data = dumps(body) if body is not None else None
         headers = {"Accept": "application/json"}
         if data is not None:
             headers["Content-Type"] = "application/json"

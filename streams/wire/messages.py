@@ -16,9 +16,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from detectors.codec import dumps as dumps  # re-exported: the encoder of every message
 from detectors.crisis.state import BrandState, Transition
 from detectors.errors import InvalidMention
 from detectors.events import iso
@@ -153,10 +153,3 @@ def alert_message(t: Transition, cause: str | None, now: float) -> dict[str, Any
     return out
 
 
-def dumps(obj: Any) -> bytes:
-    """Compact JSON bytes.
-
-    Args:
-        obj: a JSON-ready value.
-    """
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -20,10 +20,11 @@ observations and overrides in one order.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from aiokafka.partitioner import murmur2
+
+from detectors.codec import dumps
 
 COMPACTED = {"cleanup.policy": "compact"}
 KEPT = {"cleanup.policy": "delete", "retention.ms": "-1"}  # no time limit
@@ -96,7 +97,7 @@ def scored_key(brand: str) -> bytes:
     Args:
         brand: the brand slug.
     """
-    return json.dumps(brand).encode("utf-8")
+    return dumps(brand)  # a slug is ASCII: the same bytes as Faust's own JSON key
 
 
 def partition_of(brand: str, partitions: int) -> int:

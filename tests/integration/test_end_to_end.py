@@ -50,6 +50,9 @@ def test_crisis_sets_pause_flag_visible_over_http_and_kafka(broker, names, worke
         return {b["brand"] for b in http_json(f"{w.url}/api/v1/brands")[1]["brands"]}
 
     assert wait_for(lambda: {"acme", "globex"} <= listed(), 10)
+    # a healthy worker logs no ERROR (Faust's idle-stream checks are quieted: lognoise.py)
+    assert w.log_file is not None
+    assert [x for x in w.log_file.read_text().splitlines() if "[ERROR]" in x] == []
 
 
 def test_overrides_need_the_token_and_are_recorded(broker, names, workers):

@@ -17,7 +17,7 @@ from streams.wire.flags import PromotionAnswer
 from streams.wire.messages import flag_message, state_message
 from streams.worker.build import build
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 DOC = document()
 
 

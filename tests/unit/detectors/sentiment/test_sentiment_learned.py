@@ -14,7 +14,7 @@ from detectors.sentiment.learned import MODEL_PATH, lexicon_features, load_model
 from detectors.sentiment.scorer import Score, Scorer
 from detectors.sentiment.script import script_language, strip_non_linguistic
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 LEARNED = ("en", "fr", "es", "de", "sv", "lv", "nl", "fi")
 
 

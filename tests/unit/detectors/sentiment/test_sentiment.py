@@ -20,7 +20,7 @@ def scorer() -> Scorer:
 
 @pytest.fixture(scope="module")
 def rules() -> Scorer:
-    """The rule engine alone: the learned model (tests/unit/test_sentiment_learned.py) decides
+    """The rule engine alone: the learned model (test_sentiment_learned.py beside this file) decides
     in the default scorer, and these tests check the rules that feed it."""
     return Scorer(cache_size=1_000, learned=False)
 

@@ -12,7 +12,7 @@ from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.replies import ReplyWatch
 from detectors.crisis.state import BrandState, Observation, advance, observe, override, time_to_detect
 from detectors.engine import Engine
-from tests.unit.test_crisis import DAY, T0, history, run, traffic
+from tests.unit.detectors.crisis.test_crisis import DAY, T0, history, run, traffic
 
 HOUR = 3600.0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from streams.cli.main import main
+from tests.exports import AIRLINE_MAPS, airline_csv
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -55,7 +56,7 @@ class TestScore:
 def test_bad_arguments_give_one_line_and_non_zero_exit(args: list[str], tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "streams.cli.main", *args], capture_output=True,
                           text=True, cwd=tmp_path, timeout=60,
-                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[4]),
                                "PATH": "/usr/bin:/bin"})
     assert done.returncode in (1, 2)
     lines = [x for x in done.stderr.splitlines() if x.strip()]
@@ -119,6 +120,53 @@ def test_replay_reads_csv_exports_with_a_column_mapping(tmp_path: Path) -> None:
     summary = json.loads(summ.read_text())
     assert summary["processed"] == 30 and summary["malformed"] == 1
     assert summary["brands"]["acme"]["negative_share"] == 1.0
+
+
+class TestAirlineExport:
+    """Issue 14's done-when: an export as people have it replays with one --map per column
+    plus --time-format/--tz, keeps every row, and the summary says what it did."""
+
+    def test_replays_every_row_and_says_what_it_did(self, tmp_path: Path) -> None:
+        export = airline_csv(tmp_path / "Tweets.csv", rows=600)
+        summ = tmp_path / "s.json"
+        maps = [x for m in AIRLINE_MAPS for x in ("--map", m)]
+        done = cli("replay", str(export), "--out", str(tmp_path / "t.jsonl"), *maps,
+                   "--time-format", "%Y-%m-%d %H:%M:%S", "--tz", "America/Los_Angeles",
+                   "--summary-json", str(summ), "--jobs", "1", "--plot", str(tmp_path / "c.png"))
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(summ.read_text())
+        assert (summary["processed"], summary["duplicates"], summary["malformed"]) == (600, 0, 0)
+        assert set(summary["brands"]) == {"virgin-america", "united", "southwest", "delta",
+                                          "us-airways", "american"}
+        assert summary["input"]["brand_slugs"]["US Airways"] == "us-airways"
+        assert summary["input"]["derived_ids"] == 600
+        assert summary["input"]["time_zone"] == "America/Los_Angeles"
+        for said in ("'US Airways' -> us-airways", "spreadsheet numbers (e.g. 5.70306E+17)",
+                     "600 ids derived", "local time in America/Los_Angeles"):
+            assert said in done.stderr
+        assert "us-airways" in done.stdout  # the table lists the slugs
+
+    def test_kept_mangled_ids_and_no_tz_are_warned_about(self, tmp_path: Path) -> None:
+        export = airline_csv(tmp_path / "Tweets.csv", rows=120)
+        summ = tmp_path / "s.json"
+        maps = [x for m in AIRLINE_MAPS for x in ("--map", m)]
+        done = cli("replay", str(export), "--out", str(tmp_path / "t.jsonl"), *maps, "--ids", "keep",
+                   "--time-format", "%Y-%m-%d %H:%M:%S", "--summary-json", str(summ), "--quiet",
+                   "--jobs", "1")
+        assert done.returncode == 0, done.stderr
+        dropped = json.loads(summ.read_text())["duplicates"]
+        assert dropped > 100
+        assert f"warning: ids: {dropped} of 120 mentions repeat an earlier id" in done.stderr
+        assert "--ids derive" in done.stderr
+        assert "warning: times: 120 without a UTC offset, read as UTC" in done.stderr
+
+    def test_an_unmapped_export_fails_with_a_hint(self, tmp_path: Path) -> None:
+        export = airline_csv(tmp_path / "Tweets.csv", rows=20)
+        done = cli("replay", str(export), "--out", str(tmp_path / "t.jsonl"), "--quiet")
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        last = done.stderr.strip().splitlines()[-1]
+        assert "every line" in last and "--map brand=COLUMN" in last
+        assert "brand: required field is missing" in last
 
 
 def test_strict_mode_stops_at_the_first_bad_line(tmp_path: Path) -> None:
@@ -208,6 +256,10 @@ class TestOneLineErrors:
     def test_a_folder_as_input(self, tmp_path: Path) -> None:
         self.one_line_error(cli("replay", str(tmp_path), "--out", str(tmp_path / "o.jsonl")),
                             "is a folder")
+
+    @pytest.mark.parametrize("command", [["ingest", "--brokers", "127.0.0.1:9"], ["score", "--input"]])
+    def test_a_folder_given_to_ingest_or_score(self, command: list[str], tmp_path: Path) -> None:
+        self.one_line_error(cli(*command, str(tmp_path)), "is a folder")
 
     def test_misspelt_setting_is_named(self, stream: Path, tmp_path: Path) -> None:
         import os

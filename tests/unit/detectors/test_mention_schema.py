@@ -13,7 +13,7 @@ from detectors.errors import InvalidMention
 from detectors.events import parse_mention
 from detectors.schema import mention_schema
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = Draft202012Validator(mention_schema())
 BASE: dict[str, Any] = {"id": "m1", "brand": "acme", "text": "hello", "created_at": "2026-03-02T03:04:34Z"}
 

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 from streams.alerting.sinks import create_metrics
 from streams.worker.metrics import create
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 FILES = ("brand-health.json", "pipeline-health.json")
 BUILTIN = {"up"}
 

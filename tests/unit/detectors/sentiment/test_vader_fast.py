@@ -14,7 +14,7 @@ from detectors.sentiment.vader_fast import FastVader
 from detectors.sim.scenarios import ordinary_week, sudden
 from detectors.sim.simulate import generate
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 VADER = SentimentIntensityAnalyzer()
 FAST = FastVader(VADER)
 
