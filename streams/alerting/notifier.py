@@ -21,7 +21,7 @@ Rules:
   :meth:`Notifier.acknowledge`) adds annotations and, per target, a silence on the
   ``crisis_id`` so Alertmanager stops repeating the page.
 
-Sinks and their queues live in :mod:`streams.alerting.sinks`; texts in
+Sinks and their queues live in :mod:`streams.alerting.sinks.base`; texts in
 :mod:`streams.alerting.render`.
 """
 
@@ -43,7 +43,7 @@ from streams.alerting.render import (
     runbook_link,
     webhook_payload,
 )
-from streams.alerting.sinks import (
+from streams.alerting.sinks.base import (
     AlertmanagerSink,
     AlertmanagerTarget,
     Delivery,

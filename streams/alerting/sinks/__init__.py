@@ -1,0 +1,1 @@
+"""Alert sinks: the base interface and one module per destination."""
