@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from streams.wire.alert import AlertEvent
 from streams.wire.messages import dumps, flag_message, state_message
 from streams.worker import outbox as actions
 from streams.worker.detect import Decision
@@ -67,7 +68,7 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
                                               paused=str(value["paused"]).lower()).inc()
             if kind == "alerts":
                 rt.metrics.alerts.labels(brand=rt.metrics.brand_label(brand),
-                                         kind=value["kind"]).inc()
+                                         kind=AlertEvent.from_wire(value).kind).inc()
             await topics[kind].send(key=key.encode("utf-8"), value=dumps(value))
         rt.core.dirty.add(brand)
         sent.append(brand)

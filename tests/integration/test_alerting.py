@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.state import Transition
 from streams.alerting.notifier import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
-from streams.wire.messages import alert_message
+from streams.wire.alert import AlertEvent
 from streams.worker.metrics import book_labeler, create, set_state
 from tests.integration.alerting_fixtures import ALERTMANAGER_YML, Daemon, http, prometheus_config, running
 
@@ -54,14 +54,14 @@ def crisis_event(at: float = T0, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
     """An ``alerts`` message for acme entering crisis (made by the real wire format)."""
     t = Transition("acme", at, "crisis", "elevated", True, "negative_surge",
                    "52 negative of 74 scored mentions in 30 min", NUMBERS, crisis_id)
-    return alert_message(t, "m2", at + 1)
+    return AlertEvent.from_transition(t, "m2", at + 1).to_wire()
 
 
 def resolved_event(at: float, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
     """The ``alerts`` message for acme back to normal: the incident is over."""
     t = Transition("acme", at, "normal", "elevated", True, "calm", "calm for 60 min",
                    {"negative": 3, "scored": 40}, crisis_id)
-    return alert_message(t, None, at + 1)
+    return AlertEvent.from_transition(t, None, at + 1).to_wire()
 
 
 def am_alerts(am: Daemon, active_only: bool = False) -> list[dict[str, Any]]:
@@ -290,9 +290,9 @@ class TestWebhook:
             t = WebhookTarget(name="oncall", url=SecretStr(f"http://127.0.0.1:{port}/h"))
             n = Notifier.from_targets([], [t], create_metrics(reg))
             await n.handle(crisis_event())
-            await n.handle(alert_message(remind, None, remind.at))
+            await n.handle(AlertEvent.from_transition(remind, None, remind.at))
             await n.handle(resolved_event(at=T0 + 5 * 3600))
-            await n.handle(alert_message(reopen, "m9", reopen.at))
+            await n.handle(AlertEvent.from_transition(reopen, "m9", reopen.at))
             await until(lambda: value(reg, "firebreak_alert_deliveries_total",
                                       sink="oncall", event="resolved") == 1)
             await n.close()
@@ -303,8 +303,8 @@ class TestWebhook:
         assert events == ["firing", "reminder", "resolved"]
         assert webhook.posts[1][1]["text"].startswith("[REMINDER] acme")  # type: ignore[attr-defined]
 
-    def test_slack_style_has_text_and_attachment(self, webhook: ThreadingHTTPServer) -> None:
-        """The Slack style carries ``text`` and an attachment with fields."""
+    def test_slack_style_is_block_kit_with_a_text_fallback(self, webhook: ThreadingHTTPServer) -> None:
+        """``style="slack"`` posts Block Kit blocks and a plain ``text``, no legacy attachments."""
         port = webhook.server_address[1]
 
         async def run() -> None:
@@ -316,8 +316,8 @@ class TestWebhook:
 
         asyncio.run(run())
         body = webhook.posts[0][1]  # type: ignore[attr-defined]
-        assert "Crisis for acme" in body["text"]
-        assert body["attachments"][0]["color"] == "danger"
+        assert "Crisis for acme" in body["text"] and "attachments" not in body
+        assert [b["type"] for b in body["blocks"]][:2] == ["header", "section"]
 
     def test_full_queue_drops_oldest_and_counts(self) -> None:
         """A sink that is down keeps only the newest notifications and counts what it dropped."""

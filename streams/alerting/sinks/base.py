@@ -1,11 +1,16 @@
-"""Where alerts go: Alertmanager and webhooks, each behind a bounded queue with retries.
+"""The sink interface: what a destination sends for a notice, and how one request goes out.
 
-A :class:`DeliveryQueue` owns one sink and one background task. ``put()`` never
-waits: it stores the delivery under a key (a newer delivery with the same key
-replaces the queued one, so a sink that was down catches up with the latest
-state, not a backlog of re-sends) and, when full, drops the oldest delivery and
-counts it. The task sends in order, retrying with exponential backoff and
-jitter; ``4xx`` answers other than 408/429 are not retried.
+A :class:`Sink` turns a :class:`Notice` about a crisis (``firing``, ``reminder``,
+``resolved``, ``update``, ``resend``, ``acknowledged``) into zero or more
+:class:`Delivery` requests, and sends one request with :meth:`Sink.send`. The
+:class:`~streams.alerting.sinks.queue.DeliveryQueue` in front of each sink retries
+with backoff; a ``429``/``503`` answer's ``Retry-After`` (delta-seconds or an
+HTTP-date, capped at ``retry_after_max``) replaces the backoff for that retry.
+
+A subclass with a ``kind`` registers itself (:attr:`Sink.registry`), and builds its
+instances from the settings (:meth:`Sink.from_settings`): adding a destination is
+one module in this package. :class:`ChatSink` is the base of chat webhooks, which
+page once per crisis, re-state a lasting one and say when it is over.
 
 Secrets (webhook URLs with tokens, basic-auth passwords, bearer tokens) are
 :class:`~pydantic.SecretStr`; logs and metrics name the sink, never its URL.
@@ -13,98 +18,58 @@ Secrets (webhook URLs with tokens, basic-auth passwords, bearer tokens) are
 
 from __future__ import annotations
 
-import asyncio
+import email.utils
 import logging
-import random
+import re
 import time
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import aiohttp
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from streams.alerting.render import Crisis, Event
+
+if TYPE_CHECKING:
+    from streams.settings import Settings
+
 log = logging.getLogger(__name__)
-# every reason label a failed attempt or a dropped notification can carry
-FAILURE_REASONS = ("connect", "timeout", "client_error", "http_3xx", "http_4xx", "http_429",
-                   "http_5xx", "error")
-DROP_REASONS = ("queue_full", "expired", "rejected", "shutdown")
+RETRY_AFTER_MAX = 120.0
+"""Longest wait a ``Retry-After`` can ask for (a page later than that is worth less than a retry)."""
+NOTICES = ("firing", "reminder", "resolved", "update", "resend", "acknowledged")
+_DELTA = re.compile(r"\d+(\.\d+)?")
 
 
-@dataclass(frozen=True)
-class NotifyMetrics:
-    """The notifier's metrics (see :func:`create_metrics`)."""
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What happened to a crisis; each sink decides what, if anything, to send for it.
 
-    deliveries: Counter
-    failures: Counter
-    dropped: Counter
-    queue_depth: Gauge
-    latency: Histogram
-    active: Gauge
-    invalid: Counter
-
-
-def create_metrics(registry: CollectorRegistry, prefix: str = "firebreak") -> NotifyMetrics:
-    """Create the notifier's metrics on ``registry`` (a fresh one per test).
-
-    Args:
-        registry: where to register.
-        prefix: metric name prefix.
+    ``event`` is one of :data:`NOTICES`: ``firing`` (page: the crisis began),
+    ``reminder`` (a lasting crisis re-stated), ``resolved`` (over, at ``at``),
+    ``update`` (its details changed: no page), ``resend`` (keep Alertmanager's copy
+    alive), ``acknowledged`` (a person took it). ``at`` is when (POSIX seconds);
+    ``ends_at`` is when a still-active alert may expire without another send.
     """
-    p = prefix
-    return NotifyMetrics(
-        deliveries=Counter(f"{p}_alert_deliveries_total", "Alert notifications delivered.",
-                           ("sink", "event"), registry=registry),
-        failures=Counter(f"{p}_alert_delivery_failures_total",
-                         "Failed alert delivery attempts (each retry counts).",
-                         ("sink", "reason"), registry=registry),
-        dropped=Counter(f"{p}_alert_notifications_dropped_total",
-                        "Alert notifications given up: queue full, too old, or rejected.",
-                        ("sink", "reason"), registry=registry),
-        queue_depth=Gauge(f"{p}_alert_queue_depth", "Notifications waiting per sink.",
-                          ("sink",), registry=registry),
-        latency=Histogram(f"{p}_alert_delivery_seconds",
-                          "From queueing a notification to its successful delivery.",
-                          ("sink",), registry=registry,
-                          buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)),
-        active=Gauge(f"{p}_alerts_active", "Crises this worker is paging for.", registry=registry),
-        invalid=Counter(f"{p}_alert_events_invalid_total",
-                        "Alert events the notifier could not read.", registry=registry),
-    )
 
-
-class AlertmanagerTarget(BaseModel):
-    """One Alertmanager (list every member of an HA cluster: each gets every alert)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field("alertmanager", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
-    url: str = Field(description="base URL, e.g. http://alertmanager:9093")
-    username: str | None = None
-    password: SecretStr | None = None
-    bearer_token: SecretStr | None = None
-    silence_on_ack: bool = True
-    silence_hours: float = Field(12.0, gt=0)
-
-
-class WebhookTarget(BaseModel):
-    """A generic or Slack-compatible incoming webhook."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field("webhook", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
-    url: SecretStr
-    style: Literal["generic", "slack"] = "generic"
-    bearer_token: SecretStr | None = None
+    event: str
+    at: float
+    ends_at: float | None = None
 
 
 class DeliveryError(Exception):
-    """A failed attempt; ``reason`` is a metric label, ``retry`` whether to try again."""
+    """A failed attempt.
 
-    def __init__(self, reason: str, retry: bool = True) -> None:
+    Args:
+        reason: a metric label (:data:`~streams.alerting.metrics.FAILURE_REASONS`).
+        retry: whether to try again.
+        retry_after: seconds the receiver asked us to wait (``Retry-After``), if it did.
+    """
+
+    def __init__(self, reason: str, retry: bool = True, retry_after: float | None = None) -> None:
         super().__init__(reason)
-        self.reason, self.retry = reason, retry
+        self.reason, self.retry, self.retry_after = reason, retry, retry_after
 
 
 @dataclass
@@ -119,31 +84,106 @@ class Delivery:
     attempts: int = 0
 
 
-class Sink:
-    """An HTTP endpoint; subclasses set the URL, headers and which events they take.
+def retry_after(value: str | None, now: float, cap: float = RETRY_AFTER_MAX) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header, at most ``cap``; ``None`` when absent or unreadable.
 
     Args:
-        name: metric label and log name (never the URL).
+        value: ``"120"`` (delta-seconds) or ``"Wed, 21 Oct 2015 07:28:00 GMT"`` (an HTTP-date).
+        now: the wall clock (POSIX seconds), for an HTTP-date.
+        cap: the longest wait honoured.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if _DELTA.fullmatch(text):
+        seconds = float(text)
+    else:
+        try:
+            at = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if at.tzinfo is None:  # "-0000": an HTTP-date is always GMT
+            at = at.replace(tzinfo=timezone.utc)
+        seconds = at.timestamp() - now
+    return min(max(seconds, 0.0), cap)
+
+
+class Target(Protocol):
+    """Where a sink sends: its ``name`` (metric label and log name, never the URL) and token."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def bearer_token(self) -> SecretStr | None: ...
+
+
+class Sink:
+    """An HTTP destination; subclasses set the URL, headers and what each notice sends.
+
+    Args:
+        target: the destination's settings (a name, and an optional bearer token sent as
+            ``Authorization: Bearer …``).
         timeout: seconds per request.
+        retry_after_max: longest ``Retry-After`` honoured (seconds).
+        clock: wall clock, to read an HTTP-date ``Retry-After``.
     """
 
-    accepts: frozenset[str] = frozenset()
+    kind: ClassVar[str] = ""
+    """Registry key (``alertmanager``, ``slack``, ...); empty for a base class."""
+    accepts: ClassVar[frozenset[str]] = frozenset()
+    """The delivery events (metric ``event`` labels) this sink sends."""
+    registry: ClassVar[dict[str, type[Sink]]] = {}
 
-    def __init__(self, name: str, timeout: float = 5.0) -> None:
-        self.name = name
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind:
+            known = Sink.registry.get(kind)
+            if known is not None and known.__qualname__ != cls.__qualname__:
+                raise TypeError(f"two sinks of kind {kind!r}: {known.__qualname__}, {cls.__qualname__}")
+            Sink.registry[kind] = cls
+
+    def __init__(self, target: Target, timeout: float = 5.0,
+                 retry_after_max: float = RETRY_AFTER_MAX,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.target = target
+        self.name = target.name
         self.timeout = timeout
+        self.retry_after_max = retry_after_max
+        self.clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings, timeout: float = 5.0) -> list[Sink]:
+        """The sinks of this kind the settings configure (none by default).
+
+        Args:
+            settings: the worker settings.
+            timeout: seconds per request.
+        """
+        return []
 
     def url(self) -> str:
         """The base URL (may contain a secret: never log it)."""
         raise NotImplementedError
 
     def headers(self) -> dict[str, str]:
-        """Request headers (authentication)."""
-        return {}
+        """Request headers: the bearer token, if configured."""
+        tok = self.target.bearer_token
+        return {"Authorization": f"Bearer {tok.get_secret_value()}"} if tok else {}
 
     def auth(self) -> aiohttp.BasicAuth | None:
         """Basic authentication, if any."""
         return None
+
+    def deliveries(self, c: Crisis, notice: Notice) -> list[Delivery]:
+        """What to send for ``notice`` (empty when this sink does not care).
+
+        Args:
+            c: the crisis as it is now.
+            notice: what happened.
+        """
+        raise NotImplementedError
 
     async def send(self, session: aiohttp.ClientSession, d: Delivery) -> Any:
         """POST one delivery; returns the decoded JSON answer (or ``None``).
@@ -153,7 +193,7 @@ class Sink:
             d: the delivery.
 
         Raises:
-            DeliveryError: with a low-cardinality reason.
+            DeliveryError: with a low-cardinality reason (and the ``Retry-After`` asked for).
         """
         try:
             async with session.post(self.url() + d.path, json=d.body, headers=self.headers(),
@@ -161,10 +201,7 @@ class Sink:
                                     timeout=aiohttp.ClientTimeout(total=self.timeout)) as resp:
                 text = await resp.text()
                 if resp.status >= 300:
-                    retry = resp.status >= 500 or resp.status in (408, 429)
-                    log.warning("sink %s answered %d: %s", self.name, resp.status, text[:200])
-                    raise DeliveryError(f"http_{resp.status // 100}xx" if resp.status != 429
-                                        else "http_429", retry=retry)
+                    raise self._refused(resp.status, resp.headers.get("Retry-After"), text)
                 if resp.content_type == "application/json" and text:
                     return await resp.json()
                 return None
@@ -175,202 +212,79 @@ class Sink:
         except aiohttp.ClientError:
             raise DeliveryError("client_error") from None
 
-
-class AlertmanagerSink(Sink):
-    """Alertmanager API v2 (``/api/v2/alerts``, ``/api/v2/silences``).
-
-    Args:
-        target: where and how to authenticate.
-        timeout: seconds per request.
-    """
-
-    accepts = frozenset({"firing", "resend", "update", "resolved", "silence"})
-
-    def __init__(self, target: AlertmanagerTarget, timeout: float = 5.0) -> None:
-        super().__init__(target.name, timeout)
-        self.target = target
-
-    def url(self) -> str:
-        """The base URL without a trailing slash."""
-        return self.target.url.rstrip("/")
-
-    def headers(self) -> dict[str, str]:
-        """Bearer token header, if configured."""
-        tok = self.target.bearer_token
-        return {"Authorization": f"Bearer {tok.get_secret_value()}"} if tok else {}
-
-    def auth(self) -> aiohttp.BasicAuth | None:
-        """Basic authentication, if configured."""
-        if self.target.username is None:
-            return None
-        pw = self.target.password.get_secret_value() if self.target.password else ""
-        return aiohttp.BasicAuth(self.target.username, pw)
+    def _refused(self, status: int, header: str | None, text: str) -> DeliveryError:
+        wait = retry_after(header, self.clock(), self.retry_after_max) if status in (429, 503) \
+            else None
+        asked = f" (Retry-After: {wait:.0f} s)" if wait is not None else ""
+        log.warning("sink %s answered %d%s: %s", self.name, status, asked, text[:200])
+        reason = "http_429" if status == 429 else f"http_{status // 100}xx"
+        return DeliveryError(reason, retry=status >= 500 or status in (408, 429), retry_after=wait)
 
 
-class WebhookSink(Sink):
-    """A webhook: pages once per crisis, re-states a lasting one and says when it is resolved.
+class WebhookTarget(BaseModel):
+    """A chat or generic webhook; ``style`` is the kind of sink that lays out its messages."""
 
-    Args:
-        target: the URL (a secret) and payload style.
-        timeout: seconds per request.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field("webhook", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    url: SecretStr
+    style: str = Field("generic", pattern=r"^[a-z][a-z0-9_-]{0,30}$",
+                       description="a chat sink kind: generic, slack, teams")
+    bearer_token: SecretStr | None = None
+
+
+class ChatSink(Sink):
+    """A chat webhook: pages once per crisis, re-states a lasting one and says when it is over.
+
+    Subclasses set ``kind``, ``url_setting`` (the settings field listing their URLs)
+    and lay out :meth:`payload`.
     """
 
     accepts = frozenset({"firing", "reminder", "resolved"})
+    url_setting: ClassVar[str] = ""
+    target: WebhookTarget
 
-    def __init__(self, target: WebhookTarget, timeout: float = 5.0) -> None:
-        super().__init__(target.name, timeout)
-        self.target = target
+    @classmethod
+    def from_settings(cls, settings: Settings, timeout: float = 5.0) -> list[Sink]:
+        """One sink per URL in the settings field ``url_setting``, named ``<kind>-<i>``.
+
+        Args:
+            settings: the worker settings.
+            timeout: seconds per request.
+        """
+        urls: tuple[SecretStr, ...] = getattr(settings, cls.url_setting) if cls.url_setting else ()
+        return [cls(WebhookTarget(name=f"{cls.kind}-{i}", url=u, style=cls.kind), timeout)
+                for i, u in enumerate(urls)]
 
     def url(self) -> str:
         """The webhook URL (secret)."""
         return self.target.url.get_secret_value()
 
-    def headers(self) -> dict[str, str]:
-        """Bearer token header, if configured."""
-        tok = self.target.bearer_token
-        return {"Authorization": f"Bearer {tok.get_secret_value()}"} if tok else {}
-
-
-class DeliveryQueue:
-    """A bounded, coalescing queue and the task that drains it into one sink.
-
-    Args:
-        sink: where to deliver.
-        metrics: counters and gauges.
-        maxsize: deliveries kept; beyond that the oldest is dropped.
-        backoff: first retry delay in seconds (doubles each attempt).
-        backoff_max: longest retry delay.
-        max_age: seconds after which an undelivered notification is given up.
-    """
-
-    def __init__(self, sink: Sink, metrics: NotifyMetrics, maxsize: int = 1000,
-                 backoff: float = 0.5, backoff_max: float = 30.0, max_age: float = 3600.0) -> None:
-        if maxsize < 1:
-            raise ValueError("maxsize must be at least 1")
-        self.sink, self.m = sink, metrics
-        self.maxsize, self.backoff, self.backoff_max, self.max_age = (
-            maxsize, backoff, backoff_max, max_age)
-        self.pending: OrderedDict[str, Delivery] = OrderedDict()
-        self._wake = asyncio.Event()
-        self._closing = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self.m.queue_depth.labels(sink=sink.name).set(0)
-        # series at zero from the start, so increase()/rate() see the first of each
-        for event in sink.accepts:
-            self.m.deliveries.labels(sink=sink.name, event=event)
-        for reason in FAILURE_REASONS:
-            self.m.failures.labels(sink=sink.name, reason=reason)
-        for reason in DROP_REASONS:
-            self.m.dropped.labels(sink=sink.name, reason=reason)
-        self.m.latency.labels(sink=sink.name)
-
-    def put(self, d: Delivery) -> None:
-        """Queue ``d`` (replacing a queued delivery with the same key); never waits.
+    def deliveries(self, c: Crisis, notice: Notice) -> list[Delivery]:
+        """One message for ``firing``, ``reminder`` (each one) and ``resolved``; nothing else.
 
         Args:
-            d: the delivery.
+            c: the crisis.
+            notice: what happened.
         """
-        if d.event not in self.sink.accepts:
-            return
-        old = self.pending.pop(d.key, None)
-        if old is not None:  # coalesce: the newest body, the first event's name and age
-            d.queued_at = old.queued_at
-            if old.event == "firing" and d.event in ("update", "resend"):
-                d.event = "firing"
-        elif len(self.pending) >= self.maxsize:
-            _, oldest = self.pending.popitem(last=False)
-            self.m.dropped.labels(sink=self.sink.name, reason="queue_full").inc()
-            log.warning("sink %s: queue full, dropped the oldest notification (%s)",
-                        self.sink.name, oldest.event)
-        self.pending[d.key] = d
-        self._depth()
-        self._wake.set()
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        event = notice.event
+        if event == "firing":
+            return [Delivery(f"{c.fingerprint}:firing", event, self.payload(c, "firing"))]
+        if event == "reminder":
+            return [Delivery(f"{c.fingerprint}:reminder:{int(notice.at)}", event,
+                             self.payload(c, "reminder"))]
+        if event == "resolved":
+            return [Delivery(f"{c.fingerprint}:resolved", event,
+                             self.payload(c, "resolved", resolved_at=notice.at))]
+        return []
 
-    def _depth(self) -> None:
-        self.m.queue_depth.labels(sink=self.sink.name).set(len(self.pending))
-
-    async def _run(self) -> None:
-        self._session = aiohttp.ClientSession()
-        try:
-            while True:
-                if not self.pending:
-                    if self._closing.is_set():
-                        return
-                    self._wake.clear()
-                    await self._wake.wait()
-                    continue
-                key, d = next(iter(self.pending.items()))
-                delay = await self._attempt(d)
-                if delay is None:
-                    if self.pending.get(key) is d:
-                        del self.pending[key]
-                    self._depth()
-                elif self._closing.is_set():
-                    await asyncio.sleep(delay)  # close() cancels us at its deadline
-                else:
-                    try:  # wait for the backoff, or for close()
-                        await asyncio.wait_for(self._closing.wait(), delay)
-                    except TimeoutError:
-                        pass
-        finally:
-            await self._session.close()
-
-    async def _attempt(self, d: Delivery) -> float | None:
-        """Try ``d`` once; ``None`` when done with it, else the seconds to wait before retrying."""
-        name = self.sink.name
-        if time.monotonic() - d.queued_at > self.max_age:
-            self.m.dropped.labels(sink=name, reason="expired").inc()
-            log.error("sink %s: gave up on a %s notification after %.0f s", name, d.event,
-                      self.max_age)
-            return None
-        d.attempts += 1
-        try:
-            assert self._session is not None
-            await self.sink.send(self._session, d)
-        except DeliveryError as exc:
-            self.m.failures.labels(sink=name, reason=exc.reason).inc()
-            if not exc.retry:
-                self.m.dropped.labels(sink=name, reason="rejected").inc()
-                log.error("sink %s rejected a %s notification (%s)", name, d.event, exc.reason)
-                return None
-            delay = min(self.backoff_max, self.backoff * 2 ** (d.attempts - 1))
-            delay *= random.uniform(0.8, 1.2)
-            log.warning("sink %s: %s delivery failed (%s, attempt %d); retrying in %.1f s",
-                        name, d.event, exc.reason, d.attempts, delay)
-            return delay
-        except Exception:  # noqa: BLE001 - a bug in one sink must not kill its queue
-            self.m.failures.labels(sink=name, reason="error").inc()
-            log.exception("sink %s: unexpected error", name)
-            return min(self.backoff_max, self.backoff * 2 ** (d.attempts - 1))
-        self.m.deliveries.labels(sink=name, event=d.event).inc()
-        self.m.latency.labels(sink=name).observe(time.monotonic() - d.queued_at)
-        log.info("sink %s: delivered %s %s (attempt %d)", name, d.event, d.key, d.attempts)
-        return None
-
-    async def close(self, timeout: float = 2.0) -> None:
-        """Deliver what is queued within ``timeout`` seconds, then stop.
+    @staticmethod
+    def payload(c: Crisis, event: Event, resolved_at: float | None = None) -> dict[str, Any]:
+        """The JSON body of one message (a subclass sets it to its pure render function).
 
         Args:
-            timeout: seconds to keep trying.
+            c: the crisis.
+            event: ``firing``, ``reminder`` or ``resolved``.
+            resolved_at: when it ended (for ``resolved``).
         """
-        self._closing.set()
-        self._wake.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout)
-        except TimeoutError:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            if self.pending:
-                self.m.dropped.labels(sink=self.sink.name, reason="shutdown").inc(
-                    len(self.pending))
-                log.warning("sink %s: %d notifications undelivered at shutdown", self.sink.name,
-                            len(self.pending))
-        self._task = None
+        raise NotImplementedError
