@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +24,17 @@ from detectors.crisis.state import Transition
 from streams.alerting.notifier import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
 from streams.wire.alert import AlertEvent
 from streams.worker.metrics import book_labeler, create, set_state
-from tests.integration.alerting_fixtures import ALERTMANAGER_YML, Daemon, http, prometheus_config, running
+from tests.integration.alerting_fixtures import (
+    ALERTMANAGER_YML,
+    Daemon,
+    chat_receiver,
+    check_block_kit,
+    check_teams_card,
+    http,
+    prometheus_config,
+    running,
+    serving,
+)
 
 pytestmark = pytest.mark.integration
 T0 = 1_714_564_800.0  # 2024-05-01T12:00:00Z
@@ -224,14 +233,8 @@ def webhook() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     server.posts = []  # type: ignore[attr-defined]
     server.status = 200  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 class TestWebhook:
@@ -336,6 +339,71 @@ class TestWebhook:
         asyncio.run(run())
         dropped = value(reg, "firebreak_alert_notifications_dropped_total", sink="dead", reason="queue_full")
         assert dropped == 7
+
+
+class TestChannels:
+    """The done-when: a crisis reaches Teams, Slack (Block Kit) and Alertmanager, once each."""
+
+    def test_a_crisis_reaches_teams_block_kit_and_alertmanager_once_each(
+        self, alertmanager: Daemon
+    ) -> None:
+        """Re-delivered crisis events and re-sends page each chat once, in its documented shape."""
+        reg = CollectorRegistry()
+        with chat_receiver(check_teams_card) as teams, chat_receiver(check_block_kit) as slack:
+            hooks = [WebhookTarget(name="teams", url=SecretStr(f"{teams.url}/workflows/s3cr3t"),
+                                   style="teams"),
+                     WebhookTarget(name="slack", url=SecretStr(f"{slack.url}/services/s3cr3t"),
+                                   style="slack")]
+
+            async def run() -> None:
+                n = Notifier.from_targets([AlertmanagerTarget(url=alertmanager.url)], hooks,
+                                          create_metrics(reg), resend_seconds=0.2, expire_seconds=5,
+                                          brand_url="https://firebreak.example.com/brands/{brand}")
+                for _ in range(3):  # the outbox re-sends after a crash; the timer re-sends
+                    await n.handle(crisis_event(at=time.time() - 60))
+                    await n.tick(time.time() + 1)
+                await until(lambda: teams.posts and slack.posts and am_alerts(alertmanager))
+                await asyncio.sleep(0.5)  # time for any second page to arrive
+                await n.close()
+
+            asyncio.run(run())
+        assert teams.errors == [] and slack.errors == []
+        assert len(teams.posts) == 1 and len(slack.posts) == 1 and len(am_alerts(alertmanager)) == 1
+        card = teams.posts[0][1]["attachments"][0]["content"]
+        assert card["body"][0]["items"][0]["text"] == "Crisis: acme"
+        assert "https://firebreak.example.com/brands/acme" in [a["url"] for a in card["actions"]]
+        assert slack.posts[0][1]["blocks"][0]["text"]["text"].endswith("Crisis: acme")
+        for sink in ("teams", "slack", "alertmanager"):
+            assert value(reg, "firebreak_alert_deliveries_total", sink=sink, event="firing") == 1
+
+    def test_a_stream_crisis_reaches_every_channel_once(self, broker: Any, workers: Any,
+                                                        alertmanager: Daemon) -> None:
+        """A worker configured only by settings: angry mentions become one page per channel."""
+        from tests.integration.kafkautil import background, mention, producer, send_all
+
+        with chat_receiver(check_teams_card) as teams, chat_receiver(check_block_kit) as slack:
+            workers.ensure_topics()
+            w = workers.start(FIREBREAK_ALERTMANAGER_URLS=alertmanager.url,
+                              FIREBREAK_TEAMS_WEBHOOK_URLS=f"{teams.url}/workflows/s3cr3t",
+                              FIREBREAK_SLACK_WEBHOOK_URLS=f"{slack.url}/services/s3cr3t",
+                              FIREBREAK_BRAND_URL="https://firebreak.example.com/brands/{brand}")
+            p = producer(broker.bootstrap)
+            topic = workers.names.mentions
+            send_all(p, topic, background("acme") + background("globex"))
+            for wave in range(4):  # 40 angry voices within a few seconds
+                send_all(p, topic, [mention("acme", wave * 10 + i, neg=True, prefix="burst")
+                                    for i in range(10)])
+                time.sleep(0.5)
+            p.close()
+            wait_for(lambda: teams.posts and slack.posts and am_alerts(alertmanager), 60)
+            time.sleep(2)  # re-sends and late duplicates would land by now
+            log = w.log_file.read_text(errors="replace")
+        assert teams.errors == [] and slack.errors == []
+        assert [b["attachments"][0]["content"]["body"][0]["items"][0]["text"] for _, b in teams.posts] == [
+            "Crisis: acme"]
+        assert len(slack.posts) == 1 and "Crisis for acme" in slack.posts[0][1]["text"]
+        assert [a["labels"]["brand"] for a in am_alerts(alertmanager)] == ["acme"]
+        assert "s3cr3t" not in log and "teams-0" in log
 
 
 def test_prometheus_scrapes_metrics_and_invented_brands_add_no_series(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Slack incoming webhooks, in Block Kit: header, section, fields, context and actions blocks.
 
-The body is ``{"text": <the plain page, for notifications and old clients>, "blocks":
+The body is ``{"text": <the page's first line, for notifications and old clients>, "blocks":
 [...]}`` with the content of :func:`streams.alerting.render.page`: what fired and
 why, the numbers as fields, the loudest negative posts with links, a context line
 and buttons to the dashboard, runbook and brand page. Texts are cut to Block Kit's
@@ -79,7 +79,8 @@ def blocks(p: Page) -> list[dict[str, Any]]:
 
 
 def slack_payload(c: Crisis, event: Event, resolved_at: float | None = None) -> dict[str, Any]:
-    """The Slack webhook body: ``text`` (fallback) and Block Kit ``blocks``.
+    """The Slack webhook body: ``text`` (the page's first line: notifications and fallback)
+    and Block Kit ``blocks``.
 
     Args:
         c: the crisis.
@@ -87,7 +88,7 @@ def slack_payload(c: Crisis, event: Event, resolved_at: float | None = None) -> 
         resolved_at: when it ended (for ``resolved``).
     """
     p = page(c, event, resolved_at)
-    return {"text": clip(esc(p.text), TEXT_CHARS), "blocks": blocks(p)}
+    return {"text": clip(esc(p.text.splitlines()[0]), TEXT_CHARS), "blocks": blocks(p)}
 
 
 class SlackSink(ChatSink):
