@@ -347,7 +347,8 @@ class TestChannels:
     def test_a_crisis_reaches_teams_block_kit_and_alertmanager_once_each(
         self, alertmanager: Daemon
     ) -> None:
-        """Re-delivered crisis events and re-sends page each chat once, in its documented shape."""
+        """Re-delivered crisis events and re-sends page each chat once, in its documented shape;
+        the resolution (also re-delivered) reaches each once and ends the Alertmanager alert."""
         reg = CollectorRegistry()
         with chat_receiver(check_teams_card) as teams, chat_receiver(check_block_kit) as slack:
             hooks = [WebhookTarget(name="teams", url=SecretStr(f"{teams.url}/workflows/s3cr3t"),
@@ -364,11 +365,19 @@ class TestChannels:
                     await n.tick(time.time() + 1)
                 await until(lambda: teams.posts and slack.posts and am_alerts(alertmanager))
                 await asyncio.sleep(0.5)  # time for any second page to arrive
+                assert len(teams.posts) == 1 and len(slack.posts) == 1
+                assert len(am_alerts(alertmanager)) == 1
+                for _ in range(2):
+                    await n.handle(resolved_event(at=time.time()))
+                await until(lambda: len(teams.posts) == 2 and len(slack.posts) == 2
+                            and not am_alerts(alertmanager, active_only=True))
                 await n.close()
 
             asyncio.run(run())
         assert teams.errors == [] and slack.errors == []
-        assert len(teams.posts) == 1 and len(slack.posts) == 1 and len(am_alerts(alertmanager)) == 1
+        assert len(teams.posts) == 2 and len(slack.posts) == 2
+        assert teams.posts[1][1]["attachments"][0]["content"]["body"][0]["style"] == "good"
+        assert slack.posts[1][1]["text"].startswith("[RESOLVED] acme")
         card = teams.posts[0][1]["attachments"][0]["content"]
         assert card["body"][0]["items"][0]["text"] == "Crisis: acme"
         assert "https://firebreak.example.com/brands/acme" in [a["url"] for a in card["actions"]]
