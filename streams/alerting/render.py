@@ -221,6 +221,16 @@ def posts_text(numbers: AlertNumbers) -> str:
     return "\n".join(lines) or "-"
 
 
+def ended(c: Crisis, at: float) -> str:
+    """``"acme: crisis acme:1714564800 ended after 90 min"``.
+
+    Args:
+        c: the crisis.
+        at: when it ended (POSIX seconds).
+    """
+    return f"{c.brand}: crisis {c.crisis_id} ended after {max(0.0, at - c.started_at) / 60:.0f} min"
+
+
 def render_text(c: Crisis, resolved_at: float | None = None) -> str:
     """The page as plain text (chat fallback ``text``, Alertmanager ``description``).
 
@@ -229,8 +239,7 @@ def render_text(c: Crisis, resolved_at: float | None = None) -> str:
         resolved_at: when it ended, for the resolved message.
     """
     if resolved_at is not None:
-        minutes = max(0.0, resolved_at - c.started_at) / 60
-        head = f"[RESOLVED] {c.brand}: crisis {c.crisis_id} ended after {minutes:.0f} min"
+        head = f"[RESOLVED] {ended(c, resolved_at)}"
         tail = [f"Promotion: {'still paused - resume it when ready' if c.paused else 'running'}"]
         if c.dashboard_url:
             tail.append(f"Dashboard: {c.dashboard_url}")
@@ -299,8 +308,7 @@ def page(c: Crisis, event: Event, resolved_at: float | None = None) -> Page:
         facts += [("State", f"resolved after {max(0.0, end - c.started_at) / 60:.0f} min"),
                   ("Promotion", "still paused: resume it when ready" if c.paused else "running"),
                   ("Started", rfc3339(c.started_at)), ("Ended", rfc3339(end))]
-        title, tone, headline, why = f"Resolved: {c.brand}", "good", render_text(
-            c, resolved_at).splitlines()[0].removeprefix("[RESOLVED] "), ""
+        title, tone, headline, why = f"Resolved: {c.brand}", "good", ended(c, end), ""
     else:
         facts += [("State", "CRISIS, still active" if event == "reminder" else "CRISIS"),
                   ("Promotion", "PAUSED" if c.paused else "running")]
@@ -313,6 +321,8 @@ def page(c: Crisis, event: Event, resolved_at: float | None = None) -> Page:
         if c.acknowledged_by:
             facts.append(("Acknowledged", c.acknowledged_by + (
                 f" at {rfc3339(c.acknowledged_at)}" if c.acknowledged_at else "")))
+        if c.notes:
+            facts.append(("Latest change", c.notes[-1]))
         reminder = event == "reminder"
         title = f"{'Still in crisis' if reminder else 'Crisis'}: {c.brand}"
         tone, headline, why = ("warning" if reminder else "attention"), summary(c), c.reason

@@ -105,6 +105,20 @@ class TestTeamsCard:
         assert [a["url"] for a in card["actions"]] == [
             e["url"] for b in slack if b["type"] == "actions" for e in b["elements"]]
 
+    def test_acknowledgement_and_manual_changes_show_on_both(self) -> None:
+        """Who took the crisis and the latest manual change are facts of the card and the page."""
+        c = crisis()
+        c.acknowledged_by, c.acknowledged_at = "ana", T0 + 120
+        c.notes.append("2024-05-01T12:05:00Z: paused by ops")
+        card = teams_payload(c, "reminder")["attachments"][0]["content"]
+        facts = {f["title"]: f["value"] for e in card["body"] if e["type"] == "FactSet" for f in e["facts"]}
+        assert facts["Acknowledged"] == "ana at 2024-05-01T12:02:00.000Z"
+        assert facts["Latest change"].endswith("paused by ops")
+        assert facts["State"] == "CRISIS, still active" and card["body"][0]["style"] == "warning"
+        blocks = slack_payload(c, "reminder")["blocks"]
+        fields = [f["text"] for b in blocks if "fields" in b for f in b["fields"]]
+        assert "*Acknowledged*\nana at 2024-05-01T12:02:00.000Z" in fields
+
     def test_posts_are_plain_text_runs_that_open_the_post(self) -> None:
         """A post's markdown stays text (TextRun); only an http(s) post URL becomes its action."""
         body = teams_payload(crisis(), "firing")["attachments"][0]["content"]["body"]
