@@ -37,9 +37,10 @@ def test_crisis_sets_pause_flag_visible_over_http_and_kafka(broker, names, worke
     assert flag.paused and not may_publish(flag)
     assert flag.reason and flag.reason.startswith("crisis")
 
-    kflag = KafkaFlagReader(broker.bootstrap, topic=names.control).get("acme")
-    assert kflag.paused and kflag.effective_paused
-    assert may_publish(KafkaFlagReader(broker.bootstrap, topic=names.control).get("globex"))
+    with KafkaFlagReader(broker.bootstrap, topic=names.control) as kafka_flags:
+        kflag = kafka_flags.get("acme")
+        assert kflag.paused and kflag.effective_paused
+        assert may_publish(kafka_flags.get("globex"))
 
     status, st = http_json(f"{w.url}/api/v1/brands/acme")
     assert status == 200 and st["state"] == "crisis" and st["reason"] and st["since"]

@@ -87,13 +87,17 @@ class TestPauseFlag:
     def test_fail_safe_rule(self):
         """Paused, stale or unreadable flags all mean: do not publish."""
         now = time.time()
-        fresh = {"paused": False, "updated_at": iso(now - 10)}
+        fresh = {"brand": "a", "paused": False, "updated_at": iso(now - 10)}
         assert may_publish(evaluate("a", fresh, source_ok=True, now=now))
         assert not may_publish(evaluate("a", {**fresh, "paused": True}, source_ok=True, now=now))
-        stale = {"paused": False, "updated_at": iso(now - 3600)}
+        stale = {"brand": "a", "paused": False, "updated_at": iso(now - 3600)}
         assert not may_publish(evaluate("a", stale, source_ok=True, now=now))
         assert not may_publish(evaluate("a", None, source_ok=False, now=now))
         assert may_publish(evaluate("a", None, source_ok=True, now=now))
+        lost = evaluate("a", fresh, problem="flag data stale/lost: x", now=now)
+        assert not may_publish(lost) and lost.why == "flag data stale/lost: x"
+        assert not may_publish(evaluate("a", None, problem="flag data stale/lost: x", now=now))
+        assert may_publish(evaluate("a", stale, max_age=None, now=now)), "a heartbeat vouches"
 
 
 def test_settings_errors_name_the_setting(monkeypatch):
