@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     t = Transition("nordair", T0, "crisis", "elevated", True, "sudden_surge", REASON, NUMBERS, CRISIS_ID)
     ev = AlertEvent.from_transition(t, "fi-1", T0 + 1)
-    wire = ev.to_wire()
+    wire = ev.wire()
     raw = dumps(wire)
     s = example_settings()
     c = Crisis.from_alert(ev, dashboard_url=s.dashboard_url, brand_url=s.brand_url)
@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     cases: dict[str, Callable[[], Any]] = {
         "baseline: old wire dict + json (producer)": legacy,
-        "AlertEvent.from_transition + to_wire + json (producer)": lambda: dumps(
-            AlertEvent.from_transition(t, "fi-1", T0 + 1).to_wire()),
+        "AlertEvent.from_transition + wire + json (producer)": lambda: dumps(
+            AlertEvent.from_transition(t, "fi-1", T0 + 1).wire()),
         "AlertEvent.from_wire(dict).kind (publishing's counter)": lambda: AlertEvent.from_wire(
             wire).kind,
         "AlertEvent.from_wire(bytes) (notifier)": lambda: AlertEvent.from_wire(raw),

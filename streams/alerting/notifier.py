@@ -27,15 +27,16 @@ Events are :class:`streams.wire.alert.AlertEvent`; texts come from
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from detectors.errors import InvalidMention
-from detectors.events import format_time, iso, parse_time
+from pydantic import ValidationError
+
+from detectors.events import format_time
 from streams.alerting.metrics import NotifyMetrics, create_metrics
 from streams.alerting.render import RUNBOOK_URL, Crisis, runbook_link
 from streams.alerting.sinks import chat_sink, sinks_from_settings
@@ -43,6 +44,7 @@ from streams.alerting.sinks.alertmanager import AlertmanagerSink, AlertmanagerTa
 from streams.alerting.sinks.base import Notice, Sink, WebhookTarget
 from streams.alerting.sinks.queue import DeliveryQueue
 from streams.wire.alert import AlertEvent, AlertNumbers, InvalidAlert
+from streams.wire.states import BrandStateView
 
 if TYPE_CHECKING:
     from streams.settings import Settings
@@ -176,37 +178,39 @@ class Notifier:
             self._manual(ev)
         self.m.active.set(len(self.active))
 
-    async def handle_state(self, message: dict[str, Any] | bytes | str) -> None:
+    async def handle_state(self, message: BrandStateView | dict[str, Any] | bytes | str) -> None:
         """Take a ``brand.state`` message: adopt, acknowledge or (as a safety net) resolve.
 
         Args:
-            message: :func:`streams.wire.messages.state_message`, decoded or as JSON bytes.
+            message: a :class:`~streams.wire.states.BrandStateView`, decoded or as JSON bytes.
         """
-        st = _decode(message)
-        if st is None or not isinstance(st.get("brand"), str):
+        try:
+            st = message if isinstance(message, BrandStateView) else BrandStateView.from_wire(message)
+        except ValidationError:
             self.m.invalid.inc()
             return
-        cid = st.get("crisis_id")
-        if st.get("state") == "crisis" and isinstance(cid, str):
+        cid = st.crisis_id
+        if st.state == "crisis" and cid is not None:
             c = self.active.get(cid)
             if c is None and cid not in self.done:
                 # owned by us now (e.g. after a rebalance): keep Alertmanager's copy alive
                 try:
                     ev = _adopted(st, cid, self.clock())
-                except InvalidAlert as exc:
+                except ValidationError as exc:
                     self.m.invalid.inc()
-                    log.warning("cannot adopt crisis %s from brand.state: %s", cid, exc)
+                    log.warning("cannot adopt crisis %s from brand.state: %s", cid,
+                                exc.errors()[0]["msg"])
                     return
                 c = self.active[cid] = self._crisis(ev)
                 self._notify(c, "resend")
                 log.info("adopted active crisis %s from brand.state", cid)
-            if c is not None and st.get("acknowledged_by") and not c.acknowledged_by:
-                self.acknowledge(cid, str(st["acknowledged_by"]),
-                                 _when(st.get("acknowledged_at")) or self.clock())
-        elif st.get("state") == "normal":
-            since = _when(st.get("since"))
+            if c is not None and st.acknowledged_by and not c.acknowledged_by:
+                acked = st.acknowledged_at.timestamp() if st.acknowledged_at else self.clock()
+                self.acknowledge(cid, st.acknowledged_by, acked)
+        elif st.state == "normal" and st.since is not None:
+            since = st.since.timestamp()
             for fp, c in list(self.active.items()):
-                if c.brand == st["brand"] and since is not None and since > c.started_at:
+                if c.brand == st.brand and since > c.started_at:
                     self._resolve(fp, since)
         self.m.active.set(len(self.active))
 
@@ -326,33 +330,13 @@ class Notifier:
                 q.put(d)
 
 
-def _when(value: Any) -> float | None:
-    """POSIX seconds of an RFC 3339 value in a ``brand.state`` message; ``None`` when absent/invalid."""
-    if value is None:
-        return None
-    try:
-        return parse_time(value, "time").timestamp()
-    except InvalidMention:
-        return None
-
-
-def _adopted(st: dict[str, Any], cid: str, now: float) -> AlertEvent:
+def _adopted(st: BrandStateView, cid: str, now: float) -> AlertEvent:
     """The crisis event a ``brand.state`` message in ``crisis`` stands for (adoption)."""
-    return AlertEvent.from_wire({
-        "kind": "crisis", "brand": st["brand"], "state": "crisis", "fingerprint": cid,
-        "crisis_id": cid, "at": st.get("since") or iso(now),
-        "reason": st.get("reason") or "", "test": st.get("test") or "",
-        "numbers": st.get("numbers") or {}, "paused": bool(st.get("paused")),
-    })
-
-
-def _decode(value: dict[str, Any] | bytes | str) -> dict[str, Any] | None:
-    if isinstance(value, (bytes, str)):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
+    return AlertEvent(
+        kind="crisis", brand=st.brand, state="crisis", fingerprint=cid, crisis_id=cid,
+        at=st.since or datetime.fromtimestamp(now, tz=timezone.utc), reason=st.reason or "",
+        test=st.test or "", numbers=AlertNumbers.model_validate(st.numbers), paused=st.paused,
+    )
 
 
 def register(app: Any, notifier: Notifier, alerts_topic: Any, state_topic: Any | None = None,

@@ -1,7 +1,7 @@
 """The alert event on the ``alerts`` topic, defined once.
 
 The detector's act stage builds it from a transition (:meth:`AlertEvent.from_transition`),
-the outbox stores and sends :meth:`AlertEvent.to_wire`, and the notifier reads it back
+the outbox stores and sends :meth:`AlertEvent.wire`, and the notifier reads it back
 with :meth:`AlertEvent.from_wire`; the renderers take the typed event. The JSON keys
 are those of :meth:`detectors.crisis.model.Transition.to_dict` plus ``kind``,
 ``fingerprint`` (the crisis id), ``cause_id`` and ``emitted_at``. Unknown keys are
@@ -9,20 +9,21 @@ kept (a newer producer's fields survive a round trip through an older reader), a
 a key absent on the wire stays absent when the event is written again.
 
     event = AlertEvent.from_transition(transition, cause="m2", now=time.time())
-    dumps(event.to_wire())                     # the value on the alerts topic
+    dumps(event.wire())                        # the value on the alerts topic
     AlertEvent.from_wire(raw_bytes).kind       # "crisis"; InvalidAlert when it is not an alert
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Self, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import ConfigDict, Field, ValidationError
 
 from detectors.crisis.model import State, Transition
-from detectors.events import format_time
+from streams.wire.base import Timestamp, WireModel
 
 AlertKind = Literal["crisis", "reminder", "resolved", "elevated", "normal", "manual"]
 ALERT_KINDS: tuple[str, ...] = get_args(AlertKind)
@@ -33,10 +34,18 @@ class InvalidAlert(ValueError):
     """A value on the alerts topic that is not an alert event (the message names the field)."""
 
 
-class _Open(BaseModel):
-    """Frozen, and keeps the keys it does not name."""
+class _Open(WireModel):
+    """Frozen, keeps the keys it does not name, and writes back only the keys it was given."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
+
+    def wire(self, exclude: set[str] | None = None) -> dict[str, Any]:
+        """JSON-ready form with only the keys the producer wrote (and any it did not name).
+
+        Args:
+            exclude: keys to leave out.
+        """
+        return self.model_dump(mode="json", exclude_unset=True, exclude=exclude)
 
 
 class Post(_Open):
@@ -79,14 +88,6 @@ class AlertNumbers(_Open):
     keywords: dict[str, Any] = Field(default_factory=dict)
     reopened: bool = False
 
-    def wire(self, exclude: set[str] | None = None) -> dict[str, Any]:
-        """JSON-ready form with only the keys the producer wrote.
-
-        Args:
-            exclude: keys to leave out.
-        """
-        return self.model_dump(mode="json", exclude_unset=True, exclude=exclude)
-
 
 class AlertEvent(_Open):
     """An alert event: a brand's state changed, a crisis lasts, or a person changed the flag.
@@ -100,7 +101,7 @@ class AlertEvent(_Open):
 
     kind: AlertKind
     brand: str = Field(min_length=1)
-    at: AwareDatetime
+    at: Timestamp
     fingerprint: str = Field(min_length=1)
     state: State = "normal"
     previous: State = "normal"
@@ -111,11 +112,7 @@ class AlertEvent(_Open):
     crisis_id: str | None = None
     by: str | None = None
     cause_id: str | None = None
-    emitted_at: AwareDatetime | None = None
-
-    @field_serializer("at", "emitted_at")
-    def _time(self, value: datetime | None) -> str | None:
-        return format_time(value) if value is not None else None
+    emitted_at: Timestamp | None = None
 
     @classmethod
     def from_transition(cls, t: Transition, cause: str | None, now: float) -> AlertEvent:
@@ -144,7 +141,7 @@ class AlertEvent(_Open):
         )
 
     @classmethod
-    def from_wire(cls, value: dict[str, Any] | bytes | str) -> AlertEvent:
+    def from_wire(cls, value: Mapping[str, Any] | bytes | str) -> Self:
         """Read an event from the topic (JSON bytes or text) or from a decoded object.
 
         Args:
@@ -162,13 +159,9 @@ class AlertEvent(_Open):
             where = ".".join(str(p) for p in err["loc"]) or "$"
             raise InvalidAlert(f"alert event {where}: {err['msg']}") from None
 
-    def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready value for the alerts topic (the keys the event was built with)."""
-        return self.model_dump(mode="json", exclude_unset=True)
-
     def to_json(self) -> str:
-        """:meth:`to_wire` as compact JSON text."""
-        return json.dumps(self.to_wire(), separators=(",", ":"), ensure_ascii=False)
+        """:meth:`wire` as compact JSON text."""
+        return json.dumps(self.wire(), separators=(",", ":"), ensure_ascii=False)
 
     @property
     def at_ts(self) -> float:

@@ -33,7 +33,7 @@ def plan(st: BrandState, decision: Decision, now: float) -> list[Message]:
         now: wall-clock time (POSIX seconds).
     """
     out: list[Message] = [
-        ["alerts", st.brand, AlertEvent.from_transition(t, decision.cause, now).to_wire()]
+        ["alerts", st.brand, AlertEvent.from_transition(t, decision.cause, now).wire()]
         for t in decision.transitions
     ]
     out.append(["control", st.brand, flag_message(st, now).wire()])

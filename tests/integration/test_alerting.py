@@ -63,14 +63,14 @@ def crisis_event(at: float = T0, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
     """An ``alerts`` message for acme entering crisis (made by the real wire format)."""
     t = Transition("acme", at, "crisis", "elevated", True, "negative_surge",
                    "52 negative of 74 scored mentions in 30 min", NUMBERS, crisis_id)
-    return AlertEvent.from_transition(t, "m2", at + 1).to_wire()
+    return AlertEvent.from_transition(t, "m2", at + 1).wire()
 
 
 def resolved_event(at: float, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
     """The ``alerts`` message for acme back to normal: the incident is over."""
     t = Transition("acme", at, "normal", "elevated", True, "calm", "calm for 60 min",
                    {"negative": 3, "scored": 40}, crisis_id)
-    return AlertEvent.from_transition(t, None, at + 1).to_wire()
+    return AlertEvent.from_transition(t, None, at + 1).wire()
 
 
 def am_alerts(am: Daemon, active_only: bool = False) -> list[dict[str, Any]]:
@@ -175,7 +175,8 @@ class TestAlertmanager:
             await n.handle(crisis_event(at=now - 30, crisis_id=cid))
             await n.handle_state({"brand": "acme", "state": "crisis", "crisis_id": cid,
                                   "since": "2024-05-01T12:00:00Z", "acknowledged_by": "ana",
-                                  "acknowledged_at": None})
+                                  "acknowledged_at": None, "paused": True,
+                                  "updated_at": "2024-05-01T12:00:05Z"})
 
             def acked() -> Any:
                 a = am_alerts(alertmanager)
@@ -478,7 +479,8 @@ def test_register_attaches_agents_that_feed_the_notifier() -> None:
             await agent.put(json.dumps(crisis_event()).encode())
         async with app.agents["firebreak.notify.state"].test_context() as agent:
             await agent.put(json.dumps({"brand": "acme", "state": "crisis", "crisis_id": CRISIS_ID,
-                                        "acknowledged_by": "ana"}).encode())
+                                        "acknowledged_by": "ana", "paused": True,
+                                        "updated_at": "2024-05-01T12:00:05Z"}).encode())
         assert list(n.active) == [CRISIS_ID] and n.active[CRISIS_ID].acknowledged_by == "ana"
         await n.close(timeout=0.1)
 

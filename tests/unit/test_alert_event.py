@@ -41,10 +41,10 @@ class TestWireFormat:
     """What the producer writes is what the topic always carried."""
 
     def test_keys_and_values_are_the_transitions_plus_four(self, transitions: list[Transition]) -> None:
-        """to_wire() is Transition.to_dict() plus kind, fingerprint, cause_id and emitted_at, with the
+        """wire() is Transition.to_dict() plus kind, fingerprint, cause_id and emitted_at, with the
         numbers byte for byte (an int stays an int, a share a float)."""
         for t in transitions:
-            wire = AlertEvent.from_transition(t, "m1", T0 + 0.25).to_wire()
+            wire = AlertEvent.from_transition(t, "m1", T0 + 0.25).wire()
             legacy = t.to_dict()
             assert set(wire) == set(legacy) | EXTRA_KEYS
             assert {k: wire[k] for k in legacy} == legacy
@@ -53,18 +53,18 @@ class TestWireFormat:
             assert wire["cause_id"] == "m1" and wire["emitted_at"] == "2024-05-01T12:00:00.250Z"
 
     def test_bytes_on_the_topic_read_back_to_the_same_event(self, transitions: list[Transition]) -> None:
-        """from_wire(dumps(to_wire())) gives an equal event and the same JSON again."""
+        """from_wire(dumps(wire())) gives an equal event and the same JSON again."""
         for t in transitions:
             ev = AlertEvent.from_transition(t, None, T0)
-            back = AlertEvent.from_wire(dumps(ev.to_wire()))
-            assert back == ev and back.to_wire() == ev.to_wire()
+            back = AlertEvent.from_wire(dumps(ev.wire()))
+            assert back == ev and back.wire() == ev.wire()
 
     def test_unknown_keys_survive_and_absent_keys_stay_absent(self) -> None:
         """A newer producer's extra fields pass through; a reader adds no keys of its own."""
         raw = {"kind": "crisis", "brand": "acme", "at": "2024-05-01T12:00:00Z", "fingerprint": "acme:1",
                "numbers": {"negative": 5, "new_number": 1.5, "top_negative": [{"text": "x", "extra": 1}]},
                "future_field": {"a": 1}}
-        assert AlertEvent.from_wire(json.dumps(raw)).to_wire() == raw
+        assert AlertEvent.from_wire(json.dumps(raw)).wire() == raw
 
     @pytest.mark.parametrize(("state", "previous", "test", "crisis_id", "kind"), [
         ("crisis", "elevated", "negative_surge", "acme:1", "crisis"),
