@@ -11,7 +11,7 @@
   :class:`~streams.wire.flags.PauseFlag`.
 * Public state (``brand.state``): :func:`state_message`, a
   :class:`~streams.wire.states.BrandStateView`.
-* Alert (``alerts``): :func:`alert_message`, fingerprint = the crisis id.
+* Alert (``alerts``): :class:`streams.wire.alert.AlertEvent`, fingerprint = the crisis id.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from detectors.codec import dumps as dumps  # re-exported: the encoder of every message
-from detectors.crisis.state import BrandState, Transition
+from detectors.crisis.state import BrandState
 from detectors.errors import InvalidMention
 from detectors.events import iso
 from streams.wire.base import at
@@ -27,7 +27,6 @@ from streams.wire.flags import PauseFlag
 from streams.wire.states import BrandStateView
 
 EXCERPT_BYTES = 1024
-ALERT_KINDS = ("crisis", "resolved", "elevated", "normal", "manual")  # see alert_message
 
 
 def reason_code(exc: Exception) -> str:
@@ -119,37 +118,5 @@ def state_message(st: BrandState, now: float) -> BrandStateView:
         overrides=meta.get("overrides", []),
         updated_at=at(now),
     )
-
-
-def alert_message(t: Transition, cause: str | None, now: float) -> dict[str, Any]:
-    """An alert event for a transition.
-
-    ``kind`` is ``crisis`` (entering crisis: page someone, unless ``numbers``
-    says ``reopened``: the same incident flaring up again), ``reminder`` (a
-    crisis that lasts, re-stated), ``resolved`` (the incident is over: the
-    brand is back to ``normal``), ``elevated``/``normal`` (other state
-    changes, stepping down from crisis to elevated among them) or ``manual`` (a
-    person changed the flag). ``fingerprint`` is the stable crisis id, so a
-    receiver de-duplicates re-deliveries.
-
-    Args:
-        t: the transition.
-        cause: id of the mention that triggered it (``None`` for timers/overrides).
-        now: emission time (wall clock).
-    """
-    if t.test == "manual" and t.state == t.previous:
-        kind = "manual"
-    elif t.test == "reminder":
-        kind = "reminder"
-    elif t.state == "crisis":
-        kind = "crisis"
-    elif t.state == "normal" and t.crisis_id is not None:
-        kind = "resolved"
-    else:
-        kind = t.state
-    out = t.to_dict()
-    out.update(kind=kind, fingerprint=t.crisis_id or f"{t.brand}:none", cause_id=cause,
-               emitted_at=iso(now))
-    return out
 
 

@@ -15,9 +15,10 @@ from typing import Any
 
 from detectors.crisis.pausing import take_audit
 from detectors.crisis.state import BrandState
+from streams.wire.alert import AlertEvent
 from streams.wire.audit import AuditRecord
 from streams.wire.flags import PauseFlag
-from streams.wire.messages import alert_message, flag_message, state_message
+from streams.wire.messages import flag_message, state_message
 from streams.worker.detect import Decision
 
 Message = list[Any]  # [kind, brand, value] with kind in alerts/control/state/audit
@@ -32,7 +33,8 @@ def plan(st: BrandState, decision: Decision, now: float) -> list[Message]:
         now: wall-clock time (POSIX seconds).
     """
     out: list[Message] = [
-        ["alerts", st.brand, alert_message(t, decision.cause, now)] for t in decision.transitions
+        ["alerts", st.brand, AlertEvent.from_transition(t, decision.cause, now).wire()]
+        for t in decision.transitions
     ]
     out.append(["control", st.brand, flag_message(st, now).wire()])
     out.append(["state", st.brand, state_message(st, now).wire()])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 
+from streams.wire.alert import AlertEvent
 from streams.wire.base import at
 from streams.wire.flags import HEARTBEAT_KEY, HEARTBEAT_SECONDS, Heartbeat
 from streams.wire.messages import dumps, flag_message, state_message
@@ -71,7 +72,7 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
                                               paused=str(st.meta["flag"]).lower()).inc()
             if kind == "alerts":
                 rt.metrics.alerts.labels(brand=rt.metrics.brand_label(brand),
-                                         kind=value["kind"]).inc()
+                                         kind=AlertEvent.from_wire(value).kind).inc()
             await topics[kind].send(key=key.encode("utf-8"), value=dumps(value))
         rt.core.dirty.add(brand)
         sent.append(brand)

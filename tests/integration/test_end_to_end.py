@@ -6,6 +6,7 @@ import pytest
 
 from streams.client.http import http_json
 from streams.client.pauseflag import HttpFlagReader, KafkaFlagReader, may_publish
+from streams.wire.alert import AlertEvent
 from tests.integration.kafkautil import (
     background,
     mention,
@@ -43,8 +44,9 @@ def test_crisis_sets_pause_flag_visible_over_http_and_kafka(broker, names, worke
 
     status, st = http_json(f"{w.url}/api/v1/brands/acme")
     assert status == 200 and st["state"] == "crisis" and st["reason"] and st["since"]
-    alerts = [a for a in values(read_all(broker.bootstrap, names.alerts)) if a["kind"] == "crisis"]
-    assert len(alerts) == 1 and alerts[0]["fingerprint"] == st["crisis_id"]
+    alerts = [a for a in map(AlertEvent.from_wire, values(read_all(broker.bootstrap, names.alerts)))
+              if a.kind == "crisis"]
+    assert len(alerts) == 1 and alerts[0].fingerprint == st["crisis_id"]
 
     def listed() -> set[str]:
         return {b["brand"] for b in http_json(f"{w.url}/api/v1/brands")[1]["brands"]}

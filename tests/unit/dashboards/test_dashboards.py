@@ -13,7 +13,7 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from streams.alerting.sinks import create_metrics
+from streams.alerting.metrics import create_metrics
 from streams.worker.metrics import create
 
 ROOT = Path(__file__).resolve().parents[3]

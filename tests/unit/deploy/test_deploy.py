@@ -123,9 +123,13 @@ class TestRunbookLinks:
 
     def test_the_notifiers_brand_crisis_alert_links_to_its_runbook(self) -> None:
         """am_alert() carries summary, description, severity and the BrandCrisis runbook section."""
-        from streams.alerting.render import ALERTNAME, Crisis, am_alert
+        from streams.alerting.render import ALERTNAME, Crisis
+        from streams.alerting.sinks.alertmanager import am_alert
+        from streams.wire.alert import AlertEvent
 
-        alert = am_alert(Crisis.from_event({"brand": "acme", "crisis_id": "acme:1772420581"}))
+        event = AlertEvent(kind="crisis", brand="acme", at="2026-03-02T03:03:01Z",
+                           fingerprint="acme:1772420581", crisis_id="acme:1772420581")
+        alert = am_alert(Crisis.from_alert(event))
         assert alert["labels"]["alertname"] == ALERTNAME and alert["labels"]["severity"]
         assert alert["annotations"]["summary"] and alert["annotations"]["description"]
         assert_runbook_link(alert["annotations"]["runbook_url"], ALERTNAME)
@@ -133,12 +137,16 @@ class TestRunbookLinks:
     def test_a_configured_runbook_page_is_used_and_must_be_absolute(self) -> None:
         """FIREBREAK_RUNBOOK_URL moves the link; a relative one is refused at start-up."""
         from streams.alerting.notifier import Notifier, create_metrics
-        from streams.alerting.render import Crisis, am_alert
+        from streams.alerting.render import Crisis
+        from streams.alerting.sinks.alertmanager import am_alert
         from streams.settings import Settings
+        from streams.wire.alert import AlertEvent
 
         page = "https://wiki.example.org/firebreak/runbook"
         s = Settings(runbook_url=page)
-        c = Crisis.from_event({"brand": "acme"}, runbook_url=s.runbook_url)
+        event = AlertEvent(kind="crisis", brand="acme", at="2026-03-02T03:03:01Z",
+                           fingerprint="acme:none")
+        c = Crisis.from_alert(event, runbook_url=s.runbook_url)
         assert am_alert(c)["annotations"]["runbook_url"] == f"{page}#brandcrisis"
         with pytest.raises(ValueError):
             Settings(runbook_url="docs/runbook.md")

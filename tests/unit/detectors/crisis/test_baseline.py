@@ -16,7 +16,7 @@ from detectors.crisis.baseline import RhythmBaseline, local_slot
 from detectors.crisis.state import BrandState, Observation, observe
 from detectors.crisis.stats import nbinom_sf, poisson_sf
 from detectors.errors import ConfigError
-from streams.wire.messages import alert_message
+from streams.wire.alert import AlertEvent
 
 DAY = 86_400.0
 MON = datetime(2026, 3, 2, tzinfo=timezone.utc).timestamp()  # a Monday, before US DST
@@ -163,7 +163,7 @@ class TestOneIncidentOneCrisis:
         assert any(t.state == "normal" for t in out)  # it did step all the way down
         assert len(entries) == 2 and entries[0].crisis_id == entries[1].crisis_id
         assert entries[1].numbers.get("reopened") is True
-        kinds = [alert_message(t, None, t.at)["kind"] for t in out]
+        kinds = [AlertEvent.from_transition(t, None, t.at).kind for t in out]
         assert kinds.count("crisis") == 2 and kinds.count("resolved") == 1
 
     def test_outside_the_window_it_is_a_new_crisis(self) -> None:
@@ -175,7 +175,7 @@ class TestOneIncidentOneCrisis:
     def test_stepping_down_to_elevated_is_not_resolved(self) -> None:
         out = self.crisis_then_calm_then_crisis(BrandConfig(), gap_hours=4)
         down = next(t for t in out if t.previous == "crisis" and t.state == "elevated")
-        assert alert_message(down, None, down.at)["kind"] == "elevated"
+        assert AlertEvent.from_transition(down, None, down.at).kind == "elevated"
 
     def test_a_lasting_crisis_is_restated_at_the_interval(self) -> None:
         cfg = BrandConfig(remind_minutes=60)
@@ -185,7 +185,7 @@ class TestOneIncidentOneCrisis:
         reminders = [t for t in out if t.test == "reminder"]
         assert 3 <= len(reminders) <= 5
         assert all(t.state == t.previous == "crisis" for t in reminders)
-        assert alert_message(reminders[0], None, 0)["kind"] == "reminder"
+        assert AlertEvent.from_transition(reminders[0], None, 0).kind == "reminder"
         assert reminders[0].reason.startswith("still in crisis after 1.0 h")
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from streams.alerting.render import Crisis, summary
+from streams.wire.alert import AlertEvent
 
 BASE = {"negative": 11, "scored": 35, "window_minutes": 20, "neg_share": 0.28,
         "usual_share": 0.14, "volume_ratio": 1.3}
 
 
 def _crisis(test: str, numbers: dict) -> Crisis:
-    return Crisis.from_event({"brand": "acme", "crisis_id": "acme:1772420581", "test": test,
-                              "numbers": numbers, "at": "2026-03-02T03:03:01Z"})
+    return Crisis.from_alert(AlertEvent.from_wire(
+        {"kind": "crisis", "brand": "acme", "crisis_id": "acme:1772420581",
+         "fingerprint": "acme:1772420581", "test": test, "numbers": numbers,
+         "at": "2026-03-02T03:03:01Z"}))
 
 
 def test_sudden_surge_summary_shows_the_short_window() -> None:
