@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from detectors.sentiment.langid import CascadeDetector, build_word_table, load_function_words
 from detectors.sentiment.lexicon import Lexicon
 from detectors.sentiment.rules import normalize, tokenize, unnormalize
 from detectors.sentiment.scorer import Score, Scorer, get_scorer, label_for
@@ -60,6 +61,28 @@ class TestLanguages:
         """Detection that finds e.g. Italian leads to an unscored result."""
         result = scorer.score("Non è arrivato niente e nessuno risponde, che vergogna")
         assert result.label == "unscored" and result.compound is None
+
+    @pytest.mark.parametrize(("text", "lang"), [("Hej på dig", "sv"), ("Se oli kiva", "fi")])
+    def test_short_post_prefers_a_scored_language(self, scorer: Scorer, text: str, lang: str
+                                                  ) -> None:
+        """A short post that py3langid alone reads as a neighbour without a lexicon (Danish,
+        Estonian) goes to the scored language that is nearly as likely."""
+        plain = CascadeDetector(build_word_table(load_function_words(), {}))
+        assert plain.detect(text, [t.lower() for t in tokenize(text)]) != lang
+        assert scorer.detect_language(text) == lang
+
+    @pytest.mark.parametrize(
+        ("text", "lang"),
+        [
+            ("Tusen takk for hjelpen i dag, det var veldig hyggelig", "no"),
+            ("Não chegou nada e ninguém responde", "pt"),
+        ],
+    )
+    def test_clear_other_language_stays_itself(self, scorer: Scorer, text: str, lang: str
+                                               ) -> None:
+        """The preference for scored languages does not swallow a clearly different one."""
+        assert scorer.detect_language(text) == lang
+        assert scorer.score(text).label == "unscored"
 
     @pytest.mark.parametrize(
         ("text", "lang"),
