@@ -106,6 +106,13 @@ class TestLanguages:
         """A hint like ``fi-FI`` selects the Finnish lexicon."""
         assert scorer.score("Tosi huono palvelu", "fi-FI").label == "neg"
 
+    def test_hashtags_vote_when_nothing_else_has_letters(self, scorer: Scorer) -> None:
+        """A post of hashtags and emoji is read in the hashtags' language, not left unscored;
+        a handle or URL never votes."""
+        assert scorer.detect_language("#Streik #Zugausfall 😡 http://example.org") == "de"
+        assert scorer.score("#Streik #Zugausfall 😡").label == "neg"
+        assert scorer.detect_language("@bahn_streik_zugausfall http://example.org/streik") is None
+
     def test_text_without_letters_has_no_language(self, scorer: Scorer) -> None:
         """Emoji-only posts have no detectable language and are unscored."""
         assert scorer.score("👍👍 123").lang is None
