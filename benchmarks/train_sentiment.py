@@ -1,18 +1,25 @@
 """Train the learned sentiment model on real labelled posts and write its weights.
 
-Run (needs the ``train`` extra, i.e. scikit-learn; a few minutes on 2 cores)::
+Run (needs the ``train`` extra, i.e. scikit-learn; 6 to 30 minutes on 2 cores, by load)::
 
     python -m benchmarks.train_sentiment --data ../shared/data/sentiment
 
-Per language: the train split of :mod:`benchmarks.sentiment_data` (the dev
-split is never read here) is featurised with :mod:`detectors.sentiment.features`
+``--mode separate`` (the default, shipped): per language, the train split of
+:mod:`benchmarks.sentiment_data` is featurised with :mod:`detectors.sentiment.features`
 plus the rule engine's compound; a class-balanced multinomial logistic
 regression is fitted for each regularisation strength in ``--grid``, with 5-fold
 cross-validation; the strength with the best out-of-fold negative-class F1 wins,
 and the neg threshold is tuned on the same out-of-fold probabilities (highest
 F1(neg) with at most ``--pos-limit`` of positive posts read as negative). The
-final model is fitted on the whole train split. Everything is seeded, so the
-same data gives the same weights. Output: ``detectors/sentiment/model/sentiment.npz``.
+final model is fitted on the whole train split.
+
+``--mode pooled``: one model over every language, each post's features both in a
+shared block and in its language's block, folded into the same per-language
+tables; it lost to separate models in cross-validation (docs/sentiment-model.md).
+
+Nothing is chosen on the dev split; it is read once at the end to print dev
+numbers. Everything is seeded, so the same data gives the same weights. Output:
+``detectors/sentiment/model/sentiment.npz``.
 """
 
 from __future__ import annotations
@@ -345,8 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of <lang>.jsonl")
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="the .npz to write")
     parser.add_argument("--langs", nargs="+", default=list(LANGUAGES))
-    parser.add_argument("--mode", choices=("pooled", "separate"), default="pooled",
-                        help="one model over all languages (shared + own blocks) or one per language")
+    parser.add_argument("--mode", choices=("pooled", "separate"), default="separate",
+                        help="one model per language (shipped: it won the cross-validation) or "
+                             "one over all languages (shared + own blocks)")
     parser.add_argument("--grid", type=float, nargs="+", default=None, help="values of C")
     parser.add_argument("--shared-grid", type=float, nargs="+", default=list(SHARED_GRID),
                         help="pooled: scales of the shared block")

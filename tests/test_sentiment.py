@@ -223,9 +223,7 @@ POLITE_COMPLAINTS = [
     ("en", "My parcel still hasn't arrived"),
     ("fi", "Paketti ei ole vieläkään saapunut"),
     ("sv", "Ingen svarar i kundtjänst"),
-    pytest.param("fr", "Toujours pas de remboursement", marks=pytest.mark.xfail(
-        strict=True, reason="known weakness: the learned fr model (trained on DEFT news/politics "
-        "tweets, no customer complaints) reads it neutral; the rules alone say neg")),
+    ("fr", "Toujours pas de remboursement"),
     ("nl", "Nog steeds geen reactie van de klantenservice"),
     ("lv", "Joprojām nav atbildes no klientu apkalpošanas"),
     ("de", "Seit Wochen keine Rückmeldung vom Kundenservice"),
