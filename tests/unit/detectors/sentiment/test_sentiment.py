@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from detectors.sentiment.langid import CascadeDetector, build_word_table, load_function_words
 from detectors.sentiment.lexicon import Lexicon
 from detectors.sentiment.rules import normalize, tokenize, unnormalize
 from detectors.sentiment.scorer import Score, Scorer, get_scorer, label_for
@@ -61,6 +62,28 @@ class TestLanguages:
         result = scorer.score("Non è arrivato niente e nessuno risponde, che vergogna")
         assert result.label == "unscored" and result.compound is None
 
+    @pytest.mark.parametrize(("text", "lang"), [("Hej på dig", "sv"), ("Se oli kiva", "fi")])
+    def test_short_post_prefers_a_scored_language(self, scorer: Scorer, text: str, lang: str
+                                                  ) -> None:
+        """A short post that py3langid alone reads as a neighbour without a lexicon (Danish,
+        Estonian) goes to the scored language that is nearly as likely."""
+        plain = CascadeDetector(build_word_table(load_function_words(), {}))
+        assert plain.detect(text, [t.lower() for t in tokenize(text)]) != lang
+        assert scorer.detect_language(text) == lang
+
+    @pytest.mark.parametrize(
+        ("text", "lang"),
+        [
+            ("Tusen takk for hjelpen i dag, det var veldig hyggelig", "no"),
+            ("Não chegou nada e ninguém responde", "pt"),
+        ],
+    )
+    def test_clear_other_language_stays_itself(self, scorer: Scorer, text: str, lang: str
+                                               ) -> None:
+        """The preference for scored languages does not swallow a clearly different one."""
+        assert scorer.detect_language(text) == lang
+        assert scorer.score(text).label == "unscored"
+
     @pytest.mark.parametrize(
         ("text", "lang"),
         [
@@ -82,6 +105,13 @@ class TestLanguages:
     def test_region_subtag_in_hint_is_ignored(self, scorer: Scorer) -> None:
         """A hint like ``fi-FI`` selects the Finnish lexicon."""
         assert scorer.score("Tosi huono palvelu", "fi-FI").label == "neg"
+
+    def test_hashtags_vote_when_nothing_else_has_letters(self, scorer: Scorer) -> None:
+        """A post of hashtags and emoji is read in the hashtags' language, not left unscored;
+        a handle or URL never votes."""
+        assert scorer.detect_language("#Streik #Zugausfall 😡 http://example.org") == "de"
+        assert scorer.score("#Streik #Zugausfall 😡").label == "neg"
+        assert scorer.detect_language("@bahn_streik_zugausfall http://example.org/streik") is None
 
     def test_text_without_letters_has_no_language(self, scorer: Scorer) -> None:
         """Emoji-only posts have no detectable language and are unscored."""
@@ -193,9 +223,7 @@ POLITE_COMPLAINTS = [
     ("en", "My parcel still hasn't arrived"),
     ("fi", "Paketti ei ole vieläkään saapunut"),
     ("sv", "Ingen svarar i kundtjänst"),
-    pytest.param("fr", "Toujours pas de remboursement", marks=pytest.mark.xfail(
-        strict=True, reason="known weakness: the learned fr model (trained on DEFT news/politics "
-        "tweets, no customer complaints) reads it neutral; the rules alone say neg")),
+    ("fr", "Toujours pas de remboursement"),
     ("nl", "Nog steeds geen reactie van de klantenservice"),
     ("lv", "Joprojām nav atbildes no klientu apkalpošanas"),
     ("de", "Seit Wochen keine Rückmeldung vom Kundenservice"),

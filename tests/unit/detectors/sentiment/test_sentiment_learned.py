@@ -69,6 +69,37 @@ POSITIVES = [
 ]
 
 
+# Crisis vocabulary (lexicons/<lang>/complaints.tsv): strikes, cancellations, food safety.
+CRISIS = [
+    ("de", "Schon wieder Streik, mein Zug fällt aus"),
+    ("fr", "Encore une grève, mon train est supprimé"),
+    ("es", "Otra vez huelga y mi vuelo suspendido"),
+    ("sv", "Strejk igen och mitt tåg är inställt"),
+    ("fi", "Taas lakko ja junani peruttiin"),
+    ("nl", "Alweer een staking, mijn trein valt uit"),
+    ("lv", "Atkal streiks, mans vilciens atcelts"),
+    ("en", "Another strike and my train is cancelled"),
+    ("de", "Lebensmittelvergiftung nach dem Essen dort"),
+    ("fr", "Intoxication alimentaire après ce repas"),
+    ("es", "Intoxicación alimentaria después de comer allí"),
+    ("sv", "Matförgiftning efter maten där"),
+    ("fi", "Ruokamyrkytys sen ravintolan ruoasta"),
+    ("nl", "Voedselvergiftiging na het eten daar"),
+    ("lv", "Saindēšanās pēc ēdiena tur"),
+    ("en", "Food poisoning after eating there"),
+]
+
+
+class TestCrisisVocabulary:
+    @pytest.mark.parametrize(("lang", "text"), CRISIS)
+    def test_crisis_post_without_hint_is_negative(self, scorer: Scorer, lang: str, text: str
+                                                  ) -> None:
+        """A strike, cancellation or food-poisoning post is ``neg`` in its detected language
+        (before the crisis vocabulary, food poisoning read as neutral or positive)."""
+        result = scorer.score(text)
+        assert (result.lang, result.label) == (lang, "neg"), result
+
+
 class TestContract:
     @pytest.mark.parametrize(("lang", "text"), NEGATIVES)
     def test_clear_negative_is_neg(self, scorer: Scorer, lang: str, text: str) -> None:
