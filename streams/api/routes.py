@@ -12,6 +12,7 @@ visible in ``GET /api/v1/brands/{brand}`` under ``overrides``.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 import uuid
 from typing import Any
@@ -31,6 +32,8 @@ WRITE_ACTIONS = ("pause", "resume", "acknowledge")
 PROBES = ("live", "startup", "ready")
 APPLY_WAIT_SECONDS = 5.0
 OVERRIDE_MAX_BODY_BYTES = 64 * 1024
+PAGE_DEFAULT = 100
+PAGE_MAX = 1000
 
 
 def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
@@ -47,6 +50,37 @@ def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
                 "updated_at": iso(time.time())}
     keys = ("brand", "paused", "reason", "since", "updated_at", "state", "crisis_id")
     return {"known": True, **{k: flag.get(k) for k in keys}}
+
+
+def brand_page(rt: Runtime, limit: str | None, cursor: str | None) -> dict[str, Any]:
+    """One page of ``GET /api/v1/brands``: brands after ``cursor`` in slug order.
+
+    Args:
+        rt: the worker runtime.
+        limit: page size as given (default :data:`PAGE_DEFAULT`, at most :data:`PAGE_MAX`).
+        cursor: the ``next`` of the previous page (the last brand it listed), if any.
+
+    Raises:
+        ValueError: a bad limit or cursor (the message says which).
+    """
+    try:
+        size = PAGE_DEFAULT if limit is None else int(limit)
+    except ValueError:
+        raise ValueError("limit must be an integer") from None
+    if not 1 <= size <= PAGE_MAX:
+        raise ValueError(f"limit must be between 1 and {PAGE_MAX}")
+    if cursor is not None and not BRAND_RE.match(cursor):
+        raise ValueError("cursor must be a brand slug (the 'next' of the previous page)")
+    keys = rt.view.keys(rt.names.state)
+    start = bisect.bisect_right(keys, cursor) if cursor else 0
+    chosen = keys[start:start + size]
+    out = []
+    for brand in chosen:
+        st = rt.view.get(rt.names.state, brand) or {}
+        out.append({k: st.get(k) for k in ("brand", "state", "since", "paused", "updated_at")})
+    more = start + size < len(keys)
+    return {"brands": out, "count": len(out), "total": len(keys),
+            "next": chosen[-1] if more and chosen else None}
 
 
 async def probe(rt: Runtime, kind: str) -> tuple[dict[str, Any], bool]:
@@ -110,12 +144,12 @@ def register(rt: Runtime) -> None:
             err = denied_read(self, request)
             if err is not None:
                 return err
-            out = []
-            for brand in rt.view.keys(rt.names.state):
-                st = rt.view.get(rt.names.state, brand) or {}
-                out.append({k: st.get(k) for k in ("brand", "state", "since", "paused",
-                                                   "updated_at")})
-            return self.json({"brands": out, "count": len(out)})
+            query = request.rel_url.query
+            try:
+                page = brand_page(rt, query.get("limit"), query.get("cursor"))
+            except ValueError as exc:
+                return self.json({"error": str(exc)}, status=400)
+            return self.json(page)
 
     @app.page("/api/v1/brands/{brand}")
     class Brand(View):

@@ -23,6 +23,7 @@ from typing import Any, cast
 import faust
 from prometheus_client import CollectorRegistry
 
+from detectors.admission import Admission
 from streams.settings import Settings
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
@@ -34,6 +35,7 @@ from streams.worker.positions import Cursor, is_marker, marker_key
 
 log = logging.getLogger(__name__)
 TABLE = "brands"
+PARTITION_CACHE = 50_000
 
 
 class Runtime:
@@ -89,6 +91,8 @@ class Runtime:
         self.core = DetectCore(self.book, self.metrics, load=self._load,
                                dedupe_per_brand=settings.dedupe_per_brand,
                                baselines=settings.baselines())
+        self.core.admission = Admission(settings.unconfigured_brand_cap,
+                                        settings.unconfigured_idle_seconds)
         self.view = TopicView(settings.bootstrap, [self.names.state, self.names.control], p,
                               settings.max_message_bytes)
         self.detect_stream: Any = None
@@ -100,6 +104,10 @@ class Runtime:
         self.last_checkpoint = time.monotonic()
         self.last_flag_refresh = 0.0
         self.published_at: dict[str, float] = {}
+        self._partitions: dict[str, int] = {}
+        self.last_beat: float | None = None  # housekeeping timing (streams.worker.bounds)
+        self.last_sweep = 0.0
+        self.last_heartbeat = 0.0
         self.rescan_due = True
         self.last_rescan = 0.0
         self.agents: tuple[Any, ...] = ()  # score, detect, housekeeping (set by register)
@@ -129,7 +137,21 @@ class Runtime:
             parts: owned partitions, if already computed.
         """
         parts = self.owned_partitions() if parts is None else parts
-        return partition_of(brand, self.settings.partitions) in parts
+        return self.partition(brand) in parts
+
+    def partition(self, brand: str) -> int:
+        """The scored (and table) partition of ``brand``, cached: murmur2 in Python costs
+        about 0.1 ms, and housekeeping asks for every owned brand.
+
+        Args:
+            brand: the brand slug (or a table key).
+        """
+        p = self._partitions.get(brand)
+        if p is None:
+            if len(self._partitions) >= PARTITION_CACHE:
+                self._partitions.clear()  # bounded, whatever names arrive
+            p = self._partitions[brand] = partition_of(brand, self.settings.partitions)
+        return p
 
     def owned_items(self) -> list[tuple[str, dict[str, Any]]]:
         """``(brand, state dict)`` for every owned brand in the table."""
