@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     fetch_max_wait_ms: int = Field(
         100, ge=1, le=5000, description="consumer fetch wait; bounds latency on Tansu")
     producer_linger_ms: int = Field(10, ge=0, le=1000, description="producer batching delay")
+    broker_wait_seconds: float = Field(
+        15.0, gt=0, le=600, description="worker/ingest start: how long to wait for a broker")
     ready_max_lag: int = Field(1000, ge=0, description="healthz lag threshold (messages)")
     data_dir: Path | None = Field(None, description="Faust datadir (a temp dir if unset)")
 

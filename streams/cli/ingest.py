@@ -21,6 +21,7 @@ from typing import Any
 
 from detectors.errors import ConfigError, InvalidMention
 from detectors.events import Mention, parse_mention
+from streams.cli.brokers import kafka_errors, require_brokers
 from streams.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -151,15 +152,19 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or _SUFFIXES.get(path.suffix.lower(), "jsonl")
     reader = READERS[fmt]
     topic = settings.topics.mentions
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=20,
-                             max_request_size=settings.max_message_bytes)
-    bar = tqdm(unit=" mentions", disable=args.no_progress or None, file=sys.stderr)
-    try:
-        res = ingest(reader(path), lambda k, v: producer.send(topic, key=k, value=v), bar)
-        producer.flush()
-    finally:
-        bar.close()
-        producer.close(timeout=10)
+    wait = settings.broker_wait_seconds
+    require_brokers(settings.bootstrap, wait)
+    with kafka_errors(settings.bootstrap):
+        producer = KafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=20,
+                                 max_request_size=settings.max_message_bytes,
+                                 max_block_ms=int(wait * 1000))
+        bar = tqdm(unit=" mentions", disable=args.no_progress or None, file=sys.stderr)
+        try:
+            res = ingest(reader(path), lambda k, v: producer.send(topic, key=k, value=v), bar)
+            producer.flush(timeout=wait * 4)
+        finally:
+            bar.close()
+            producer.close(timeout=10)
     print(f"{path}: {res.read} read, {res.produced} produced to {topic}, {res.bad} bad")
     for line, reason in res.errors:
         print(f"  line {line}: {reason}")

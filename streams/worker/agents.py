@@ -73,7 +73,7 @@ def register(rt: Runtime) -> None:
     @app.timer(1.0)
     async def housekeeping() -> None:
         bounds.beat(rt)
-        if rt.detect_stream is None:
+        if rt.detect_stream is None or rt.stopping:
             return
         if not rt.recovered():
             # a rebalance waits for every event to be acknowledged: checkpoint them

@@ -14,7 +14,7 @@ publishes independent of how many brand names arrive:
   ``mentions.scored`` partition on ``promotion.control``, key ``~hb.<partition>``
   (``~`` is not allowed in a brand slug)::
 
-      {"heartbeat": true, "partition": 3, "worker": "host:6066",
+      {"heartbeat": true, "brand": null, "partition": 3, "worker": "host:6066",
        "updated_at": "2026-...Z", "brands": 12}
 
   Its volume depends on the partition count only; pause flags themselves are
@@ -151,7 +151,7 @@ def heartbeat_message(rt: Runtime, partition: int, now: float) -> dict[str, Any]
         now: wall-clock time.
     """
     adm = rt.core.admission
-    return {"heartbeat": True, "partition": partition,
+    return {"heartbeat": True, "brand": None, "partition": partition,
             "worker": f"{rt.settings.web_host}:{rt.settings.web_port}",
             "updated_at": iso(now), "brands": len(adm.tracked) if adm is not None else None}
 

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import faust
@@ -36,6 +37,24 @@ from streams.worker.positions import Cursor, is_marker, marker_key
 log = logging.getLogger(__name__)
 TABLE = "brands"
 PARTITION_CACHE = 50_000
+
+
+class FirebreakApp(faust.App):
+    """``faust.App`` with a hook that runs first when the app stops (the final checkpoint).
+
+    ``before_stop`` is set by :func:`streams.worker.build.build`.
+    """
+
+    before_stop: Callable[[], Awaitable[None]] | None = None
+
+    async def on_stop(self) -> None:
+        """Run ``before_stop`` while consumer and producer still work, then stop as Faust does."""
+        if self.before_stop is not None:
+            try:
+                await self.before_stop()
+            except Exception:  # noqa: BLE001 - stopping must go on
+                log.exception("final checkpoint failed")
+        await super().on_stop()
 
 
 class Runtime:
@@ -57,7 +76,7 @@ class Runtime:
         if settings.data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="firebreak-")
         datadir = str(settings.data_dir) if self._tmp is None else self._tmp.name
-        self.app = faust.App(
+        self.app = FirebreakApp(
             settings.app_id,
             broker=list(settings.brokers),
             store="memory://",
@@ -75,6 +94,7 @@ class Runtime:
             web_bind=settings.web_host,
             web_host=settings.web_host,
             table_standby_replicas=1,
+            stream_wait_empty=False,  # the final checkpoint acknowledges (worker.shutdown)
             key_serializer="raw",
             value_serializer="raw",
         )
@@ -113,6 +133,9 @@ class Runtime:
         self.agents: tuple[Any, ...] = ()  # score, detect, housekeeping (set by register)
         self.notifier: Any = None  # the alert notifier, when any target is configured
         self.started_at = time.time()
+        self.stopping = False  # set by the final checkpoint: housekeeping stops
+        self.exit_code = 0  # non-zero when the worker stops itself (a broker reset)
+        self.broker: Any = None  # the BrokerWatch (streams.worker.brokerwatch)
 
     def _topic(self, name: str, partitions: int, compacting: bool = False) -> Any:
         return self.app.topic(
@@ -228,12 +251,14 @@ class Runtime:
         return out
 
     async def health(self) -> dict[str, Any]:
-        """Readiness: recovered, view caught up, and input lag under the threshold."""
+        """Readiness: broker reachable, recovered, view caught up, input lag under the threshold."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
-        lag = await self.lag() if recovered else -1
-        ready = recovered and view and 0 <= lag <= self.settings.ready_max_lag
-        return {"ready": ready, "recovered": recovered, "view_caught_up": view, "lag": lag,
+        reachable = self.broker is None or self.broker.reachable
+        lag = await self.lag() if recovered and reachable else -1
+        ready = reachable and recovered and view and 0 <= lag <= self.settings.ready_max_lag
+        return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
+                "recovered": recovered, "view_caught_up": view, "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}
 
