@@ -30,7 +30,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
-INTERVAL = 5.0
+INTERVAL = 2.0
 TIMEOUT = 4.0
 EXIT_BROKER_RESET = 3
 
@@ -46,20 +46,30 @@ class Offsets:
         self.topic = topic
         self.seen: dict[int, int] = {}
 
-    def check(self, ends: Mapping[int, int] | None) -> str | None:
+    def check(self, ends: Mapping[int, int] | None, read: Mapping[int, int] | None = None
+              ) -> str | None:
         """Record ``ends``; the reason the broker was reset, or ``None``.
+
+        Reset: the topic is gone after it held messages, a partition ends before an
+        end offset reported earlier, or a partition is empty although this worker has
+        read messages from it. (Tansu reports a partition's end as its last batch's
+        first offset + 1, so an end below what was read is normal; an empty one is not.)
 
         Args:
             ends: end offset per partition now (``None``: the topic does not exist).
+            read: per partition, the next offset this worker would read (what it has seen).
         """
+        read = read or {}
         if ends is None:
-            had = sum(self.seen.values())
+            had = max(sum(self.seen.values()), sum(read.values()))
             return (f"{self.topic} no longer exists (it held {had} messages)" if had
                     else None)
         for p, end in sorted(ends.items()):
             before = self.seen.get(p, 0)
             if end < before:
                 return f"{self.topic}[{p}] ends at offset {end}, before {before} seen earlier"
+            if end == 0 and read.get(p, 0) > 0:
+                return f"{self.topic}[{p}] is empty, but this worker read {read[p]} messages of it"
         for p, end in ends.items():
             self.seen[p] = max(end, self.seen.get(p, 0))
         return None
@@ -87,11 +97,13 @@ class BrokerWatch:
                 metadata_max_age_ms=int(INTERVAL * 1000))
             await self._consumer.start()
         consumer = self._consumer
-        await consumer._client.fetch_all_metadata()  # a fresh answer, not the cache
-        parts = consumer.partitions_for_topic(self.offsets.topic)
+        cluster = await consumer._client.fetch_all_metadata()  # a fresh answer, not the cache
+        parts = cluster.partitions_for_topic(self.offsets.topic)
         if not parts:
             return None
         tps = [TopicPartition(self.offsets.topic, p) for p in sorted(parts)]
+        if set(consumer.assignment()) != set(tps):
+            consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         return {tp.partition: int(off) for tp, off in ends.items()}
 
@@ -99,7 +111,8 @@ class BrokerWatch:
         """Ask the brokers once; returns why the broker was reset, if it was."""
         try:
             ends = await asyncio.wait_for(self._ends(), TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 - any failure means not reachable
+        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - not reachable
+            _still_running(exc)
             await self._drop()
             if self.reachable:
                 log.warning("broker unreachable (%s): not ready until it answers",
@@ -112,15 +125,15 @@ class BrokerWatch:
             log.warning("broker reachable again after %.0f s", time.time() - (self.down_since or 0))
         self.reachable, self.down_since = True, None
         self.rt.metrics.broker_up.set(1)
-        return self.offsets.check(ends)
+        return self.offsets.check(ends, dict(self.rt.cursor.next))
 
     async def _drop(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             try:
                 await asyncio.wait_for(consumer.stop(), TIMEOUT)
-            except Exception:  # noqa: BLE001, S110 - it is being replaced
-                pass
+            except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - replaced
+                _still_running(exc)
 
     async def run(self) -> None:
         """Probe until cancelled, or until the broker turns out to be reset (then stop)."""
@@ -133,6 +146,14 @@ class BrokerWatch:
                 await asyncio.sleep(INTERVAL)
         finally:
             await self._drop()
+
+
+def _still_running(exc: BaseException) -> None:
+    """Re-raise ``exc`` when this task itself is being cancelled (a client's own
+    cancellation inside ``wait_for`` is just a failed probe)."""
+    task = asyncio.current_task()
+    if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
+        raise exc
 
 
 def stop_after_reset(rt: Runtime, reason: str) -> None:

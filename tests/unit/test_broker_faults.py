@@ -31,9 +31,16 @@ class TestOffsets:
         reason = o.check({0: 3, 1: 20})
         assert reason is not None and "t[0] ends at offset 3, before 500" in reason
 
+    def test_an_empty_partition_this_worker_read_from_is_a_reset(self):
+        """Messages read from a partition the broker now says is empty: a reset; an end
+        below what was read (Tansu reports the last batch's first offset + 1) is not."""
+        assert Offsets("t").check({0: 40, 1: 0}, read={0: 90, 1: 0}) is None
+        assert "t[1] is empty" in (Offsets("t").check({0: 40, 1: 0}, read={1: 5}) or "")
+
     def test_a_vanished_topic_is_a_reset_only_if_it_held_data(self):
         """A missing topic after messages were seen is a reset; before any, it is not."""
         assert Offsets("t").check(None) is None
+        assert Offsets("t").check(None, read={2: 7}) is not None
         o = Offsets("t")
         o.check({0: 2})
         assert "no longer exists" in (o.check(None) or "")
