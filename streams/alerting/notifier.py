@@ -163,12 +163,15 @@ class Notifier:
             self._manual(ev)
         self.m.active.set(len(self.active))
 
-    async def handle_state(self, message: dict[str, Any] | bytes | str) -> None:
+    async def handle_state(self, message: dict[str, Any] | bytes | str | None) -> None:
         """Take a ``brand.state`` message: adopt, acknowledge or (as a safety net) resolve.
 
         Args:
-            message: :func:`streams.wire.messages.state_message`, decoded or as JSON bytes.
+            message: :func:`streams.wire.messages.state_message`, decoded or as JSON bytes;
+                ``None`` is a tombstone (an idle brand was forgotten): nothing to do.
         """
+        if message is None:
+            return
         st = _decode(message)
         if st is None or not isinstance(st.get("brand"), str):
             self.m.invalid.inc()
