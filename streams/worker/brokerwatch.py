@@ -104,6 +104,7 @@ class BrokerWatch:
         tps = [TopicPartition(self.offsets.topic, p) for p in sorted(parts)]
         if set(consumer.assignment()) != set(tps):
             consumer.assign(tps)
+            consumer.pause(*tps)  # end offsets only: fetch no records
         ends = await consumer.end_offsets(tps)
         return {tp.partition: int(off) for tp, off in ends.items()}
 
