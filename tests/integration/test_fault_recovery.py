@@ -38,6 +38,8 @@ def test_kill9_during_recovery_loses_nothing(broker, names, workers):
                              or {}).get("paused"), 30), "no crisis before the kills"
     assert wait_for(lambda: all((http_json(f"{w1.url}/api/v1/brands/{b}")[1] or {})
                                 .get("mentions") == PER_BRAND for b in BRANDS), 30)
+    assert wait_for(lambda: (http_json(f"{w1.url}/api/v1/brands/acme")[1] or {})
+                    .get("mentions") == 60, 30)
     time.sleep(2)  # a checkpoint after the last mentions
     w1.kill()
 
@@ -54,7 +56,8 @@ def test_kill9_during_recovery_loses_nothing(broker, names, workers):
                                .get("mentions") == PER_BRAND for b in BRANDS), 30)
     assert got, {b: (http_json(f"{w3.url}/api/v1/brands/{b}")[1] or {}).get("mentions")
                  for b in BRANDS}
-    assert (http_json(f"{w3.url}/api/v1/brands/acme")[1] or {}).get("mentions") == 60
+    assert wait_for(lambda: (http_json(f"{w3.url}/api/v1/brands/acme")[1] or {})
+                    .get("mentions") == 60, 30), http_json(f"{w3.url}/api/v1/brands/acme")[1]
     crisis = [a for a in values(read_all(broker.bootstrap, names.alerts))
               if a["brand"] == "acme" and a["kind"] == "crisis"]
     assert len(crisis) == 1, crisis
