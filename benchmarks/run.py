@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "stream_latency": ["benchmarks/stream_latency.py", "--json", str(OUT / "stream_latency.json")],
     "stream_throughput": ["benchmarks/stream_throughput.py", "--json",
                           str(OUT / "stream_throughput.json")],
+    "soak": ["benchmarks/soak.py", "--minutes", "10", "--json", str(OUT / "soak.json")],
 }
 
 

@@ -13,6 +13,11 @@ through :meth:`Driver.command`. Three things are passed in:
 * **hooks** -- :class:`Hooks`, whose methods do nothing; the stream plugs in its
   Prometheus metrics (in the spirit of Faust's ``Sensor``).
 
+An optional :class:`~detectors.admission.Admission` bounds how many unconfigured
+brands have state (the stream sets one; replay keeps every brand): a mention of a
+brand past the cap is counted and dropped, and :meth:`Driver.evict` forgets an
+idle one.
+
 Nothing here reads a clock: time is the events' own.
 """
 
@@ -22,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
+from detectors.admission import Admission
 from detectors.config import BrandBook
 from detectors.crisis import pausing
 from detectors.crisis.baseline import RhythmBaseline
@@ -44,6 +50,9 @@ class Hooks:
 
     def duplicate(self, brand: str) -> None:
         """A mention id seen before was dropped."""
+
+    def untracked(self, brand: str) -> None:
+        """A mention of an unconfigured brand past the admission cap was dropped."""
 
     def observed(self, brand: str, obs: Observation, source: str | None, late: bool) -> None:
         """An observation was applied (``late``: it arrived behind its brand's clock)."""
@@ -68,6 +77,10 @@ class Dedupe(Protocol):
 
     def forget(self) -> None:
         """Drop what is cached outside the states (the store is the truth again)."""
+        ...
+
+    def drop(self, brand: str) -> None:
+        """Drop what is cached for ``brand`` (evicted)."""
         ...
 
 
@@ -96,6 +109,9 @@ class RecentIds:
 
     def forget(self) -> None:
         """Nothing is cached outside memory: keep the ids."""
+
+    def drop(self, brand: str) -> None:
+        """Ids age out of the shared window on their own."""
 
 
 class PerBrandIds:
@@ -137,6 +153,9 @@ class PerBrandIds:
     def forget(self) -> None:
         self._sets.clear()
 
+    def drop(self, brand: str) -> None:
+        self._sets.pop(brand, None)
+
 
 class Driver:
     """Detection for any number of brands over scored observations.
@@ -147,16 +166,19 @@ class Driver:
         dedupe: the de-duplication policy (default :class:`RecentIds`).
         hooks: instrumentation (default: none).
         baselines: learned baselines (warm start) for brands that have no stored state.
+        admission: bounds the unconfigured brands with state (default: no bound).
     """
 
     def __init__(self, book: BrandBook, *, load: Callable[[str], Mapping[str, Any] | None] | None = None,
                  dedupe: Dedupe | None = None, hooks: Hooks | None = None,
-                 baselines: Mapping[str, RhythmBaseline] | None = None) -> None:
+                 baselines: Mapping[str, RhythmBaseline] | None = None,
+                 admission: Admission | None = None) -> None:
         self.book = book
         self.baselines = dict(baselines or {})
         self.load = load or (lambda brand: None)
         self.dedupe: Dedupe = dedupe if dedupe is not None else RecentIds()
         self.hooks = hooks or Hooks()
+        self.admission = admission
         self.states: dict[str, BrandState] = {}
         self.active: set[str] = set()
         self.event_max: float | None = None
@@ -193,6 +215,8 @@ class Driver:
             own: whether the brand itself wrote it (it only answers mentions).
             source: where the mention came from (for the hooks).
         """
+        if not self.admitted(obs.brand):
+            return None
         st = self.state(obs.brand)
         if self.dedupe.seen(st, obs.mention_id):
             self.duplicates += 1
@@ -211,6 +235,32 @@ class Driver:
         self.note(st, out)
         return out
 
+    def admitted(self, brand: str) -> bool:
+        """Whether ``brand`` may have state (configured, known, or under the cap); counts a refusal.
+
+        Args:
+            brand: the brand slug.
+        """
+        adm = self.admission
+        if adm is None or brand in adm.tracked or self.book.is_configured(brand):
+            return True
+        if adm.admit(brand, known=brand in self.states or bool(self.load(brand))):
+            return True
+        self.hooks.untracked(brand)
+        return False
+
+    def evict(self, brand: str) -> None:
+        """Forget everything cached for ``brand`` (the caller drops it from the store).
+
+        Args:
+            brand: the brand slug.
+        """
+        self.states.pop(brand, None)
+        self.active.discard(brand)
+        self.dedupe.drop(brand)
+        if self.admission is not None:
+            self.admission.drop(brand)
+
     def command(self, brand: str, action: str, ts: float, *, by: str, why: str = "",
                 for_minutes: float | None = None) -> list[Transition] | None:
         """Apply a person's decision; ``None`` for an unknown action or a bad ``for_minutes``.
@@ -225,6 +275,8 @@ class Driver:
         """
         if action not in ACTIONS:
             return None
+        if self.admission is not None and not self.book.is_configured(brand):
+            self.admission.admit(brand, known=True)  # a person acted: always tracked
         st = self.state(brand)
         try:
             out = pausing.command(st, cast(Action, action), ts, self.book.get(brand), by=by,

@@ -85,7 +85,12 @@ class Settings(BaseSettings):
     checkpoint_seconds: float = Field(1.0, gt=0, le=60, description="state write interval")
     state_publish_seconds: float = Field(
         5.0, ge=0, le=300, description="brand.state refresh per brand (changes: at once)")
-    flag_refresh_seconds: float = Field(60.0, gt=0, description="pause flag heartbeat")
+    flag_refresh_seconds: float = Field(
+        60.0, gt=0, description="re-publish interval of configured and non-normal brands' flags")
+    unconfigured_brand_cap: int = Field(
+        10_000, ge=0, description="unconfigured brands tracked per worker; others counted only")
+    unconfigured_idle_seconds: float = Field(
+        3600.0, gt=0, description="an idle normal unconfigured brand is forgotten after this")
     dedupe_per_brand: int = Field(1000, ge=0, le=100_000, description="ids kept per brand")
     api_max_batch: int = Field(1000, ge=1, le=100_000, description="mentions per POST")
     api_max_body_bytes: int = Field(4_000_000, ge=1024)
@@ -93,6 +98,8 @@ class Settings(BaseSettings):
     fetch_max_wait_ms: int = Field(
         100, ge=1, le=5000, description="consumer fetch wait; bounds latency on Tansu")
     producer_linger_ms: int = Field(10, ge=0, le=1000, description="producer batching delay")
+    broker_wait_seconds: float = Field(
+        15.0, gt=0, le=600, description="worker/ingest start: how long to wait for a broker")
     ready_max_lag: int = Field(1000, ge=0, description="healthz lag threshold (messages)")
     data_dir: Path | None = Field(None, description="Faust datadir (a temp dir if unset)")
 

@@ -178,12 +178,16 @@ class Notifier:
             self._manual(ev)
         self.m.active.set(len(self.active))
 
-    async def handle_state(self, message: BrandStateView | dict[str, Any] | bytes | str) -> None:
+    async def handle_state(self, message: BrandStateView | dict[str, Any] | bytes | str | None
+                           ) -> None:
         """Take a ``brand.state`` message: adopt, acknowledge or (as a safety net) resolve.
 
         Args:
-            message: a :class:`~streams.wire.states.BrandStateView`, decoded or as JSON bytes.
+            message: a :class:`~streams.wire.states.BrandStateView`, decoded or as JSON bytes;
+                ``None`` is a tombstone (an idle brand was forgotten): nothing to do.
         """
+        if message is None:
+            return
         try:
             st = message if isinstance(message, BrandStateView) else BrandStateView.from_wire(message)
         except ValidationError:

@@ -65,7 +65,9 @@ class BrandList(WireModel):
     """``GET /api/v1/brands``."""
 
     brands: list[BrandSummary]
-    count: int
+    count: int = Field(description="brands on this page")
+    total: int = Field(description="brands with a published state, on every page")
+    next: str | None = Field(default=None, description="the cursor of the next page; null on the last")
 
 
 class Rejected(WireModel):
@@ -134,9 +136,16 @@ def _paths() -> dict[str, Any]:
         "/openapi.json": {"get": {"summary": "this description", "responses": {
             "200": {"description": "OpenAPI 3.1",
                     "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        "/api/v1/brands": {"get": {"summary": "every brand with a published state", **read,
-                                   "responses": {"200": _json("BrandList", "brands"),
-                                                 **_errors(401, 403, 429)}}},
+        "/api/v1/brands": {"get": {
+            "summary": "brands with a published state, a page at a time (slug order)", **read,
+            "parameters": [
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+                {"name": "cursor", "in": "query", "required": False,
+                 "schema": {"type": "string", "pattern": BRAND_RE.pattern},
+                 "description": "the `next` of the previous page"}],
+            "responses": {"200": _json("BrandList", "one page of brands"),
+                          **_errors(400, 401, 403, 429)}}},
         "/api/v1/brands/{brand}": {"get": {
             "summary": "a brand's public state, with why", "parameters": [BRAND], **read,
             "responses": {"200": _json("BrandStateView", "the state"),

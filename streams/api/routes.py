@@ -12,6 +12,7 @@ visible in ``GET /api/v1/brands/{brand}`` under ``overrides``.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 import uuid
 from datetime import datetime, timezone
@@ -43,6 +44,8 @@ from streams.worker.runtime import Runtime
 PROBES = ("live", "startup", "ready")
 APPLY_WAIT_SECONDS = 5.0
 OVERRIDE_MAX_BODY_BYTES = 64 * 1024
+PAGE_DEFAULT = 100
+PAGE_MAX = 1000
 
 
 def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
@@ -75,6 +78,38 @@ def _version() -> str:
         return metadata.version("firebreak")
     except metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+def brand_page(rt: Runtime, limit: str | None, cursor: str | None) -> BrandList:
+    """One page of ``GET /api/v1/brands``: brands after ``cursor`` in slug order.
+
+    Args:
+        rt: the worker runtime.
+        limit: page size as given (default :data:`PAGE_DEFAULT`, at most :data:`PAGE_MAX`).
+        cursor: the ``next`` of the previous page (the last brand it listed), if any.
+
+    Raises:
+        ValueError: a bad limit or cursor (the message says which).
+    """
+    try:
+        size = PAGE_DEFAULT if limit is None else int(limit)
+    except ValueError:
+        raise ValueError("limit must be an integer") from None
+    if not 1 <= size <= PAGE_MAX:
+        raise ValueError(f"limit must be between 1 and {PAGE_MAX}")
+    if cursor is not None and not BRAND_RE.match(cursor):
+        raise ValueError("cursor must be a brand slug (the 'next' of the previous page)")
+    keys = rt.view.keys(rt.names.state)
+    start = bisect.bisect_right(keys, cursor) if cursor else 0
+    chosen = keys[start:start + size]
+    out = []
+    for brand in chosen:
+        st: BrandStateView | None = rt.view.get(rt.names.state, brand)
+        if st is not None:
+            out.append(st.summary())
+    more = start + size < len(keys)
+    return BrandList(brands=out, count=len(out), total=len(keys),
+                     next=chosen[-1] if more and chosen else None)
 
 
 async def probe(rt: Runtime, kind: str) -> tuple[dict[str, Any], bool]:
@@ -139,9 +174,12 @@ def register(rt: Runtime) -> None:
             err = denied_read(self, request)
             if err is not None:
                 return err
-            states: dict[str, BrandStateView] = rt.view.values(rt.names.state)
-            out = [states[b].summary() for b in sorted(states)]
-            return self.json(BrandList(brands=out, count=len(out)).wire())
+            query = request.rel_url.query
+            try:
+                page = brand_page(rt, query.get("limit"), query.get("cursor"))
+            except ValueError as exc:
+                return self.json({"error": str(exc)}, status=400)
+            return self.json(page.wire())
 
     @app.page("/api/v1/brands/{brand}")
     class Brand(View):

@@ -21,6 +21,7 @@ from typing import Any
 
 from detectors.errors import ConfigError, InvalidMention
 from detectors.events import MAX_MESSAGE_BYTES
+from streams.cli.brokers import kafka_errors, require_brokers
 from streams.cli.inputs import add_input_options, read_options
 from streams.settings import load_settings
 from streams.sources.base import RawRow, all_bad_hint, duplicate_warning
@@ -104,34 +105,36 @@ def run(args: argparse.Namespace) -> int:
         args: parsed CLI arguments.
     """
     from kafka import KafkaProducer
-    from kafka.errors import KafkaError
     from tqdm import tqdm
 
     settings = load_settings(None, brokers=args.brokers, topic_prefix=args.topic_prefix)
     options, notes = read_options(args, args.file)
     rows = read_raw(args.file, options, notes)
     topic = settings.topics.mentions
+    wait = settings.broker_wait_seconds
+    require_brokers(settings.bootstrap, wait)
     # kafka-python logs every failed bootstrap attempt at ERROR; the outcome is said below
     kafka_log = logging.getLogger("kafka")
     level = kafka_log.level
     if not getattr(args, "verbose", 0):
         kafka_log.setLevel(logging.CRITICAL)
     try:
-        producer = KafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=20,
-                                 max_request_size=settings.max_message_bytes)
-    except KafkaError as exc:
-        raise ConfigError(f"cannot reach the brokers {','.join(settings.bootstrap)}: {exc}") from None
+        with kafka_errors(settings.bootstrap):
+            producer = KafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=20,
+                                     max_request_size=settings.max_message_bytes,
+                                     max_block_ms=int(wait * 1000))
     finally:
         kafka_log.setLevel(level)
     bar = tqdm(unit=" mentions", disable=args.no_progress or None, file=sys.stderr)
-    try:
-        res = ingest(rows, lambda k, v: producer.send(topic, key=k, value=v), bar,
-                     now=datetime.now(timezone.utc),
-                     max_future=timedelta(seconds=settings.max_future))
-        producer.flush()
-    finally:
-        bar.close()
-        producer.close(timeout=10)
+    with kafka_errors(settings.bootstrap):
+        try:
+            res = ingest(rows, lambda k, v: producer.send(topic, key=k, value=v), bar,
+                         now=datetime.now(timezone.utc),
+                         max_future=timedelta(seconds=settings.max_future))
+            producer.flush(timeout=wait * 4)
+        finally:
+            bar.close()
+            producer.close(timeout=10)
     print(f"{args.file}: {res.read} read, {res.produced} produced to {topic}, {res.bad} bad")
     for line, reason in res.errors:
         print(f"  line {line}: {reason}")

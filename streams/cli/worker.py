@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import sys
 from typing import Any
 
+from streams.cli.brokers import kafka_errors, require_brokers
 from streams.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> int:
-    """Build the app and run a Faust worker in this process.
+    """Build the app and run a Faust worker in this process; the process ends with it.
 
     Args:
         settings: validated settings.
@@ -81,7 +84,10 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> int:
     from streams.wire.admin import ensure_topics
     from streams.worker.build import build
 
-    ensure_topics(settings.bootstrap, settings.topics, settings.partitions, settings.replication)
+    require_brokers(settings.bootstrap, settings.broker_wait_seconds)
+    with kafka_errors(settings.bootstrap):
+        ensure_topics(settings.bootstrap, settings.topics, settings.partitions,
+                      settings.replication)
     asyncio.set_event_loop(asyncio.new_event_loop())
     rt = build(settings)
     log.warning("worker %s: brokers=%s prefix=%r partitions=%d web=%s:%d writes=%s",
@@ -92,10 +98,18 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> int:
     # The terminal spinner would set the root logger to DEBUG, building a LogRecord
     # for every debug call on the hot path (about 56 µs a mention, measured).
     worker.spinner = None
+    code = 0
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
-        return int(exc.code or 0)
+        code = int(exc.code or 0)
     finally:
         rt.close()
-    return 0
+    code = rt.exit_code or code
+    # Faust has stopped every service and flushed the producer (after the final
+    # checkpoint): leave now rather than wait for the interpreter to join client
+    # threads and free every object (seconds with a large state, measured).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

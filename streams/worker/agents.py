@@ -35,6 +35,7 @@ from detectors.events import mention_from_json
 from detectors.sentiment.scorer import get_scorer
 from streams.wire.messages import dlq_record, dumps, reason_code
 from streams.wire.topics import scored_key
+from streams.worker import bounds
 from streams.worker.detect import Decision
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
 from streams.worker.positions import Verdict
@@ -71,7 +72,8 @@ def register(rt: Runtime) -> None:
 
     @app.timer(1.0)
     async def housekeeping() -> None:
-        if rt.detect_stream is None:
+        bounds.beat(rt)
+        if rt.detect_stream is None or rt.stopping:
             return
         if not rt.recovered():
             # a rebalance waits for every event to be acknowledged: checkpoint them
@@ -326,6 +328,7 @@ async def tick(rt: Runtime) -> None:
         elif rt.pending and not rt.core.dirty:
             await checkpoint(rt)
         await publish(rt, now, parts)
+        await bounds.housekeep(rt, now, parts, watermark)
 
 
 def event_clock(rt: Runtime, now: float) -> float | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from prometheus_client import CollectorRegistry
 
 from streams.api import routes as web
 from streams.settings import Settings
-from streams.worker import agents
+from streams.worker import agents, brokerwatch, shutdown
 from streams.worker.lognoise import quiet_idle_stream_errors
 from streams.worker.runtime import Runtime
 
@@ -21,6 +23,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Runt
     quiet_idle_stream_errors()
     rt = Runtime(settings, registry)
     agents.register(rt)
+    rt.app.before_stop = partial(shutdown.final_checkpoint, rt)
+    brokerwatch.register(rt)
     if settings.web_enabled:
         web.register(rt)
     return rt

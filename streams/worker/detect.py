@@ -59,6 +59,9 @@ class MetricHooks(Hooks):
     def duplicate(self, brand: str) -> None:
         self.m.duplicates.labels(brand=self.m.brand_label(brand)).inc()
 
+    def untracked(self, brand: str) -> None:
+        self.m.untracked.inc()
+
     def observed(self, brand: str, obs: Observation, source: str | None, late: bool) -> None:
         label = self.m.brand_label(brand)
         if late:
@@ -142,6 +145,8 @@ class DetectCore(Driver):
             The transitions it caused (always a decision for a command), or ``None``.
         """
         brand = data["brand"]
+        if data.get("kind") != "command" and not self.admitted(brand):
+            return None  # past the cap of unconfigured brands: counted, not tracked
         st = self.state(brand)
         meta = st.meta
         if meta.get("p") == partition and offset <= meta.get("off", -1):

@@ -90,6 +90,11 @@ class Metrics:
     time_to_detect: Histogram
     consumer_lag: Gauge
     unanswered: Gauge
+    untracked: Counter
+    tracked_brands: Gauge
+    evicted: Counter
+    housekeeping_delay: Histogram
+    broker_up: Gauge
 
 
 def create(
@@ -166,6 +171,21 @@ def create(
                          "event time with no reply (in_reply_to) from one of the brand's handles; "
                          f"counted for up to {KEEP / 3600:g} h, at most {LIMIT} per brand. "
                          "Configured brands this worker owns.", ("brand",)),
+        untracked=counter("untracked_mentions_total",
+                          "Mentions of unconfigured brands dropped because the worker already "
+                          "tracks unconfigured_brand_cap of them (no brand label)."),
+        tracked_brands=gauge("tracked_brands",
+                             "Brands with a state on this worker (configured: in the brands "
+                             "file; unconfigured: under the cap).", ("kind",)),
+        evicted=counter("evicted_brands_total",
+                        "Idle unconfigured brands forgotten (memory, table and published "
+                        "records)."),
+        housekeeping_delay=Histogram(
+            f"{p}_housekeeping_delay_seconds",
+            "How late the 1 s housekeeping timer ran (time since its previous run minus 1 s).",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0), registry=registry),
+        broker_up=gauge("broker_reachable",
+                        "1 while the last metadata request to the brokers succeeded."),
     )
 
 

@@ -14,9 +14,12 @@ from streams.wire.base import at
 from streams.wire.flags import HEARTBEAT_KEY, HEARTBEAT_SECONDS, Heartbeat
 from streams.wire.messages import dumps, flag_message, state_message
 from streams.worker import outbox as actions
+from streams.worker.bounds import flag_kept
 from streams.worker.detect import Decision
 from streams.worker.metrics import set_state
 from streams.worker.runtime import Runtime
+
+PUBLISH_PER_TICK = 300  # states per housekeeping run; configured brands first
 
 
 async def checkpoint(rt: Runtime) -> None:
@@ -82,7 +85,7 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
 
 
 async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
-    """Publish changed public states; refresh every owned pause flag and the heartbeat when due.
+    """Publish changed public states; refresh the owned pause flags that matter and the heartbeat.
 
     Args:
         rt: the worker runtime.
@@ -93,20 +96,25 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
     due = {b for b in rt.core.to_publish if now - rt.published_at.get(b, 0.0) >= every}
     rt.core.to_publish -= due
     refresh = now - rt.last_flag_refresh >= rt.settings.flag_refresh_seconds
-    if refresh:
+    if refresh:  # flags that matter to a reader; idle unconfigured brands have none
         rt.last_flag_refresh = now
-        due |= {b for b, _ in rt.owned_items()}
-    for brand in sorted(due):
+        due |= {b for b, d in rt.owned_items() if flag_kept(rt, b, d.get("meta") or {})}
+    order = sorted(due, key=lambda b: (not rt.book.is_configured(b), b))
+    rt.core.to_publish.update(order[PUBLISH_PER_TICK:])  # the rest next second: bounded work
+    for brand in order[:PUBLISH_PER_TICK]:
         if not rt.owned(brand, parts):
             continue
         rt.published_at[brand] = now
         st = rt.core.state(brand)
         set_state(rt.metrics, brand, st.state, st.paused, st.last_verdict)
         key = brand.encode("utf-8")
-        await rt.t_state.send(key=key, value=dumps(state_message(st, now).wire()))
-        if refresh or "flag" not in st.meta:
+        # straight to the producer: Topic.send costs a FutureMessage and sensor calls each
+        await rt.app.producer.send(rt.names.state, key, dumps(state_message(st, now).wire()),
+                                   None, None, None)
+        first = "flag" not in st.meta and rt.book.is_configured(brand)
+        if (refresh and flag_kept(rt, brand, st.meta)) or first:
             flag = flag_message(st, now)
-            if "flag" not in st.meta:
+            if first:
                 st.meta["flag"] = flag.paused
                 rt.core.dirty.add(brand)
             await rt.t_control.send(key=key, value=dumps(flag.wire()))

@@ -18,11 +18,13 @@ import asyncio
 import logging
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import faust
 from prometheus_client import CollectorRegistry
 
+from detectors.admission import Admission
 from streams.settings import Settings
 from streams.wire.flags import decode_control
 from streams.wire.states import BrandStateView
@@ -36,6 +38,25 @@ from streams.worker.positions import Cursor, is_marker, marker_key
 
 log = logging.getLogger(__name__)
 TABLE = "brands"
+PARTITION_CACHE = 50_000
+
+
+class FirebreakApp(faust.App):
+    """``faust.App`` with a hook that runs first when the app stops (the final checkpoint).
+
+    ``before_stop`` is set by :func:`streams.worker.build.build`.
+    """
+
+    before_stop: Callable[[], Awaitable[None]] | None = None
+
+    async def on_stop(self) -> None:
+        """Run ``before_stop`` while consumer and producer still work, then stop as Faust does."""
+        if self.before_stop is not None:
+            try:
+                await self.before_stop()
+            except Exception:  # noqa: BLE001 - stopping must go on
+                log.exception("final checkpoint failed")
+        await super().on_stop()
 
 
 class Runtime:
@@ -57,7 +78,7 @@ class Runtime:
         if settings.data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="firebreak-")
         datadir = str(settings.data_dir) if self._tmp is None else self._tmp.name
-        self.app = faust.App(
+        self.app = FirebreakApp(
             settings.app_id,
             broker=list(settings.brokers),
             store="memory://",
@@ -78,6 +99,12 @@ class Runtime:
             web_router_enabled=False,
             web_tables_enabled=False,
             table_standby_replicas=1,
+            stream_wait_empty=False,  # the final checkpoint acknowledges (worker.shutdown)
+            # Tansu reports a partition's end as its last batch's first offset + 1, so
+            # after a takeover Faust's check (offset read > end offset) fires on a healthy
+            # broker and crashes the worker (seen in benchmarks/soak.py); a real reset is
+            # caught by streams.worker.brokerwatch instead.
+            recovery_consistency_check=False,
             key_serializer="raw",
             value_serializer="raw",
         )
@@ -95,6 +122,8 @@ class Runtime:
         self.core = DetectCore(self.book, self.metrics, load=self._load,
                                dedupe_per_brand=settings.dedupe_per_brand,
                                baselines=settings.baselines())
+        self.core.admission = Admission(settings.unconfigured_brand_cap,
+                                        settings.unconfigured_idle_seconds)
         self.view = TopicView(settings.bootstrap, {self.names.state: BrandStateView.from_wire,
                                                    self.names.control: decode_control},
                               p, settings.max_message_bytes)
@@ -108,11 +137,17 @@ class Runtime:
         self.last_flag_refresh = 0.0
         self.last_heartbeat = 0.0
         self.published_at: dict[str, float] = {}
+        self._partitions: dict[str, int] = {}
+        self.last_beat: float | None = None  # housekeeping timing (streams.worker.bounds)
+        self.last_sweep = 0.0
         self.rescan_due = True
         self.last_rescan = 0.0
         self.agents: tuple[Any, ...] = ()  # score, detect, housekeeping (set by register)
         self.notifier: Any = None  # the alert notifier, when any target is configured
         self.started_at = time.time()
+        self.stopping = False  # set by the final checkpoint: housekeeping stops
+        self.exit_code = 0  # non-zero when the worker stops itself (a broker reset)
+        self.broker: Any = None  # the BrokerWatch (streams.worker.brokerwatch)
 
     def _topic(self, name: str, partitions: int, compacting: bool = False) -> Any:
         return self.app.topic(
@@ -137,7 +172,21 @@ class Runtime:
             parts: owned partitions, if already computed.
         """
         parts = self.owned_partitions() if parts is None else parts
-        return partition_of(brand, self.settings.partitions) in parts
+        return self.partition(brand) in parts
+
+    def partition(self, brand: str) -> int:
+        """The scored (and table) partition of ``brand``, cached: murmur2 in Python costs
+        about 0.1 ms, and housekeeping asks for every owned brand.
+
+        Args:
+            brand: the brand slug (or a table key).
+        """
+        p = self._partitions.get(brand)
+        if p is None:
+            if len(self._partitions) >= PARTITION_CACHE:
+                self._partitions.clear()  # bounded, whatever names arrive
+            p = self._partitions[brand] = partition_of(brand, self.settings.partitions)
+        return p
 
     def owned_items(self) -> list[tuple[str, dict[str, Any]]]:
         """``(brand, state dict)`` for every owned brand in the table."""
@@ -214,12 +263,14 @@ class Runtime:
         return out
 
     async def health(self) -> dict[str, Any]:
-        """Readiness: recovered, view caught up, and input lag under the threshold."""
+        """Readiness: broker reachable, recovered, view caught up, input lag under the threshold."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
-        lag = await self.lag() if recovered else -1
-        ready = recovered and view and 0 <= lag <= self.settings.ready_max_lag
-        return {"ready": ready, "recovered": recovered, "view_caught_up": view, "lag": lag,
+        reachable = self.broker is None or self.broker.reachable
+        lag = await self.lag() if recovered and reachable else -1
+        ready = reachable and recovered and view and 0 <= lag <= self.settings.ready_max_lag
+        return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
+                "recovered": recovered, "view_caught_up": view, "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}
 
