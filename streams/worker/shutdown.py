@@ -24,21 +24,20 @@ import logging
 import time
 from typing import Any
 
-import orjson
-
+from detectors.codec import dumps
 from streams.wire.topics import scored_key
 from streams.worker.publishing import checkpoint
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
-NON_STR_KEYS = orjson.OPT_NON_STR_KEYS  # what json.dumps does with int keys
 
 
 async def write_dirty(rt: Runtime) -> int:
     """Write every dirty brand state to the table's changelog in bulk; returns how many.
 
     Straight to the producer with the bytes Faust's table writes (JSON key and value,
-    the default partitioner on the key): about 70 µs a state instead of a table
+    the default partitioner on the key), through the one encoder: about 100 µs a state
+    instead of a table
     write's FutureMessage, buffer and sensor calls, so 10,000 states fit the
     10 s a SIGTERM allows. The table's own copy is updated too.
 
@@ -51,7 +50,7 @@ async def write_dirty(rt: Runtime) -> int:
     send = rt.app.producer.send
     for brand, value in states:
         rt.table.data[brand] = value
-        await send(topic, scored_key(brand), orjson.dumps(value, option=NON_STR_KEYS),
+        await send(topic, scored_key(brand), dumps(value),
                    None, None, None)
     return len(states)
 

@@ -38,7 +38,7 @@ def test_invented_brand_flood_keeps_memory_timer_and_publishing_bounded(broker, 
     2 s late once they are read (never 5 s late while reading them), idle publishing no larger
     than before the flood, and a pause shows within 3 s."""
     workers.ensure_topics()
-    w = workers.start(FIREBREAK_FLAG_REFRESH_SECONDS="4", FIREBREAK_HEARTBEAT_SECONDS="2")
+    w = workers.start(FIREBREAK_FLAG_REFRESH_SECONDS="4")
     send_all(producer(broker.bootstrap), names.mentions, background("acme", n=5)
              + background("globex", n=5))
     assert wait_for(lambda: http_json(f"{w.url}/api/v1/brands/acme")[0] == 200, 30)

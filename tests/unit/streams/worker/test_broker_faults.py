@@ -14,7 +14,7 @@ from streams.cli.brokers import BrokerUnreachable, kafka_errors, require_brokers
 from streams.dev.broker import free_port
 from streams.worker.brokerwatch import Offsets
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 class TestOffsets:
