@@ -40,6 +40,8 @@ class Expect:
         spread: how much its share swings from hour to hour beyond sampling noise.
         slot: the hour the expectation is for, on the brand's clock ("Wednesday 20:00").
         weight: how many mentions the usual share rests on (its own uncertainty).
+        share_sd: the hour-to-hour swing the brand has actually shown (no prior), for
+            the share tails.
         drift: evidence (nats) that the share has stayed above the usual for a while
             (:mod:`detectors.crisis.drift`).
     """
@@ -52,6 +54,7 @@ class Expect:
     keywords: dict[str, float] = field(default_factory=dict)  # usual authors per window
     weight: float = math.inf
     drift: float = 0.0
+    share_sd: float = 0.0
 
     def share_p(self, neg: int, scored: int, usual: float) -> float:
         """How surprising ``neg`` of ``scored`` are at the usual share, given the brand's swing.
@@ -60,7 +63,7 @@ class Expect:
         usual share is itself an estimate, so a window far from it is less of a
         miracle than a binomial tail says.
         """
-        return betabinom_sf(neg, scored, usual, share_rho(usual, self.spread, self.weight))
+        return betabinom_sf(neg, scored, usual, share_rho(usual, self.share_sd, self.weight))
 
 
 @dataclass(slots=True)

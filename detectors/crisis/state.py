@@ -230,14 +230,14 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
     warm = _warm(state, ts, cfg)
     base = state.baseline
     hour = int(ts // 3600)
-    share, weight = base.usual, base.share_weight
-    if not warm:
-        share, weight = base.cold_usual(state.window.neg, state.window.scored, COLD_PRIOR)
+    share, weight = (base.usual, math.inf) if warm else base.cold_usual(
+        state.window.neg, state.window.scored, COLD_PRIOR)
     expect = Expect(
         rate=base.expected_rate(hour) if warm else None,
         share=share,
         alpha=base.alpha,
-        spread=base.swing if warm else base.spread,  # cold: only a swing actually seen
+        spread=base.swing,
+        share_sd=base.spread,  # share tails: only the swing the brand has shown
         slot=base.describe(hour) if warm else "",
         keywords={w: base.keyword_rate(w) * cfg.window_minutes / 60 for w in cfg.keywords}
         if cfg.keywords else {},

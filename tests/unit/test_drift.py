@@ -123,7 +123,7 @@ class TestSustainedRise:
         but after a lasting rise it is a crisis, and the reason says which test."""
         cfg = BrandConfig()
         w = window_with(55, 110)
-        base = dict(rate=1.0, share=0.25, alpha=0.05, spread=0.08, weight=5000.0)
+        base = dict(rate=1.0, share=0.25, alpha=0.05, spread=0.08, share_sd=0.08, weight=5000.0)
         assert assess(w, Expect(**base, drift=0.0), cfg, 1019).level is None
         v = assess(w, Expect(**base, drift=12.0), cfg, 1019)
         assert v.level == "crisis"
