@@ -4,8 +4,13 @@
   usual share (by more than its own hour-to-hour swing) *and* negative voices
   (author-capped) are far above what the baseline predicts for this hour of
   the brand's week (ratio and a negative-binomial tail with the brand's own
-  over-dispersion), from enough distinct authors. Viral praise and neutral news
-  raise volume but not the share; a troll raises neither once capped.
+  over-dispersion), from enough distinct authors, and the share is unusual for
+  the posts seen given the brand's own hour-to-hour swing (a beta-binomial
+  tail). Viral praise and neutral news raise volume but not the share; a troll
+  raises neither once capped.
+* **sustained rise** — the same checks with a smaller rise, once the drift test
+  (:mod:`detectors.crisis.drift`) has seen the share stay above the usual for a
+  while: a slow burn never jumps, it lasts.
 * **cold start** — no baseline yet: a stricter share-only test.
 * **keyword** — a configured crisis word from enough distinct authors in
   non-positive posts, far more than the brand hears it every day (a Poisson

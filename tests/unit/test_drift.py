@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from detectors.config import BrandConfig
 from detectors.crisis.drift import BLOCK, ShareDrift, block_llr
 from detectors.crisis.evaluate import Expect, assess
-from detectors.crisis.state import BrandState
+from detectors.crisis.state import BrandState, observe
 from detectors.crisis.stats import betabinom_sf, binom_sf, share_rho
 from detectors.crisis.window import NEG, NEU, AuthorWindow
+from tests.unit.test_crisis import DAY, T0, traffic
 
 
 class TestBetaBinomial:
@@ -129,3 +130,20 @@ class TestSustainedRise:
         assert v.level == "crisis"
         assert v.test == "sustained_rise"
         assert v.numbers["drift"] == 12.0
+
+
+class TestDriftInTheStateMachine:
+    def test_a_warm_brand_accumulates_a_lasting_rise_and_a_cold_one_does_not(self) -> None:
+        """The state feeds every scored mention to the drift test, once the brand is warm."""
+        cfg = BrandConfig()
+        state = BrandState.new("acme", cfg)
+        for o in traffic("acme", T0, 0.5 * 1440, 2.0, 0.15, seed=1, prefix="c"):
+            observe(state, o, cfg)
+        assert state.drift.score == 0.0  # not warm yet: no usual share to weigh against
+        for o in traffic("acme", T0 + 0.5 * DAY, 1.5 * 1440, 2.0, 0.15, seed=2, prefix="h"):
+            observe(state, o, cfg)
+        calm = state.drift.score
+        start = T0 + 2 * DAY
+        for o in traffic("acme", start, 120, 2.0, 0.35, seed=3, prefix="r"):
+            observe(state, o, cfg)
+        assert calm < 5 < state.drift.score
