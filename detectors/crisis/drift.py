@@ -15,6 +15,11 @@ the rise lasts. This module adds up that evidence block by block:
 The score only says that a rise has persisted; the crisis checks still need
 the window itself to be well above the usual share, from enough authors and
 well above the expected negatives (:mod:`detectors.crisis.evaluate`).
+
+The same blocks measure how bursty the brand is **at the scale of minutes**
+(``alpha``: var = mu + alpha mu^2 of a block's mentions against the baseline's
+expectation, learned from blocks of normal state). Hourly counts average bursts
+of a few minutes away; a five-minute test needs the short-scale figure.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from detectors.crisis.baseline import RhythmBaseline
+
 BLOCK = 10  # minutes per block
 CAP = 24.0  # the score never holds more evidence than this (nats)
 MIN_SCORED = 3  # a block with fewer scored voices says nothing
 AUTHOR_CAP = 2  # posts per author counted in a block
+ALPHA_LEARN, ALPHA_MAX = 0.02, 2.0  # short-scale burstiness: per block, and its bound
 
 
 def block_llr(neg: int, scored: int, p0: float, rise: float, swing: float) -> float:
@@ -49,16 +57,21 @@ def block_llr(neg: int, scored: int, p0: float, rise: float, swing: float) -> fl
 class ShareDrift:
     """Block counts of the current block and the running CUSUM score of one brand."""
 
-    __slots__ = ("block", "authors", "score")
+    __slots__ = ("block", "authors", "score", "total", "alpha")
 
     def __init__(self) -> None:
         self.block: int | None = None  # index (minute // BLOCK) of the block being counted
         self.authors: dict[int, list[int]] = {}  # author -> [scored, negative] this block
         self.score = 0.0
+        self.total = 0  # every mention of the block, scored or not, uncapped
+        self.alpha = 0.0  # over-dispersion of block volume (0: Poisson)
 
     def count(self, minute: int, author: int, scored: bool, negative: bool) -> None:
         """Count one mention of ``minute`` in the current block (earlier blocks are closed)."""
-        if not scored or self.block is None or minute // BLOCK != self.block:
+        if self.block is None or minute // BLOCK != self.block:
+            return
+        self.total += 1
+        if not scored:
             return
         c = self.authors.get(author)
         if c is None:
@@ -66,31 +79,37 @@ class ShareDrift:
         c[0] += 1
         c[1] += negative
 
-    def close(self, minute: int, p0: float | None, rise: float, swing: float) -> None:
+    def close(self, minute: int, base: RhythmBaseline | None, rise: float, normal: bool) -> None:
         """Close the block before ``minute``'s (if it has ended) and start ``minute``'s.
 
         Args:
             minute: the current event-time minute.
-            p0: the brand's usual share now (``None``: not known yet, the block is skipped).
-            rise: the smallest rise that matters.
-            swing: the share's hour-to-hour swing beyond sampling noise.
+            base: the brand's baseline (``None`` while it is not warm: nothing is learned).
+            rise: the smallest rise of the share that matters.
+            normal: whether the brand is in normal state (only then is burstiness learned).
         """
         index = minute // BLOCK
         if self.block is not None and index <= self.block:
             return
-        if self.block is not None and p0 is not None:
+        if self.block is not None and base is not None:
             neg = sum(min(c[1], AUTHOR_CAP) for c in self.authors.values())
             scored = sum(min(c[0], AUTHOR_CAP) for c in self.authors.values())
             if scored >= MIN_SCORED:
-                self.score = min(CAP, max(0.0, self.score + block_llr(neg, scored, p0, rise,
-                                                                      swing)))
+                llr = block_llr(neg, scored, base.usual, rise, base.swing)
+                self.score = min(CAP, max(0.0, self.score + llr))
+            rate = base.expected_rate(self.block * BLOCK // 60)
+            if normal and rate is not None and rate * BLOCK >= 2.0:
+                mu = rate * BLOCK
+                excess = ((self.total - mu) ** 2 - mu) / (mu * mu)
+                self.alpha += ALPHA_LEARN * (min(ALPHA_MAX, max(0.0, excess)) - self.alpha)
         self.block = index
         self.authors = {}
+        self.total = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to JSON-ready values."""
         return {"block": self.block, "authors": {str(a): c for a, c in self.authors.items()},
-                "score": self.score}
+                "score": self.score, "total": self.total, "alpha": self.alpha}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ShareDrift:
@@ -99,4 +118,6 @@ class ShareDrift:
         obj.block = data.get("block")
         obj.authors = {int(a): list(c) for a, c in (data.get("authors") or {}).items()}
         obj.score = float(data.get("score", 0.0))
+        obj.total = int(data.get("total", 0))
+        obj.alpha = float(data.get("alpha", 0.0))
         return obj

@@ -47,6 +47,7 @@ class Expect:
         weight: how many mentions the usual share rests on (its own uncertainty).
         share_sd: the hour-to-hour swing the brand has actually shown (no prior), for
             the share tails.
+        alpha_short: its volume over-dispersion over minutes (bursts an hour averages away).
         drift: evidence (nats) that the share has stayed above the usual for a while
             (:mod:`detectors.crisis.drift`).
     """
@@ -60,6 +61,7 @@ class Expect:
     weight: float = math.inf
     drift: float = 0.0
     share_sd: float = 0.0
+    alpha_short: float = 0.0
 
     def share_p(self, neg: int, scored: int, usual: float) -> float:
         """How surprising ``neg`` of ``scored`` are at the usual share, given the brand's swing.
@@ -166,7 +168,9 @@ def assess(
             and ratio >= min_ratio
             and window.neg_authors >= authors
         ):
-            p = nbinom_sf(window.neg, expected_neg, expect.alpha)
+            # one window is judged against bursts of minutes; a lasting rise against hours
+            p = nbinom_sf(window.neg, expected_neg,
+                          expect.alpha if sustained else max(expect.alpha, expect.alpha_short))
             if p > max_p:
                 continue
             p_share = expect.share_p(window.neg, window.scored, usual_share)
@@ -204,7 +208,7 @@ def _sudden(
         return None
     if neg / expected < th.crisis_ratio:
         return None
-    p = nbinom_sf(neg, expected, expect.alpha)
+    p = nbinom_sf(neg, expected, max(expect.alpha, expect.alpha_short))  # bursts of minutes
     if p > th.crisis_p:
         return None
     # and the share itself must be unusual for the posts seen (a loud neutral spike is

@@ -196,8 +196,8 @@ def _advance_minute(state: BrandState, minute: int, ts: float, cfg: BrandConfig)
     state.minute = minute
     state.window.expire(minute)
     state.baseline.roll(minute // 60)
-    usual = state.baseline.usual if _warm(state, ts, cfg) else None
-    state.drift.close(minute, usual, cfg.thresholds.drift_rise, state.baseline.swing)
+    state.drift.close(minute, state.baseline if _warm(state, ts, cfg) else None,
+                      cfg.thresholds.drift_rise, state.state == "normal")
     if state.state != "normal":
         state.baseline.taint()
     if previous is None or state.state == "normal":
@@ -241,8 +241,7 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
         slot=base.describe(hour) if warm else "",
         keywords={w: base.keyword_rate(w) * cfg.window_minutes / 60 for w in cfg.keywords}
         if cfg.keywords else {},
-        weight=weight,
-        drift=state.drift.score,
+        weight=weight, drift=state.drift.score, alpha_short=state.drift.alpha,
     )
     verdict = assess(state.window, expect, cfg, int(ts // 60))
     state.last_verdict = verdict.numbers

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.config import BrandConfig
+from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.drift import BLOCK, ShareDrift, block_llr
 from detectors.crisis.evaluate import Expect, assess
 from detectors.crisis.state import BrandState, observe
@@ -44,19 +45,27 @@ class TestBetaBinomial:
         assert share_rho(0.2, 0.0, 30) > share_rho(0.2, 0.0, 3000) > share_rho(0.2, 0.0, math.inf)
 
 
+def baseline(p0: float, swing: float = 0.03, rate: float | None = None) -> RhythmBaseline:
+    """A baseline whose usual share is ``p0``, whose share swings by ``swing``, at ``rate``/min."""
+    base = RhythmBaseline(share=p0, rate=rate)
+    base.spread, base.spread_n = swing, 10**9
+    return base
+
+
 def feed(drift: ShareDrift, blocks: int, per_block: int, share: float, p0: float, seed: int = 1,
          start: int = 0, authors: int = 10_000, swing: float = 0.03) -> list[float]:
     """Feed ``blocks`` blocks of ``per_block`` mentions at ``share``; the score after each."""
     rnd = random.Random(seed)
     scores = []
+    base = baseline(p0, swing)
     for b in range(blocks):
         minute = start + b * BLOCK
-        drift.close(minute, p0, 0.10, swing)
+        drift.close(minute, base, 0.10, True)
         for _ in range(per_block):
             drift.count(minute + rnd.randrange(BLOCK), rnd.randrange(authors), True,
                         rnd.random() < share)
         scores.append(drift.score)
-    drift.close(start + blocks * BLOCK, p0, 0.10, swing)
+    drift.close(start + blocks * BLOCK, base, 0.10, True)
     scores.append(drift.score)
     return scores
 
@@ -74,14 +83,14 @@ class TestShareDrift:
         assert max(scores) < 10
 
     def test_one_loud_author_counts_at_most_twice_per_block(self) -> None:
-        drift = ShareDrift()
+        drift, base = ShareDrift(), baseline(0.25)
         for b in range(12):
-            drift.close(b * BLOCK, 0.25, 0.10, 0.03)
+            drift.close(b * BLOCK, base, 0.10, True)
             for i in range(20):
                 drift.count(b * BLOCK + i % BLOCK, 7, True, True)  # the troll
             for i in range(20):
                 drift.count(b * BLOCK + i % BLOCK, 1000 + b * 20 + i, True, i < 5)
-        drift.close(12 * BLOCK, 0.25, 0.10, 0.03)
+        drift.close(12 * BLOCK, base, 0.10, True)
         assert drift.score < 10
 
     def test_the_score_falls_back_once_the_rise_is_over(self) -> None:
@@ -95,6 +104,26 @@ class TestShareDrift:
         steady = block_llr(12, 30, 0.25, 0.10, 0.0)
         moody = block_llr(12, 30, 0.25, 0.10, 0.08)
         assert 0 < moody < steady
+
+    @pytest.mark.parametrize("bursty", [False, True])
+    def test_it_learns_how_bursty_the_brand_is_over_minutes(self, bursty: bool) -> None:
+        """Blocks whose volume swings x0.3-x3 around the expectation give a large alpha;
+        Poisson blocks give about none, and blocks outside normal state teach nothing."""
+        rnd = random.Random(5)
+        drift, base = ShareDrift(), baseline(0.2, rate=2.0)
+        for b in range(600):
+            drift.close(b * BLOCK, base, 0.10, True)
+            mult = rnd.choice([0.3, 1.0, 3.0]) if bursty else 1.0
+            n = sum(rnd.random() < 2.0 * mult / 10 for _ in range(100))  # ~ Poisson(20 * mult)
+            for i in range(n):
+                drift.count(b * BLOCK + i % BLOCK, i, True, False)
+        learned = drift.alpha
+        assert (learned > 0.4) if bursty else (learned < 0.05)
+        for b in range(600, 700):  # a crisis: ten times the volume, not learned from
+            drift.close(b * BLOCK, base, 0.10, False)
+            for i in range(200):
+                drift.count(b * BLOCK + i % BLOCK, i, True, True)
+        assert drift.alpha == learned
 
     def test_it_round_trips_through_json_and_brand_state(self) -> None:
         drift = ShareDrift()
@@ -147,3 +176,16 @@ class TestDriftInTheStateMachine:
         for o in traffic("acme", start, 120, 2.0, 0.35, seed=3, prefix="r"):
             observe(state, o, cfg)
         assert calm < 5 < state.drift.score
+
+
+def test_a_five_minute_surge_is_judged_against_the_brands_bursts_of_minutes() -> None:
+    """17 negatives of 30 in five minutes (expected 1.8): a sudden crisis for a brand whose
+    volume is steady over minutes, an ordinary burst for one that often triples for a while."""
+    w = AuthorWindow(20, 2)
+    for i in range(30):
+        w.add(1015 + i % 5, i, NEG if i < 17 else NEU, (), 1.0, "en")
+    expect = dict(rate=1.5, share=0.24, alpha=0.05, spread=0.03, weight=math.inf)
+    steady = assess(w, Expect(**expect, alpha_short=0.0), BrandConfig(), 1019)
+    bursty = assess(w, Expect(**expect, alpha_short=0.6), BrandConfig(), 1019)
+    assert steady.test == "sudden_surge" and steady.level == "crisis"
+    assert bursty.level is None
