@@ -50,7 +50,7 @@ class Thresholds(BaseModel):
     crisis_p: float = Field(3e-7, gt=0, lt=1)
     crisis_authors: int = Field(7, ge=1)
     crisis_share_p: float = Field(
-        1e-3, gt=0, lt=1, description="how unusual the window's share must be for a crisis "
+        1e-2, gt=0, lt=1, description="how unusual the window's share must be for a crisis "
         "(beta-binomial tail with the brand's own swing)")
     elevated_share_p: float = Field(1e-2, gt=0, lt=1)
     drift_rise: float = Field(
