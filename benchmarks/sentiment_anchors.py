@@ -50,6 +50,10 @@ def build(lang: str) -> Callable[[str], float]:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as Swedish
 
         sv = Swedish()
+        if "bra" not in sv.lexicon:  # plain VADER installed over it (e.g. by Firebreak's deps)
+            raise SystemExit("the vaderSentiment package here is plain VADER, not "
+                             "vadersentiment-swedish: pip install --force-reinstall --no-deps "
+                             "vadersentiment-swedish==1.0.3")
         return lambda text: float(sv.polarity_scores(text)["compound"])
     if lang == "nl":
         from textblob import TextBlob

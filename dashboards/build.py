@@ -5,7 +5,7 @@
 
 Two dashboards: **Brand health** (for brand managers and on-call comms) and
 **Pipeline health** (for the engineers running the workers). Queries use only
-the metrics of :mod:`streams.worker.metrics` and :mod:`streams.alerting.sinks`;
+the metrics of :mod:`streams.worker.metrics` and :mod:`streams.alerting.metrics`;
 ``tests/integration/test_dashboard_queries.py`` runs every one of them against a
 real Prometheus scraping a real worker. Grafana loads the files through
 ``deploy/grafana/provisioning/dashboards/firebreak.yml``.

@@ -4,7 +4,7 @@
 
 Nothing here is written by hand: the simulated ``demo`` stream is replayed
 through the detector, the first crisis becomes the alert event the worker
-would produce (:func:`streams.wire.messages.alert_message`), and the notifier's own
+would produce (:meth:`streams.wire.alert.AlertEvent.from_transition`), and the notifier's own
 renderer (:func:`streams.alerting.render.render_text`) writes the text that goes
 to Alertmanager's ``description`` and to a Slack webhook.
 """
@@ -21,7 +21,7 @@ from detectors.sim.scenarios import demo
 from detectors.sim.simulate import generate
 from streams.alerting.render import Crisis, render_text
 from streams.replay.run import replay_rows
-from streams.wire.messages import alert_message
+from streams.wire.alert import AlertEvent
 
 DASHBOARD = "https://grafana.example.com/d/firebreak-brand-health/brand-health?var-brand={brand}"
 WIDTH = 96
@@ -34,8 +34,8 @@ def page_text(seed: int) -> str:
     crisis = next((t for t in result.transitions if t.state == "crisis"), None)
     if crisis is None:
         raise SystemExit("render_page: the demo stream produced no crisis")
-    event = alert_message(crisis, None, crisis.at)
-    return render_text(Crisis.from_event(event, dashboard_url=DASHBOARD))
+    event = AlertEvent.from_transition(crisis, None, crisis.at)
+    return render_text(Crisis.from_alert(event, dashboard_url=DASHBOARD))
 
 
 def draw(text: str, out: Path) -> None:

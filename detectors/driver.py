@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
 from detectors.config import BrandBook
+from detectors.crisis import pausing
 from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.replies import ANSWER_WITHIN, id_hash
 from detectors.crisis.state import (
@@ -32,7 +33,6 @@ from detectors.crisis.state import (
     Transition,
     advance,
     observe,
-    override,
     track_reply,
 )
 
@@ -211,9 +211,9 @@ class Driver:
         self.note(st, out)
         return out
 
-    def command(self, brand: str, action: str, ts: float, *, by: str, why: str = ""
-                ) -> list[Transition] | None:
-        """Apply a person's decision; ``None`` for an unknown action.
+    def command(self, brand: str, action: str, ts: float, *, by: str, why: str = "",
+                for_minutes: float | None = None) -> list[Transition] | None:
+        """Apply a person's decision; ``None`` for an unknown action or a bad ``for_minutes``.
 
         Args:
             brand: the brand slug.
@@ -221,11 +221,16 @@ class Driver:
             ts: event time of the command.
             by: who acted.
             why: their reason.
+            for_minutes: a timed pause (:mod:`detectors.crisis.pausing`).
         """
         if action not in ACTIONS:
             return None
         st = self.state(brand)
-        out = override(st, cast(Action, action), ts, self.book.get(brand), by=by, why=why)
+        try:
+            out = pausing.command(st, cast(Action, action), ts, self.book.get(brand), by=by,
+                                  why=why, for_minutes=for_minutes)
+        except ValueError:
+            return None
         self.hooks.overridden(brand, action)
         self.note(st, out)
         return out
@@ -248,6 +253,7 @@ class Driver:
             st = self.state(brand)
             before = st.minute
             trans = advance(st, watermark, self.book.get(brand))
+            trans += pausing.expire(st, watermark, self.book.get(brand))
             if st.minute != before:
                 self.moved(st)
             self.note(st, trans)
@@ -281,7 +287,7 @@ class Driver:
 
     def track(self, st: BrandState) -> None:
         """Keep ``st``'s brand in the tick set exactly while it needs ticks."""
-        if st.needs_ticks:
+        if st.needs_ticks or pausing.pending(st):
             self.active.add(st.brand)
         else:
             self.active.discard(st.brand)

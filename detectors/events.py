@@ -88,20 +88,58 @@ class Mention:
         return out
 
 
-def format_time(at: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z`` suffix, seconds precision unless sub-second."""
-    at = at.astimezone(timezone.utc)
-    text = at.isoformat(timespec="milliseconds" if at.microsecond else "seconds")
+def format_time(at: datetime, *, milliseconds: bool | None = None, local: bool = False) -> str:
+    """RFC 3339: in UTC with a ``Z`` suffix, seconds precision unless sub-second.
+
+    Args:
+        at: a timezone-aware time.
+        milliseconds: always (``True``) or never (``False``) show milliseconds; by
+            default only when the time has a fraction of a second.
+        local: keep ``at``'s own offset (``+02:00``) instead of converting to UTC.
+    """
+    if not local:
+        at = at.astimezone(timezone.utc)
+    if milliseconds is None:
+        milliseconds = bool(at.microsecond)
+    text = at.isoformat(timespec="milliseconds" if milliseconds else "seconds")
     return text.replace("+00:00", "Z")
 
 
-def iso(ts: float) -> str:
-    """POSIX seconds as RFC 3339 UTC."""
-    return format_time(datetime.fromtimestamp(ts, tz=timezone.utc))
+def iso(ts: float, *, milliseconds: bool | None = None) -> str:
+    """POSIX seconds as RFC 3339 UTC (see :func:`format_time`)."""
+    return format_time(datetime.fromtimestamp(ts, tz=timezone.utc), milliseconds=milliseconds)
+
+
+def read_time(value: str, time_format: str | None = None, field_name: str = "created_at") -> datetime:
+    """Parse an RFC 3339 timestamp (or one in a strptime ``time_format``), keeping it
+    naive when it has no offset: the caller decides what such a time means.
+
+    Args:
+        value: the text.
+        time_format: a strptime format (``--time-format`` of a CSV export), or ``None``
+            for RFC 3339 / ISO 8601.
+        field_name: named in the error.
+
+    Raises:
+        InvalidMention: naming ``field_name`` when the text is not such a time.
+    """
+    text = value.strip()
+    if time_format is not None:
+        try:
+            return datetime.strptime(text, time_format)  # noqa: DTZ007 - naive on purpose, see above
+        except ValueError:
+            raise InvalidMention(field_name, f"does not match --time-format {time_format!r}: "
+                                 f"{value[:40]!r}") from None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidMention(field_name, f"not an RFC 3339 timestamp: {value[:40]!r}") from None
 
 
 def parse_time(value: Any, field_name: str = "created_at") -> datetime:
-    """Parse an RFC 3339 timestamp; naive times are rejected.
+    """Parse an RFC 3339 timestamp into UTC; naive times are rejected.
 
     Args:
         value: the raw value.
@@ -110,13 +148,7 @@ def parse_time(value: Any, field_name: str = "created_at") -> datetime:
     if not isinstance(value, str):
         raise InvalidMention(field_name, f"must be an RFC 3339 string, got {type(value).__name__}",
                               code="wrong_type")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidMention(field_name, f"not an RFC 3339 timestamp: {value[:40]!r}") from None
+    at = read_time(value, None, field_name)
     if at.tzinfo is None:
         raise InvalidMention(field_name, "timestamp has no timezone offset")
     return at.astimezone(timezone.utc)

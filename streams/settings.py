@@ -60,8 +60,16 @@ class Settings(BaseSettings):
     alertmanager_password: SecretStr | None = None
     webhook_urls: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
         (), description="comma-separated webhook URLs (may hold tokens: never logged)")
-    webhook_style: Literal["generic", "slack"] = "generic"
-    dashboard_url: str | None = Field(None, description="linked from every page")
+    webhook_style: Literal["generic", "slack"] = Field(
+        "generic", description="how webhook_urls are laid out: generic JSON or Slack Block Kit")
+    slack_webhook_urls: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        (), description="comma-separated Slack incoming-webhook URLs (secret: never logged)")
+    teams_webhook_urls: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        (), description="comma-separated Microsoft Teams Workflows webhook URLs (secret)")
+    dashboard_url: str | None = Field(None, pattern=r"^https?://",
+                                      description="linked from every page; {brand} is replaced")
+    brand_url: str | None = Field(None, pattern=r"^https?://",
+                                  description="the brand's page, linked from every page; {brand}")
     runbook_url: str = Field(RUNBOOK_URL, pattern=r"^https?://",
                              description="runbook page; the BrandCrisis alert links to #brandcrisis")
     web_host: str = "127.0.0.1"
@@ -88,7 +96,8 @@ class Settings(BaseSettings):
     ready_max_lag: int = Field(1000, ge=0, description="healthz lag threshold (messages)")
     data_dir: Path | None = Field(None, description="Faust datadir (a temp dir if unset)")
 
-    @field_validator("brokers", "alertmanager_urls", "webhook_urls", mode="before")
+    @field_validator("brokers", "alertmanager_urls", "webhook_urls", "slack_webhook_urls",
+                     "teams_webhook_urls", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -116,11 +125,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an http(s) URL: {url!r}")
         return value
 
-    @field_validator("webhook_urls")
+    @field_validator("webhook_urls", "slack_webhook_urls", "teams_webhook_urls")
     @classmethod
     def _hooks(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
-        for i, url in enumerate(value):
-            if not url.get_secret_value().startswith(("http://", "https://")):
+        for i, url in enumerate(value):  # the message never shows the URL: it is a secret
+            text = url.get_secret_value()
+            if not text.startswith(("http://", "https://")) or any(c.isspace() for c in text):
                 raise ValueError(f"webhook URL #{i + 1} is not an http(s) URL")
         return value
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from detectors.codec import dumps_str
 from detectors.crisis.baseline import VERSION, RhythmBaseline
 from detectors.errors import ConfigError
 
@@ -27,7 +28,7 @@ def save_baselines(baselines: Mapping[str, RhythmBaseline], path: str | Path) ->
     doc: dict[str, Any] = {"format": FORMAT, "version": VERSION,
                            "brands": {b: base.to_dict() for b, base in sorted(baselines.items())
                                       if base.hours_learned > 0}}
-    Path(path).write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
+    Path(path).write_text(dumps_str(doc) + "\n", encoding="utf-8")
     return len(doc["brands"])
 
 

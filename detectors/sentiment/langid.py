@@ -7,6 +7,13 @@ languages gives each 1/k. When the winner is clear the vote decides.
 
 Stage 2 runs py3langid, restricted to :data:`DETECTABLE_LANGUAGES`, only for
 the undecided rest (short, code-mixed or unusual posts).
+
+Both stages favour the *preferred* languages (those Firebreak scores): a vote
+won by another language goes to stage 2, and py3langid's answer is another
+language only when it beats the best preferred one by :data:`FOREIGN_MARGIN`
+(log-probability). Short posts in an audience language are otherwise often read
+as a neighbour without a lexicon (Swedish as Norwegian or Danish, Finnish as
+Estonian, Latvian as Lithuanian) and lost as ``unscored``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ DETECTABLE_LANGUAGES = (
 )
 MIN_VOTES = 1.0
 MIN_MARGIN = 0.75
+FOREIGN_MARGIN = 5.0
 
 # Letters that narrow the language down (split evenly over the listed languages).
 CHAR_HINTS: dict[str, tuple[str, ...]] = {
@@ -158,6 +166,23 @@ class Py3LangId:
         lang, _ = self._ident.classify(text)
         return str(lang)
 
+    def prefer(self, text: str, preferred: frozenset[str], margin: float) -> str:
+        """The most likely code, unless a ``preferred`` one is within ``margin`` (log-prob).
+
+        Args:
+            text: the post.
+            preferred: languages to favour.
+            margin: how much more likely another language must be to win.
+        """
+        ranked = self._ident.rank(text)
+        top, top_score = ranked[0]
+        if top in preferred:
+            return str(top)
+        for lang, score in ranked:
+            if lang in preferred:
+                return str(lang) if top_score - score < margin else str(top)
+        return str(top)
+
 
 class CascadeDetector:
     """Vote on cheap evidence; ask py3langid only when the vote is unclear.
@@ -166,6 +191,8 @@ class CascadeDetector:
         words: output of :func:`build_word_table`.
         min_votes: the winner needs at least this much evidence …
         min_margin: … and this much more than the runner-up.
+        preferred: languages favoured over the others (``None``: all alike).
+        foreign_margin: log-probability by which py3langid's other language must win.
     """
 
     def __init__(
@@ -173,6 +200,8 @@ class CascadeDetector:
         words: dict[str, Votes],
         min_votes: float = MIN_VOTES,
         min_margin: float = MIN_MARGIN,
+        preferred: Iterable[str] | None = None,
+        foreign_margin: float = FOREIGN_MARGIN,
     ) -> None:
         self._words = words
         self._suffixes: dict[str, Votes] = {
@@ -181,6 +210,8 @@ class CascadeDetector:
         }
         self._min_votes = min_votes
         self._min_margin = min_margin
+        self._preferred = frozenset(preferred) if preferred is not None else None
+        self._foreign_margin = foreign_margin
         self._fallback: Py3LangId | None = None
         self.decided = 0
         self.fell_back = 0
@@ -222,8 +253,12 @@ class CascadeDetector:
 
     def confident(self, lowered: list[str]) -> bool:
         """Whether the vote alone decides the language of these lower-cased tokens."""
-        best, top, second = self.vote(lowered)
-        return best is not None and top >= self._min_votes and top - second >= self._min_margin
+        return self._decides(*self.vote(lowered))
+
+    def _decides(self, best: str | None, top: float, second: float) -> bool:
+        preferred = self._preferred
+        return (best is not None and top >= self._min_votes and top - second >= self._min_margin
+                and (preferred is None or best in preferred))
 
     def detect(self, text: str, lowered: list[str]) -> str | None:
         """ISO 639-1 code of ``text`` (``None`` when it has no letters).
@@ -233,7 +268,7 @@ class CascadeDetector:
             lowered: its tokens (:func:`detectors.sentiment.rules.tokenize`), lower-cased.
         """
         best, top, second = self.vote(lowered)
-        if best is not None and top >= self._min_votes and top - second >= self._min_margin:
+        if best is not None and self._decides(best, top, second):
             self.decided += 1
             return best
         if not any(tok[0].isalpha() for tok in lowered):
@@ -241,13 +276,18 @@ class CascadeDetector:
         self.fell_back += 1
         if self._fallback is None:
             self._fallback = Py3LangId()
-        return self._fallback(text)
+        if self._preferred is None:
+            return self._fallback(text)
+        return self._fallback.prefer(text, self._preferred, self._foreign_margin)
 
 
 def default_detector(lexicon_words: Mapping[str, Iterable[str]]) -> CascadeDetector:
     """The cascade over ``langid.tsv`` function words plus the given lexicon words.
 
+    The languages of ``lexicon_words`` (the scored ones) are preferred.
+
     Args:
         lexicon_words: language -> the exact words of its sentiment lexicon.
     """
-    return CascadeDetector(build_word_table(load_function_words(), lexicon_words))
+    return CascadeDetector(build_word_table(load_function_words(), lexicon_words),
+                           preferred=lexicon_words.keys())

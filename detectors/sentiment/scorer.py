@@ -44,7 +44,7 @@ from detectors.sentiment.langid import DETECTABLE_LANGUAGES, CascadeDetector, de
 from detectors.sentiment.learned import MODEL_PATH, LanguageModel, load_models
 from detectors.sentiment.lexicon import Lexicon, available_languages
 from detectors.sentiment.rules import normalize, tokenize, unnormalize, valence_sum
-from detectors.sentiment.script import script_language, strip_non_linguistic
+from detectors.sentiment.script import language_text, script_language
 from detectors.sentiment.vader_fast import FastVader
 
 Label = Literal["neg", "neu", "pos", "unscored"]
@@ -142,10 +142,11 @@ class Scorer:
     def detect_language(self, text: str) -> str | None:
         """Detect the language of ``text`` (``None`` when it has no letters).
 
-        Handles, URLs and hashtags do not vote; a post mostly in a non-Latin
-        script gets the language its script suggests (``None`` when unknown).
+        Handles, URLs and hashtags do not vote (hashtags do when nothing else has
+        letters); a post mostly in a non-Latin script gets the language its script
+        suggests (``None`` when unknown).
         """
-        text = strip_non_linguistic(text)
+        text = language_text(text)
         latin, script_lang = script_language(text)
         if not latin:
             return script_lang
@@ -191,7 +192,7 @@ class Scorer:
         grief = is_comforting_grief(text)
         if grief:
             text = drop_comfort(text)
-        lang_text = strip_non_linguistic(text)
+        lang_text = language_text(text)
         latin, script_lang = script_language(lang_text)
         if not latin:
             return Score(None, "unscored", script_lang or (lang and _normalize_lang(lang)))

@@ -4,7 +4,8 @@ Every scored language is written in Latin letters, so a post written mostly in
 another script (Japanese, Chinese, Cyrillic, Arabic…) must come back
 ``unscored`` rather than neutral under a wrongly guessed Latin-script language.
 :func:`strip_non_linguistic` removes what must not vote on a post's language:
-``@handles``, URLs and ``#hashtags``.
+``@handles``, URLs and ``#hashtags``; :func:`language_text` keeps the hashtags'
+words when nothing else is left ("#FickDichMückenstich 😂").
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ SCRIPT_LANGUAGES = {
     "ARMENIAN": "hy", "GEORGIAN": "ka", "BENGALI": "bn", "TAMIL": "ta",
 }
 _NON_LINGUISTIC_RE = re.compile(r"(?:https?://|www\.)\S+|[@#][\w.]+", re.IGNORECASE)
+_LINKS_RE = re.compile(r"(?:https?://|www\.)\S+|@[\w.]+", re.IGNORECASE)
 _NON_ASCII_LETTER_RE = re.compile(r"[^\x00-\x7f\W\d_]")
 _ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 _script_of: dict[str, str] = {}
-__all__ = ["SCRIPT_LANGUAGES", "dominant_script", "script_language", "strip_non_linguistic"]
+__all__ = [
+    "SCRIPT_LANGUAGES", "dominant_script", "language_text", "script_language", "strip_non_linguistic",
+]
 
 
 def strip_non_linguistic(text: str) -> str:
@@ -31,6 +35,18 @@ def strip_non_linguistic(text: str) -> str:
     if "@" in text or "#" in text or "http" in text or "www." in text:
         return _NON_LINGUISTIC_RE.sub(" ", text)
     return text
+
+
+def language_text(text: str) -> str:
+    """The part of ``text`` that votes on its language.
+
+    :func:`strip_non_linguistic`; when that leaves no letter, the hashtags' words
+    (without ``#``) vote, but never handles or URLs.
+    """
+    stripped = strip_non_linguistic(text)
+    if stripped is text or "#" not in text or any(ch.isalpha() for ch in stripped):
+        return stripped
+    return _LINKS_RE.sub(" ", text).replace("#", " ")
 
 
 def _script(ch: str) -> str:

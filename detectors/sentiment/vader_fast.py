@@ -16,7 +16,7 @@ post, so this module computes the same ``compound`` without that waste:
 Rules, constants and lexicon are VADER's own (read from the installed
 package). Every quirk is kept on purpose — the ``but`` rule's list handling,
 "no" before a lexicon word, the ALL-CAPS differential — so that the result is
-equal, not close: ``tests/unit/test_vader_fast.py`` compares the two on the
+equal, not close: ``tests/unit/detectors/sentiment/test_vader_fast.py`` compares the two on the
 simulated corpus and on generated sentences built from the words every rule
 looks at.
 """

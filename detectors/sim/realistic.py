@@ -162,7 +162,8 @@ class RealScenario:
         return [
             {"brand": e.brand, "kind": e.kind, "crisis": e.is_crisis,
              "onset": format_time(self.at(e.start)), "end": format_time(self.at(e.end)),
-             "onset_local": self.at(e.start).astimezone(self.brand(e.brand).zone).isoformat(),
+             "onset_local": format_time(self.at(e.start).astimezone(self.brand(e.brand).zone),
+                                        local=True),
              "volume": e.volume, "neg": e.neg, "posts": e.posts}
             for e in self.episodes
         ]

@@ -1,59 +1,53 @@
-"""The notifier: alert events in, pages out (Alertmanager, webhooks), once per crisis.
+"""The notifier: alert events in, notices to every sink out, once per crisis.
 
     metrics = create_metrics(registry)
-    notifier = Notifier.from_targets([AlertmanagerTarget(url="http://am:9093")], [], metrics)
+    notifier = Notifier.from_settings(settings, metrics)     # None when no sink is configured
     await notifier.handle(alert_event)       # from the ``alerts`` topic; never waits on a sink
     await notifier.handle_state(state_msg)   # from ``brand.state``: acks, adoption after rebalance
     await notifier.tick(time.time())         # re-send active crises before Alertmanager expires them
     await notifier.close()
 
-Rules:
+Rules (each sink decides what a notice means for it: :mod:`streams.alerting.sinks`):
 
 * a ``crisis`` event pages every sink once per fingerprint (the crisis id);
-  a re-delivered event updates Alertmanager (same label set) but pages no webhook;
+  a re-delivered event updates Alertmanager (same label set) but pages no chat;
 * active crises are re-sent to Alertmanager every ``resend_seconds`` with
   ``endsAt = now + expire_seconds``, so a dead worker's alerts expire by themselves;
-* ``resolved`` (the brand is back to normal) sets ``endsAt`` and tells the webhooks;
-* ``reminder`` (a crisis that lasts) re-states it to the webhooks and Alertmanager;
+* ``resolved`` (the brand is back to normal) sets ``endsAt`` and tells the chats;
+* ``reminder`` (a crisis that lasts) re-states it to the chats and Alertmanager;
 * a ``crisis`` event marked ``reopened`` (the same incident flaring up again within
-  the brand's merge window) shows the crisis again in Alertmanager and pages no webhook;
+  the brand's merge window) shows the crisis again in Alertmanager and pages no chat;
 * an acknowledgement (``acknowledged_by`` in ``brand.state``, or
-  :meth:`Notifier.acknowledge`) adds annotations and, per target, a silence on the
-  ``crisis_id`` so Alertmanager stops repeating the page.
+  :meth:`Notifier.acknowledge`) adds annotations and, per Alertmanager, a silence on
+  the ``crisis_id`` so Alertmanager stops repeating the page.
 
-Sinks and their queues live in :mod:`streams.alerting.sinks`; texts in
-:mod:`streams.alerting.render`.
+Events are :class:`streams.wire.alert.AlertEvent`; texts come from
+:mod:`streams.alerting.render`; sinks and their queues live in :mod:`streams.alerting.sinks`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
-from streams.alerting.render import (
-    RUNBOOK_URL,
-    Crisis,
-    am_alert,
-    parse_time,
-    rfc3339,
-    runbook_link,
-    webhook_payload,
-)
-from streams.alerting.sinks import (
-    AlertmanagerSink,
-    AlertmanagerTarget,
-    Delivery,
-    DeliveryQueue,
-    NotifyMetrics,
-    Sink,
-    WebhookSink,
-    WebhookTarget,
-    create_metrics,
-)
+from pydantic import ValidationError
+
+from detectors.events import format_time
+from streams.alerting.metrics import NotifyMetrics, create_metrics
+from streams.alerting.render import RUNBOOK_URL, Crisis, runbook_link
+from streams.alerting.sinks import chat_sink, sinks_from_settings
+from streams.alerting.sinks.alertmanager import AlertmanagerSink, AlertmanagerTarget
+from streams.alerting.sinks.base import Notice, Sink, WebhookTarget
+from streams.alerting.sinks.queue import DeliveryQueue
+from streams.wire.alert import AlertEvent, AlertNumbers, InvalidAlert
+from streams.wire.states import BrandStateView
+
+if TYPE_CHECKING:
+    from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 REMEMBER = 10_000
@@ -82,14 +76,15 @@ class _Lru:
 
 
 class Notifier:
-    """Turns alert events into deliveries on bounded per-sink queues.
+    """Turns alert events into notices on bounded per-sink queues.
 
     Args:
         sinks: where to deliver (each gets its own queue and background task).
-        metrics: counters (:func:`~streams.alerting.sinks.create_metrics`).
+        metrics: counters (:func:`~streams.alerting.metrics.create_metrics`).
         severity: the ``severity`` label of a crisis.
         dashboard_url: link in every page; ``{brand}`` is replaced by the brand.
         runbook_url: the runbook page (absolute); alerts link to its ``#brandcrisis`` section.
+        brand_url: link to the brand's page in every page; ``{brand}`` is replaced.
         resend_seconds: how often an active crisis is re-sent to Alertmanager.
         expire_seconds: ``endsAt`` of a firing alert is this far ahead of the last send.
         queue_size: deliveries kept per sink (drop-oldest beyond).
@@ -101,7 +96,7 @@ class Notifier:
 
     def __init__(self, sinks: Sequence[Sink], metrics: NotifyMetrics, *,
                  severity: str = "critical", dashboard_url: str | None = None,
-                 runbook_url: str = RUNBOOK_URL,
+                 runbook_url: str = RUNBOOK_URL, brand_url: str | None = None,
                  resend_seconds: float = 60.0, expire_seconds: float = 300.0,
                  queue_size: int = 1000, backoff: float = 0.5, backoff_max: float = 30.0,
                  max_age: float = 3600.0, clock: Callable[[], float] = time.time) -> None:
@@ -115,6 +110,7 @@ class Notifier:
                        for s in sinks]
         runbook_link(runbook_url)  # an invalid page fails here, not at the first crisis
         self.severity, self.dashboard_url, self.runbook_url = severity, dashboard_url, runbook_url
+        self.brand_url = brand_url
         self.resend_seconds, self.expire_seconds = resend_seconds, expire_seconds
         self.clock = clock
         self.active: dict[str, Crisis] = {}
@@ -130,66 +126,92 @@ class Notifier:
 
         Args:
             alertmanagers: Alertmanager instances (every one gets every alert).
-            webhooks: webhooks.
+            webhooks: chat webhooks; each one's ``style`` names its sink (``generic``,
+                ``slack``, ``teams``).
             metrics: counters.
             timeout: seconds per HTTP request.
             options: passed to :class:`Notifier`.
         """
         sinks: list[Sink] = [AlertmanagerSink(t, timeout) for t in alertmanagers]
-        sinks += [WebhookSink(t, timeout) for t in webhooks]
+        sinks += [chat_sink(t, timeout) for t in webhooks]
         return cls(sinks, metrics, **options)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, metrics: NotifyMetrics,
+                      timeout: float = 5.0, **options: Any) -> Notifier | None:
+        """The notifier of every sink the settings configure; ``None`` when there is none.
+
+        Args:
+            settings: the worker settings.
+            metrics: counters.
+            timeout: seconds per HTTP request.
+            options: passed to :class:`Notifier`.
+        """
+        sinks = sinks_from_settings(settings, timeout)
+        if not sinks:
+            return None
+        log.info("alert sinks: %s", ", ".join(s.name for s in sinks))
+        return cls(sinks, metrics, dashboard_url=settings.dashboard_url,
+                   runbook_url=settings.runbook_url, brand_url=settings.brand_url, **options)
 
     # -- input -------------------------------------------------------------------------
 
-    async def handle(self, event: dict[str, Any] | bytes | str) -> None:
-        """Take one alert event (:func:`streams.wire.messages.alert_message`); returns at once.
+    async def handle(self, event: AlertEvent | dict[str, Any] | bytes | str) -> None:
+        """Take one alert event (:class:`~streams.wire.alert.AlertEvent`); returns at once.
 
         Args:
-            event: the event, decoded or as JSON bytes.
+            event: the event, typed, decoded or as JSON bytes.
         """
-        ev = _decode(event)
-        if ev is None or not isinstance(ev.get("brand"), str) or not isinstance(ev.get("kind"), str):
+        try:
+            ev = event if isinstance(event, AlertEvent) else AlertEvent.from_wire(event)
+        except InvalidAlert as exc:
             self.m.invalid.inc()
-            log.warning("ignored an alert event that is not a JSON object with brand and kind")
+            log.warning("ignored an alert event: %s", exc)
             return
-        kind = ev["kind"]
-        if kind == "crisis":
+        if ev.kind == "crisis":
             self._fire(ev)
-        elif kind == "resolved":
-            self._resolve(ev, parse_time(ev.get("at")) or self.clock())
-        elif kind == "reminder":
+        elif ev.kind == "resolved":
+            self._resolve(ev.fingerprint, ev.at_ts, ev)
+        elif ev.kind == "reminder":
             self._remind(ev)
-        elif kind == "manual":
+        elif ev.kind == "manual":
             self._manual(ev)
         self.m.active.set(len(self.active))
 
-    async def handle_state(self, message: dict[str, Any] | bytes | str) -> None:
+    async def handle_state(self, message: BrandStateView | dict[str, Any] | bytes | str) -> None:
         """Take a ``brand.state`` message: adopt, acknowledge or (as a safety net) resolve.
 
         Args:
-            message: :func:`streams.wire.messages.state_message`, decoded or as JSON bytes.
+            message: a :class:`~streams.wire.states.BrandStateView`, decoded or as JSON bytes.
         """
-        st = _decode(message)
-        if st is None or not isinstance(st.get("brand"), str):
+        try:
+            st = message if isinstance(message, BrandStateView) else BrandStateView.from_wire(message)
+        except ValidationError:
             self.m.invalid.inc()
             return
-        cid = st.get("crisis_id")
-        if st.get("state") == "crisis" and isinstance(cid, str):
+        cid = st.crisis_id
+        if st.state == "crisis" and cid is not None:
             c = self.active.get(cid)
             if c is None and cid not in self.done:
                 # owned by us now (e.g. after a rebalance): keep Alertmanager's copy alive
-                c = Crisis.from_event(st, self.severity, self.dashboard_url, self.runbook_url)
-                self.active[cid] = c
-                self._send_alert(c, "resend")
+                try:
+                    ev = _adopted(st, cid, self.clock())
+                except ValidationError as exc:
+                    self.m.invalid.inc()
+                    log.warning("cannot adopt crisis %s from brand.state: %s", cid,
+                                exc.errors()[0]["msg"])
+                    return
+                c = self.active[cid] = self._crisis(ev)
+                self._notify(c, "resend")
                 log.info("adopted active crisis %s from brand.state", cid)
-            if c is not None and st.get("acknowledged_by") and not c.acknowledged_by:
-                self.acknowledge(cid, str(st["acknowledged_by"]),
-                                 parse_time(st.get("acknowledged_at")) or self.clock())
-        elif st.get("state") == "normal":
-            since = parse_time(st.get("since"))
+            if c is not None and st.acknowledged_by and not c.acknowledged_by:
+                acked = st.acknowledged_at.timestamp() if st.acknowledged_at else self.clock()
+                self.acknowledge(cid, st.acknowledged_by, acked)
+        elif st.state == "normal" and st.since is not None:
+            since = st.since.timestamp()
             for fp, c in list(self.active.items()):
-                if c.brand == st["brand"] and since is not None and since > c.started_at:
-                    self._resolve({"fingerprint": fp, "brand": c.brand}, since)
+                if c.brand == st.brand and since > c.started_at:
+                    self._resolve(fp, since)
         self.m.active.set(len(self.active))
 
     def acknowledge(self, fingerprint: str, by: str, at: float | None = None) -> bool:
@@ -207,13 +229,7 @@ class Notifier:
         if c is None:
             return False
         c.acknowledged_by, c.acknowledged_at = by, at if at is not None else self.clock()
-        self._send_alert(c, "update")
-        for q in self.queues:
-            sink = q.sink
-            if isinstance(sink, AlertmanagerSink) and sink.target.silence_on_ack:
-                q.put(Delivery(f"{fingerprint}:silence", "silence",
-                               _silence(c, by, c.acknowledged_at, sink.target.silence_hours),
-                               path="/api/v2/silences"))
+        self._notify(c, "acknowledged", c.acknowledged_at)
         log.info("crisis %s acknowledged by %s", fingerprint, by)
         return True
 
@@ -226,7 +242,7 @@ class Notifier:
         now = self.clock() if now is None else now
         for fp, c in list(self.active.items()):
             if now - self.last_sent.get(fp, 0.0) >= self.resend_seconds:
-                self._send_alert(c, "resend", now)
+                self._notify(c, "resend", now=now)
 
     async def close(self, timeout: float = 2.0) -> None:
         """Deliver what is queued within ``timeout`` seconds, then stop every task.
@@ -239,108 +255,88 @@ class Notifier:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _fire(self, ev: dict[str, Any]) -> None:
-        fp = str(ev.get("fingerprint") or ev.get("crisis_id") or "")
-        reopened = bool((ev.get("numbers") or {}).get("reopened"))
-        if fp and fp in self.done and reopened:
+    def _crisis(self, ev: AlertEvent) -> Crisis:
+        return Crisis.from_alert(ev, self.severity, self.dashboard_url, self.runbook_url,
+                                 self.brand_url)
+
+    def _fire(self, ev: AlertEvent) -> None:
+        fp = ev.fingerprint
+        if fp in self.done and ev.numbers.reopened:
             # the same incident flared up again within the merge window: show it again
             # in Alertmanager, page nobody
             self.done.discard(fp)
             self.paged.add(fp)
-            log.warning("crisis %s (%s) re-opened", fp, ev.get("brand"))
-        if not fp or fp in self.done:
+            log.warning("crisis %s (%s) re-opened", fp, ev.brand)
+        if fp in self.done:
             return  # a late re-delivery of a crisis that is already over
-        fresh = Crisis.from_event(ev, self.severity, self.dashboard_url, self.runbook_url)
         c = self.active.get(fp)
         if c is None:
-            c = self.active[fp] = fresh
-        elif fresh.numbers:
-            c.numbers, c.reason, c.test, c.paused = fresh.numbers, fresh.reason, fresh.test, fresh.paused
+            c = self.active[fp] = self._crisis(ev)
+        elif ev.numbers.wire():
+            c.numbers, c.reason, c.test, c.paused = ev.numbers, ev.reason, ev.test, ev.paused
         if fp in self.paged:
-            self._send_alert(c, "update")
+            self._notify(c, "update")
             return
         self.paged.add(fp)
         log.warning("paging for crisis %s (%s)", fp, c.brand)
-        self._send_alert(c, "firing")
-        for q in self.queues:
-            if isinstance(q.sink, WebhookSink):
-                q.put(Delivery(f"{fp}:firing", "firing",
-                               webhook_payload(c, "firing", q.sink.target.style)))
+        self._notify(c, "firing")
 
-    def _remind(self, ev: dict[str, Any]) -> None:
-        fp = str(ev.get("fingerprint") or ev.get("crisis_id") or "")
-        if not fp or fp in self.done:
+    def _remind(self, ev: AlertEvent) -> None:
+        fp = ev.fingerprint
+        if fp in self.done:
             return
-        fresh = Crisis.from_event(ev, self.severity, self.dashboard_url)
         c = self.active.get(fp)
         if c is None:
-            c = self.active[fp] = fresh
+            c = self.active[fp] = self._crisis(ev)
         else:
-            c.numbers, c.reason, c.paused = fresh.numbers or c.numbers, fresh.reason, fresh.paused
+            c.numbers = ev.numbers if ev.numbers.wire() else c.numbers
+            c.reason, c.paused = ev.reason, ev.paused
         self.paged.add(fp)
         log.warning("crisis %s (%s) still active: reminding on-call", fp, c.brand)
-        self._send_alert(c, "update")
-        at = parse_time(ev.get("at")) or self.clock()
-        for q in self.queues:
-            if isinstance(q.sink, WebhookSink):
-                q.put(Delivery(f"{fp}:reminder:{int(at)}", "reminder",
-                               webhook_payload(c, "reminder", q.sink.target.style)))
+        self._notify(c, "reminder", ev.at_ts)
 
-    def _resolve(self, ev: dict[str, Any], at: float) -> None:
-        fp = str(ev.get("fingerprint") or ev.get("crisis_id") or "")
-        if not fp or fp in self.done:
+    def _resolve(self, fp: str, at: float, ev: AlertEvent | None = None) -> None:
+        if fp in self.done:
             return
         c = self.active.pop(fp, None)
         self.last_sent.pop(fp, None)
         if c is None:
-            c = Crisis.from_event({**ev, "numbers": {}}, self.severity, self.dashboard_url,
-                                  self.runbook_url)
-        if "paused" in ev:
-            c.paused = bool(ev["paused"])
+            if ev is None:
+                return
+            c = self._crisis(ev.model_copy(update={"numbers": AlertNumbers()}))
+        if ev is not None and "paused" in ev.model_fields_set:
+            c.paused = ev.paused
         self.done.add(fp)
         log.warning("crisis %s (%s) resolved", fp, c.brand)
-        for q in self.queues:
-            if isinstance(q.sink, AlertmanagerSink):
-                q.put(Delivery(f"{fp}:alert", "resolved", [am_alert(c, resolved_at=at)],
-                               path="/api/v2/alerts"))
-            elif isinstance(q.sink, WebhookSink):
-                q.put(Delivery(f"{fp}:resolved", "resolved",
-                               webhook_payload(c, "resolved", q.sink.target.style, resolved_at=at)))
+        self._notify(c, "resolved", at)
 
-    def _manual(self, ev: dict[str, Any]) -> None:
-        c = self.active.get(str(ev.get("fingerprint") or ev.get("crisis_id") or ""))
+    def _manual(self, ev: AlertEvent) -> None:
+        c = self.active.get(ev.fingerprint)
         if c is None:
             return
-        c.paused = bool(ev.get("paused"))
-        c.notes.append(f"{ev.get('at', '')}: {ev.get('reason', '')}".strip(": "))
-        self._send_alert(c, "update")
+        c.paused = ev.paused
+        c.notes.append(f"{format_time(ev.at)}: {ev.reason}".strip(": "))
+        self._notify(c, "update")
 
-    def _send_alert(self, c: Crisis, event: str, now: float | None = None) -> None:
+    def _notify(self, c: Crisis, event: str, at: float | None = None,
+                now: float | None = None) -> None:
+        """Queue what each sink sends for ``event`` (a :class:`~.sinks.base.Notice`)."""
         now = self.clock() if now is None else now
-        self.last_sent[c.fingerprint] = now
-        body = [am_alert(c, ends_at=now + self.expire_seconds)]
+        if event != "resolved":
+            self.last_sent[c.fingerprint] = now
+        notice = Notice(event, now if at is None else at, ends_at=now + self.expire_seconds)
         for q in self.queues:
-            if isinstance(q.sink, AlertmanagerSink):
-                q.put(Delivery(f"{c.fingerprint}:alert", event, body, path="/api/v2/alerts"))
+            for d in q.sink.deliveries(c, notice):
+                q.put(d)
 
 
-def _silence(c: Crisis, by: str, at: float, hours: float) -> dict[str, Any]:
-    return {
-        "matchers": [{"name": "crisis_id", "value": c.crisis_id, "isRegex": False, "isEqual": True}],
-        "startsAt": rfc3339(at),
-        "endsAt": rfc3339(at + hours * 3600),
-        "createdBy": by,
-        "comment": f"Firebreak: {c.brand} crisis acknowledged by {by}",
-    }
-
-
-def _decode(value: dict[str, Any] | bytes | str) -> dict[str, Any] | None:
-    if isinstance(value, (bytes, str)):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
+def _adopted(st: BrandStateView, cid: str, now: float) -> AlertEvent:
+    """The crisis event a ``brand.state`` message in ``crisis`` stands for (adoption)."""
+    return AlertEvent(
+        kind="crisis", brand=st.brand, state="crisis", fingerprint=cid, crisis_id=cid,
+        at=st.since or datetime.fromtimestamp(now, tz=timezone.utc), reason=st.reason or "",
+        test=st.test or "", numbers=AlertNumbers.model_validate(st.numbers), paused=st.paused,
+    )
 
 
 def register(app: Any, notifier: Notifier, alerts_topic: Any, state_topic: Any | None = None,

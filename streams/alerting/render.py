@@ -1,49 +1,33 @@
-"""What an on-call person reads: alert events rendered as text, Alertmanager alerts and webhooks.
+"""What an on-call person reads: a crisis as text and as a page every chat sink lays out.
 
-Pure functions over the alert events of :func:`streams.wire.messages.alert_message` (plus
-the acknowledgement a notifier remembers); no I/O, no clock. The same
-one-line summary is the Alertmanager ``summary`` annotation, the first line of
-the Slack text and the ``summary`` field of the generic webhook.
+Pure functions over :class:`streams.wire.alert.AlertEvent` (plus the acknowledgement
+a notifier remembers); no I/O, no clock. The same one-line summary is the
+Alertmanager ``summary`` annotation, the first line of every chat message and the
+``summary`` field of the generic webhook; :func:`page` is the one content the Slack
+(Block Kit) and Teams (Adaptive Card) sinks lay out, each in its own format.
 
-    crisis = Crisis.from_event(event, severity="critical", dashboard_url=url)
-    am_alert(crisis, resolved_at=None)      # one element of POST /api/v2/alerts
-    render_text(crisis)                     # the multi-line page
+    crisis = Crisis.from_alert(event, severity="critical", dashboard_url=url)
+    render_text(crisis)                     # the multi-line page as plain text
+    page(crisis, "firing")                  # title, facts, posts, links
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from typing import Literal
 from urllib.parse import quote
 
 from detectors.crisis.state import crisis_began
+from detectors.events import iso
+from streams.wire.alert import AlertEvent, AlertNumbers, Post
 
 ALERTNAME = "BrandCrisis"
 RUNBOOK_URL = "https://firebreak.example.com/docs/runbook.md"
 """Default runbook page (docs/runbook.md); every alert links to ``<page>#<alertname lower-cased>``."""
 TOP_POSTS = 3
 POST_CHARS = 160
-
-
-def parse_time(value: Any) -> float | None:
-    """POSIX seconds from an RFC 3339 string (or a number); ``None`` when absent or invalid.
-
-    Args:
-        value: ``"2024-05-01T12:00:00Z"``, a number, or ``None``.
-    """
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp()
+Event = Literal["firing", "reminder", "resolved"]
+Tone = Literal["attention", "warning", "good"]
 
 
 def rfc3339(ts: float) -> str:
@@ -52,11 +36,40 @@ def rfc3339(ts: float) -> str:
     Args:
         ts: POSIX seconds.
     """
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
+    return iso(ts, milliseconds=True)
 
 
-crisis_start = crisis_began  # when a crisis started: the seconds its id (brand:<ts>) carries
+def runbook_link(page: str, alertname: str = ALERTNAME) -> str:
+    """The runbook section of an alert: ``<page>#<alertname lower-cased>``.
+
+    Args:
+        page: absolute URL of the runbook page (``RUNBOOK_URL`` by default in the settings).
+        alertname: the alert's name; its section in docs/runbook.md is the name as a heading.
+    """
+    if not page.startswith(("http://", "https://")):
+        raise ValueError(f"runbook URL must be absolute http(s): {page!r}")
+    return f"{page.split('#', 1)[0]}#{alertname.lower()}"
+
+
+def brand_link(template: str | None, brand: str) -> str | None:
+    """``template`` with ``{brand}`` replaced by the URL-quoted brand (``None`` stays ``None``).
+
+    Args:
+        template: e.g. ``https://grafana.example.com/d/brand?var-brand={brand}``.
+        brand: the brand slug.
+    """
+    return template.replace("{brand}", quote(brand, safe="")) if template else None
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is a plain absolute http(s) link that no chat markup can break, else ``None``.
+
+    Args:
+        url: a link from a post (untrusted) or from the settings.
+    """
+    if not url or not url.startswith(("http://", "https://")) or len(url) > 2000:
+        return None
+    return None if any(ch.isspace() or ch in '<>|"' for ch in url) else url
 
 
 @dataclass(slots=True)
@@ -70,54 +83,81 @@ class Crisis:
     severity: str
     reason: str
     test: str
-    numbers: dict[str, Any]
+    numbers: AlertNumbers
     paused: bool
     dashboard_url: str | None = None
     runbook_url: str = field(default_factory=lambda: runbook_link(RUNBOOK_URL))
+    brand_url: str | None = None
     acknowledged_by: str | None = None
     acknowledged_at: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_event(cls, event: dict[str, Any], severity: str = "critical",
-                   dashboard_url: str | None = None, runbook_url: str = RUNBOOK_URL) -> Crisis:
-        """Build from an alert event (``kind`` ``crisis``) or a ``brand.state`` message.
+    def from_alert(cls, event: AlertEvent, severity: str = "critical",
+                   dashboard_url: str | None = None, runbook_url: str = RUNBOOK_URL,
+                   brand_url: str | None = None) -> Crisis:
+        """Build from an alert event (or the crisis part of a ``brand.state`` message).
 
         Args:
-            event: the JSON object.
+            event: the event.
             severity: the ``severity`` label.
             dashboard_url: link to the brand's dashboard (``{brand}`` is substituted).
             runbook_url: the runbook page; the alert links to its ``#brandcrisis`` section.
+            brand_url: link to the brand's page (``{brand}`` is substituted).
         """
-        brand = str(event["brand"])
-        crisis_id = str(event.get("crisis_id") or event.get("fingerprint") or f"{brand}:none")
-        at = parse_time(event.get("at") or event.get("since")) or 0.0
+        crisis_id = event.crisis_id or event.fingerprint
         return cls(
-            fingerprint=str(event.get("fingerprint") or crisis_id),
-            brand=brand,
-            crisis_id=crisis_id,
-            started_at=crisis_start(crisis_id, at),
-            severity=severity,
-            reason=str(event.get("reason") or ""),
-            test=str(event.get("test") or ""),
-            numbers=dict(event.get("numbers") or {}),
-            paused=bool(event.get("paused")),
-            dashboard_url=(dashboard_url.replace("{brand}", quote(brand, safe=""))
-                           if dashboard_url else None),
-            runbook_url=runbook_link(runbook_url),
+            fingerprint=event.fingerprint, brand=event.brand, crisis_id=crisis_id,
+            started_at=crisis_began(crisis_id, event.at_ts), severity=severity,
+            reason=event.reason, test=event.test, numbers=event.numbers, paused=event.paused,
+            dashboard_url=brand_link(dashboard_url, event.brand),
+            runbook_url=runbook_link(runbook_url), brand_url=brand_link(brand_url, event.brand),
         )
 
 
-def languages_text(numbers: dict[str, Any]) -> str:
-    """``"fi 20, en 12"`` from ``numbers["languages"]`` (``"-"`` when unknown).
+def languages_text(numbers: AlertNumbers) -> str:
+    """``"fi 20, en 12"`` (``"-"`` when unknown).
 
     Args:
         numbers: the numbers of the transition.
     """
-    langs = numbers.get("languages") or {}
-    if not isinstance(langs, dict) or not langs:
-        return "-"
-    return ", ".join(f"{k} {v}" for k, v in langs.items())
+    return ", ".join(f"{k} {v}" for k, v in numbers.languages.items()) or "-"
+
+
+def counts_text(c: Crisis) -> str | None:
+    """What fired, counted: ``"52 negative of 74 mentions in 30 min"`` (``None`` when unknown).
+
+    Args:
+        c: the crisis.
+    """
+    n, short = c.numbers, c.numbers.sudden
+    if c.test == "sudden_surge" and short is not None and short.negative is not None:
+        # what fired: the last few minutes (the longer window still dilutes them)
+        return (f"{short.negative} negative of {_or(short.scored)} mentions in the last "
+                f"{_or(short.minutes)} min from {_or(short.negative_authors)} authors")
+    if n.negative is not None and n.scored is not None:
+        return f"{n.negative} negative of {n.scored} mentions in {_or(n.window_minutes)} min"
+    return None
+
+
+def negativity_text(c: Crisis) -> str | None:
+    """The negative share against the brand's own usual share, on the brand's clock.
+
+    Args:
+        c: the crisis.
+    """
+    n, short = c.numbers, c.numbers.sudden
+    share = n.neg_share
+    if c.test == "sudden_surge" and short is not None and short.negative is not None \
+            and short.scored:
+        share = short.negative / short.scored  # as counted, not smoothed
+    if share is None:
+        return None
+    usual = ""
+    if n.usual_share is not None:
+        usual = f" (usual {float(n.usual_share):.0%}" + (
+            f" for {n.usual_for}" if n.usual_for else "") + ")"
+    return f"negativity {float(share):.0%}{usual}"
 
 
 def summary(c: Crisis) -> str:
@@ -126,51 +166,47 @@ def summary(c: Crisis) -> str:
     Args:
         c: the crisis.
     """
-    n = c.numbers
-    parts = [f"Crisis for {c.brand}"]
-    sudden = n.get("sudden")
-    share = n.get("neg_share")
-    if c.test == "sudden_surge" and isinstance(sudden, dict) and "negative" in sudden:
-        # what fired: the last few minutes (the longer window still dilutes them)
-        parts.append(f"{sudden['negative']} negative of {sudden.get('scored', '?')} mentions in "
-                     f"the last {sudden.get('minutes', '?')} min from "
-                     f"{sudden.get('negative_authors', '?')} authors")
-        if sudden.get("scored"):
-            share = sudden["negative"] / sudden["scored"]  # as counted, not smoothed
-    elif "negative" in n and "scored" in n:
-        parts.append(f"{n['negative']} negative of {n['scored']} mentions in "
-                     f"{n.get('window_minutes', '?')} min")
-    if share is not None:
-        usual = n.get("usual_share")
-        parts.append(f"negativity {float(share):.0%}"
-                     + (f" (usual {float(usual):.0%})" if usual is not None else ""))
-    if "volume_ratio" in n and c.test != "sudden_surge":  # the long window's, diluted
-        parts.append(f"volume {n['volume_ratio']}x baseline")
+    parts = [f"Crisis for {c.brand}", counts_text(c), negativity_text(c)]
+    if c.numbers.volume_ratio is not None and c.test != "sudden_surge":  # long window: diluted
+        parts.append(f"volume {c.numbers.volume_ratio}x baseline")
     if c.test:
         parts.append(f"test {c.test}")
-    return "; ".join(parts)
+    return "; ".join(p for p in parts if p)
 
 
-def top_posts(numbers: dict[str, Any], limit: int = TOP_POSTS) -> list[dict[str, Any]]:
-    """The loudest negative posts (at most ``limit``), texts cut to a readable length.
+def top_posts(numbers: AlertNumbers, limit: int = TOP_POSTS) -> list[Post]:
+    """The loudest negative posts (at most ``limit``), texts on one line cut to a readable length.
 
     Args:
-        numbers: the numbers of the transition (``top_negative``).
+        numbers: the numbers of the transition.
         limit: how many.
     """
     out = []
-    for p in (numbers.get("top_negative") or [])[:limit]:
-        if not isinstance(p, dict):
-            continue
-        text = " ".join(str(p.get("text") or "").split())
-        if len(text) > POST_CHARS:
-            text = text[: POST_CHARS - 1] + "…"
-        out.append({"handle": p.get("handle"), "text": text, "url": p.get("url"),
-                    "compound": p.get("compound")})
+    for p in numbers.top_negative[:limit]:
+        out.append(p.model_copy(update={"text": clip(" ".join(p.text.split()), POST_CHARS)}))
     return out
 
 
-def posts_text(numbers: dict[str, Any]) -> str:
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in ``…`` when cut.
+
+    Args:
+        text: any text.
+        limit: the most characters kept.
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def who(p: Post) -> str:
+    """``@handle`` of a post's author (``someone`` when unknown).
+
+    Args:
+        p: the post.
+    """
+    return f"@{p.handle.lstrip('@')}" if p.handle else "someone"
+
+
+def posts_text(numbers: AlertNumbers) -> str:
     """Numbered lines ``1. @handle (-0.82): text <url>``.
 
     Args:
@@ -178,23 +214,31 @@ def posts_text(numbers: dict[str, Any]) -> str:
     """
     lines = []
     for i, p in enumerate(top_posts(numbers), 1):
-        who = f"@{str(p['handle']).lstrip('@')}" if p["handle"] else "someone"
-        score = f" ({p['compound']:+.2f})" if isinstance(p["compound"], (int, float)) else ""
-        link = f" <{p['url']}>" if p["url"] else ""
-        lines.append(f"{i}. {who}{score}: {p['text']}{link}")
+        score = f" ({p.compound:+.2f})" if p.compound is not None else ""
+        link = f" <{p.url}>" if p.url else ""
+        lines.append(f"{i}. {who(p)}{score}: {p.text}{link}")
     return "\n".join(lines) or "-"
 
 
+def ended(c: Crisis, at: float) -> str:
+    """``"acme: crisis acme:1714564800 ended after 90 min"``.
+
+    Args:
+        c: the crisis.
+        at: when it ended (POSIX seconds).
+    """
+    return f"{c.brand}: crisis {c.crisis_id} ended after {max(0.0, at - c.started_at) / 60:.0f} min"
+
+
 def render_text(c: Crisis, resolved_at: float | None = None) -> str:
-    """The page as plain text (Slack ``text``, Alertmanager ``description``).
+    """The page as plain text (chat fallback ``text``, Alertmanager ``description``).
 
     Args:
         c: the crisis.
         resolved_at: when it ended, for the resolved message.
     """
     if resolved_at is not None:
-        minutes = max(0.0, resolved_at - c.started_at) / 60
-        head = f"[RESOLVED] {c.brand}: crisis {c.crisis_id} ended after {minutes:.0f} min"
+        head = f"[RESOLVED] {ended(c, resolved_at)}"
         tail = [f"Promotion: {'still paused - resume it when ready' if c.paused else 'running'}"]
         if c.dashboard_url:
             tail.append(f"Dashboard: {c.dashboard_url}")
@@ -214,96 +258,82 @@ def render_text(c: Crisis, resolved_at: float | None = None) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def runbook_link(page: str, alertname: str = ALERTNAME) -> str:
-    """The runbook section of an alert: ``<page>#<alertname lower-cased>``.
-
-    Args:
-        page: absolute URL of the runbook page (``RUNBOOK_URL`` by default in the settings).
-        alertname: the alert's name; its section in docs/runbook.md is the name as a heading.
-    """
-    if not page.startswith(("http://", "https://")):
-        raise ValueError(f"runbook URL must be absolute http(s): {page!r}")
-    return f"{page.split('#', 1)[0]}#{alertname.lower()}"
-
-
-def am_labels(c: Crisis) -> dict[str, str]:
-    """The label set (identity in Alertmanager: the same for firing, re-sends and resolved).
-
-    Args:
-        c: the crisis.
-    """
-    return {"alertname": ALERTNAME, "brand": c.brand, "severity": c.severity,
-            "crisis_id": c.crisis_id, "service": "firebreak", "team": "comms"}
-
-
-def am_alert(c: Crisis, resolved_at: float | None = None,
-             ends_at: float | None = None) -> dict[str, Any]:
-    """One alert for Alertmanager's ``POST /api/v2/alerts``.
-
-    Args:
-        c: the crisis.
-        resolved_at: set when the crisis ended (becomes ``endsAt``).
-        ends_at: for a firing alert, when Alertmanager may expire it if no re-send comes.
-    """
-    numbers = {k: v for k, v in c.numbers.items() if k != "top_negative"}
-    annotations = {
-        "summary": summary(c),
-        "description": render_text(c),
-        "reason": c.reason,
-        "numbers": json.dumps(numbers, separators=(",", ":"), sort_keys=True),
-        "languages": languages_text(c.numbers),
-        "top_negative": posts_text(c.numbers),
-        "promotion_paused": "true" if c.paused else "false",
-        "started_at": rfc3339(c.started_at),
-        "runbook_url": c.runbook_url,
-    }
-    if c.dashboard_url:
-        annotations["dashboard_url"] = c.dashboard_url
-    if c.acknowledged_by:
-        annotations["acknowledged_by"] = c.acknowledged_by
-        if c.acknowledged_at:
-            annotations["acknowledged_at"] = rfc3339(c.acknowledged_at)
-    out: dict[str, Any] = {"labels": am_labels(c), "annotations": annotations,
-                           "startsAt": rfc3339(c.started_at)}
-    if c.dashboard_url:
-        out["generatorURL"] = c.dashboard_url
-    end = resolved_at if resolved_at is not None else ends_at
-    if end is not None:
-        out["endsAt"] = rfc3339(max(end, c.started_at + 0.001))
-    return out
-
-
-def webhook_payload(c: Crisis, event: str, style: str = "generic",
-                    resolved_at: float | None = None) -> dict[str, Any]:
-    """A Slack-compatible webhook body: ``text`` plus structured fields.
+def event_text(c: Crisis, event: Event, resolved_at: float | None = None) -> str:
+    """The plain text of one chat message: the page, a reminder of it, or the resolution.
 
     Args:
         c: the crisis.
         event: ``firing``, ``reminder`` or ``resolved``.
-        style: ``generic`` (``text`` + ``firebreak`` object) or ``slack`` (``text`` + attachment).
         resolved_at: when it ended (for ``resolved``).
     """
     text = render_text(c, resolved_at=resolved_at)
     if event == "reminder":
         text = f"[REMINDER] {c.brand}: crisis {c.crisis_id} is still active\n{text}"
-    if style == "slack":
-        color = "good" if event == "resolved" else "danger"
-        fields = [{"title": "Brand", "value": c.brand, "short": True},
-                  {"title": "Severity", "value": c.severity, "short": True},
-                  {"title": "Languages", "value": languages_text(c.numbers), "short": True},
-                  {"title": "Crisis id", "value": c.crisis_id, "short": True}]
-        return {"text": text, "attachments": [{"color": color, "fallback": summary(c),
-                                               "fields": fields}]}
-    return {
-        "text": text,
-        "firebreak": {
-            "event": event, "brand": c.brand, "crisis_id": c.crisis_id,
-            "fingerprint": c.fingerprint, "severity": c.severity, "summary": summary(c),
-            "reason": c.reason, "test": c.test, "numbers": c.numbers,
-            "languages": c.numbers.get("languages") or {}, "top_negative": top_posts(c.numbers),
-            "promotion_paused": c.paused, "dashboard_url": c.dashboard_url,
-            "started_at": rfc3339(c.started_at),
-            "resolved_at": rfc3339(resolved_at) if resolved_at is not None else None,
-            "acknowledged_by": c.acknowledged_by,
-        },
-    }
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One chat message's content, for sinks that lay it out (Block Kit, Adaptive Card).
+
+    ``tone`` is ``attention`` (a crisis), ``warning`` (a reminder) or ``good`` (resolved).
+    Texts are plain (no markup); each sink escapes and formats them itself.
+    """
+
+    event: Event
+    title: str
+    tone: Tone
+    headline: str
+    why: str
+    facts: tuple[tuple[str, str], ...]
+    posts: tuple[Post, ...]
+    links: tuple[tuple[str, str], ...]
+    footer: str
+    text: str
+
+
+def page(c: Crisis, event: Event, resolved_at: float | None = None) -> Page:
+    """The content of a chat message about ``c``: what, why, the numbers, the posts, the links.
+
+    Args:
+        c: the crisis.
+        event: ``firing``, ``reminder`` or ``resolved``.
+        resolved_at: when it ended (for ``resolved``).
+    """
+    facts: list[tuple[str, str]] = [("Brand", c.brand)]
+    tone: Tone
+    if event == "resolved":
+        end = resolved_at if resolved_at is not None else c.started_at
+        facts += [("State", f"resolved after {max(0.0, end - c.started_at) / 60:.0f} min"),
+                  ("Promotion", "still paused: resume it when ready" if c.paused else "running"),
+                  ("Started", rfc3339(c.started_at)), ("Ended", rfc3339(end))]
+        title, tone, headline, why = f"Resolved: {c.brand}", "good", ended(c, end), ""
+    else:
+        facts += [("State", "CRISIS, still active" if event == "reminder" else "CRISIS"),
+                  ("Promotion", "PAUSED" if c.paused else "running")]
+        for name, value in (("Negative", counts_text(c)), ("Negativity", negativity_text(c))):
+            if value:
+                facts.append((name, value.removeprefix("negativity ")))
+        if c.numbers.volume_ratio is not None and c.test != "sudden_surge":
+            facts.append(("Volume", f"{c.numbers.volume_ratio}x baseline"))
+        facts += [("Languages", languages_text(c.numbers)), ("Started", rfc3339(c.started_at))]
+        if c.acknowledged_by:
+            facts.append(("Acknowledged", c.acknowledged_by + (
+                f" at {rfc3339(c.acknowledged_at)}" if c.acknowledged_at else "")))
+        if c.notes:
+            facts.append(("Latest change", c.notes[-1]))
+        reminder = event == "reminder"
+        title = f"{'Still in crisis' if reminder else 'Crisis'}: {c.brand}"
+        tone, headline, why = ("warning" if reminder else "attention"), summary(c), c.reason
+    links = tuple((name, url) for name, url in (("Dashboard", c.dashboard_url),
+                                                ("Runbook", c.runbook_url),
+                                                ("Brand page", c.brand_url)) if url)
+    footer = f"Firebreak · {c.severity} · crisis id {c.crisis_id}" + (
+        f" · test {c.test}" if c.test else "")
+    return Page(event, title, tone, headline, why, tuple(facts),
+                tuple(top_posts(c.numbers)) if event != "resolved" else (), links, footer,
+                event_text(c, event, resolved_at))
+
+
+def _or(value: object) -> str:
+    return "?" if value is None else str(value)

@@ -14,39 +14,67 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime, timezone
+from importlib import metadata
 from typing import Any
 
 from faust.web import Request, Response, View
+from pydantic import ValidationError
 
-from detectors.events import BRAND_RE, iso
+from detectors.events import BRAND_RE
 from streams.api.auth import Denied, Gate
 from streams.api.body import json_body
 from streams.api.intake import register_ingest
+from streams.api.openapi import (
+    OVERRIDE_ACTIONS,
+    BrandList,
+    OverrideRequest,
+    OverrideResult,
+    PauseRequest,
+    document,
+)
+from streams.wire.flags import HEARTBEAT_KEY, PauseFlag, PromotionAnswer, data_problem, heartbeat_at
 from streams.wire.messages import command_message, dumps
+from streams.wire.states import BrandStateView
 from streams.wire.topics import scored_key
 from streams.worker.exposition import render
 from streams.worker.runtime import Runtime
 
-WRITE_ACTIONS = ("pause", "resume", "acknowledge")
 PROBES = ("live", "startup", "ready")
 APPLY_WAIT_SECONDS = 5.0
 OVERRIDE_MAX_BODY_BYTES = 64 * 1024
 
 
-def promotion_view(rt: Runtime, brand: str) -> dict[str, Any]:
+def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
     """The pause flag of ``brand`` as the API returns it.
+
+    Fails safe: an unreadable record, or flag data that cannot be trusted (no fresh
+    worker heartbeat, or the topic was reset), answers paused with that reason.
 
     Args:
         rt: the worker runtime.
         brand: the brand slug.
     """
-    flag = rt.view.get(rt.names.control, brand)
-    if flag is None:
-        return {"brand": brand, "known": False, "paused": False,
-                "reason": "no record: brand never seen", "since": None,
-                "updated_at": iso(time.time())}
-    keys = ("brand", "paused", "reason", "since", "updated_at", "state", "crisis_id")
-    return {"known": True, **{k: flag.get(k) for k in keys}}
+    control = rt.names.control
+    flag: PauseFlag | None = rt.view.get(control, brand)
+    now = time.time()
+    beat = heartbeat_at(rt.view.get(control, HEARTBEAT_KEY))
+    stamp = datetime.fromtimestamp(now, tz=timezone.utc)
+    if brand in rt.view.unreadable[control]:
+        return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=stamp,
+                               reason="unreadable flag record: promotion held", heartbeat_at=beat)
+    answer = (PromotionAnswer.unknown(brand, stamp, beat) if flag is None
+              else PromotionAnswer.of(flag, beat))
+    problem = data_problem(beat, rt.view.reset_at, now)
+    return answer if problem is None else answer.model_copy(update={"paused": True,
+                                                                    "reason": problem})
+
+
+def _version() -> str:
+    try:
+        return metadata.version("firebreak")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 async def probe(rt: Runtime, kind: str) -> tuple[dict[str, Any], bool]:
@@ -76,6 +104,7 @@ def register(rt: Runtime) -> None:
     """
     app = rt.app
     gate = Gate.from_settings(rt.settings)
+    api_description = document(_version())
 
     def denied_read(view: View, request: Request) -> Response | None:
         who = gate.check(request, "read")
@@ -110,12 +139,9 @@ def register(rt: Runtime) -> None:
             err = denied_read(self, request)
             if err is not None:
                 return err
-            out = []
-            for brand in rt.view.keys(rt.names.state):
-                st = rt.view.get(rt.names.state, brand) or {}
-                out.append({k: st.get(k) for k in ("brand", "state", "since", "paused",
-                                                   "updated_at")})
-            return self.json({"brands": out, "count": len(out)})
+            states: dict[str, BrandStateView] = rt.view.values(rt.names.state)
+            out = [states[b].summary() for b in sorted(states)]
+            return self.json(BrandList(brands=out, count=len(out)).wire())
 
     @app.page("/api/v1/brands/{brand}")
     class Brand(View):
@@ -123,18 +149,23 @@ def register(rt: Runtime) -> None:
             err = denied_read(self, request) or bad_brand(self, brand)
             if err is not None:
                 return err
-            st = rt.view.get(rt.names.state, brand)
+            st: BrandStateView | None = rt.view.get(rt.names.state, brand)
             if st is None:
                 return self.json({"error": "unknown brand", "brand": brand}, status=404)
-            return self.json(st)
+            return self.json(st.wire())
 
     @app.page("/api/v1/brands/{brand}/promotion")
     class Promotion(View):
         async def get(self, request: Request, brand: str) -> Response:
             err = denied_read(self, request) or bad_brand(self, brand)
-            return err if err is not None else self.json(promotion_view(rt, brand))
+            return err if err is not None else self.json(promotion_view(rt, brand).wire())
 
-    for action in WRITE_ACTIONS:
+    @app.page("/openapi.json")
+    class OpenApi(View):
+        async def get(self, request: Request) -> Response:
+            return self.json(api_description)
+
+    for action in OVERRIDE_ACTIONS:
         app.page(f"/api/v1/brands/{{brand}}/{action}")(
             _override_view(rt, gate, action, bad_brand))
     register_ingest(rt, gate)
@@ -154,33 +185,41 @@ def _override_view(rt: Runtime, gate: Gate, action: str, bad_brand: Any) -> type
                 return error
             if not isinstance(body, dict):
                 return self.json({"error": "body must be a JSON object"}, status=400)
-            asked, why = body.get("by"), body.get("why", "")
-            if asked is not None and (not isinstance(asked, str) or len(asked) > 200):
-                return self.json({"error": "'by' (a note on who asked) must be a string "
-                                           "of at most 200 chars"}, status=422)
-            if not isinstance(why, str) or len(why) > 2000:
-                return self.json({"error": "'why' must be a string of at most 2000 chars"},
-                                 status=422)
+            if action != "pause" and "for_minutes" in body:
+                return self.json({"error": "'for_minutes' is only for pause"}, status=422)
+            try:
+                asked = (PauseRequest if action == "pause" else OverrideRequest).model_validate(body)
+            except ValidationError as exc:
+                return self.json({"error": _first_error(exc)}, status=422)
+            why = asked.why
+            for_minutes = asked.for_minutes if isinstance(asked, PauseRequest) else None
             command_id = uuid.uuid4().hex
-            requested_by = asked.strip() if asked and asked.strip() else None
+            requested_by = asked.by.strip() if asked.by and asked.by.strip() else None
             cmd = command_message(brand, action, who, why, time.time(), command_id,
-                                  requested_by=requested_by)
+                                  requested_by=requested_by, for_minutes=for_minutes)
             await rt.t_scored.send(key=scored_key(brand), value=dumps(cmd))
             applied = await _wait_applied(rt, brand, command_id)
-            body_out = {"command_id": command_id, "action": action, "brand": brand, "by": who,
-                        "requested_by": requested_by, "applied": applied,
-                        "promotion": promotion_view(rt, brand)}
-            return self.json(body_out, status=200 if applied else 202)
+            result = OverrideResult(command_id=command_id, action=action, brand=brand, by=who,
+                                    requested_by=requested_by, applied=applied,
+                                    promotion=promotion_view(rt, brand))
+            return self.json(result.wire(), status=200 if applied else 202)
 
     Override.__name__ = f"Override_{action}"
     return Override
 
 
+def _first_error(exc: ValidationError) -> str:
+    """The first problem of a refused body, naming its field."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "body"
+    return f"{where!r}: {err['msg']}"
+
+
 async def _wait_applied(rt: Runtime, brand: str, command_id: str) -> bool:
     deadline = time.monotonic() + APPLY_WAIT_SECONDS
     while time.monotonic() < deadline:
-        st = rt.view.get(rt.names.state, brand) or {}
-        if any(o.get("command_id") == command_id for o in st.get("overrides") or ()):
+        st: BrandStateView | None = rt.view.get(rt.names.state, brand)
+        if st is not None and any(o.command_id == command_id for o in st.overrides):
             return True
         await asyncio.sleep(0.05)
     return False

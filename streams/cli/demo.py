@@ -11,7 +11,6 @@ flag as they change. ``--duration N`` stops by itself and prints a summary
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
+from detectors.codec import dumps, dumps_str
 from streams.dev.broker import EmbeddedBroker, free_port
 from streams.dev.console import LiveView
 from streams.dev.demofeed import Timing, feed
@@ -141,7 +141,7 @@ def _play(bootstrap: str, names: TopicNames, view: LiveView, args: argparse.Name
                     break
                 time.sleep(min(wait, 0.2))
             producer.send(names.mentions, key=m["id"].encode(),
-                          value=json.dumps(m).encode())
+                          value=dumps(m))
         while deadline is None or time.time() < deadline:  # stream over: keep showing
             view.poll()
             time.sleep(1.0)
@@ -153,5 +153,5 @@ def _report(summary: dict[str, Any], path: Path | None) -> None:
     print("\nsummary: " + ", ".join(
         f"{k.replace('_', ' ')} {v}" for k, v in summary.items() if k != "brands"), flush=True)
     if path is not None:
-        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        path.write_text(dumps_str(summary, indent=2) + "\n", encoding="utf-8")
         print(f"summary written to {path}", flush=True)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from detectors.codec import dumps_str
 from detectors.config import BrandBook
 from detectors.crisis.seeding import load_baselines, save_baselines
 from detectors.errors import ConfigError, InvalidMention
+from streams.cli.inputs import add_input_options, read_options
+from streams.replay.plot import MAX_BRANDS
 from streams.replay.prepare import default_jobs
 from streams.replay.run import ReplayResult, replay_rows
-from streams.sources.files import CsvMapping, dump_json, read_raw
+from streams.sources.base import all_bad_hint, duplicate_warning
+from streams.sources.files import dump_json, read_raw
 
 SHOW_BAD = 10
 
@@ -31,11 +34,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--config", help="brand configuration (YAML)")
     p.add_argument("--plot", help="write a PNG chart of volume, negativity and states")
     p.add_argument("--summary-json", help="write the summary as JSON")
-    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
-                   help="CSV column for a mention field, e.g. --map text='Full Text'")
-    p.add_argument("--time-format", help="strptime format of the CSV date column")
-    p.add_argument("--tz", default="UTC", help="time zone of naive CSV dates (default UTC)")
-    p.add_argument("--brand", help="brand slug for CSV exports without a brand column")
+    p.add_argument("--plot-brands", metavar="A,B,C",
+                   help=f"brands to chart (default: those that changed state, then the loudest, "
+                        f"{MAX_BRANDS} at most)")
     p.add_argument("--strict", action="store_true", help="stop at the first malformed line")
     p.add_argument("--jobs", type=_positive, default=0,
                    help="processes that validate and score (default: one per CPU)")
@@ -45,6 +46,7 @@ def add_parser(sub: Any) -> None:
                         "FIREBREAK_BASELINES_FILE, or --baselines of a later replay)")
     p.add_argument("--baselines", metavar="FILE",
                    help="start brands from baselines saved by --save-baselines")
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
@@ -53,12 +55,10 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     book = BrandBook.load(args.config) if args.config else BrandBook()
-    mapping = None
-    if args.map or args.time_format or args.brand or args.input.lower().endswith((".csv", ".tsv")):
-        mapping = CsvMapping.from_args(args.map, args.time_format, args.tz, args.brand)
-    check_input(args.input)
+    options, notes = read_options(args, args.input)
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise ConfigError(f"--plot {args.plot}: the chart is written as PNG; give a .png path")
+    chosen = plot_brands(args.plot_brands)
     bad: list[tuple[int, InvalidMention]] = []
     counts = {"read": 0, "bad": 0}
     quiet = args.quiet or not sys.stderr.isatty()
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             bad.extend(failures[: max(0, SHOW_BAD - len(bad))])
             bar.update(size)
 
-        result = replay_rows(read_raw(args.input, mapping), book, config_path=args.config,
+        result = replay_rows(read_raw(args.input, options, notes), book, config_path=args.config,
                              jobs=jobs, on_chunk=on_chunk, progress=on_detect, baselines=seeds)
     for b in late:
         b.close()
@@ -96,37 +96,47 @@ def run(args: argparse.Namespace) -> int:
         for t in result.transitions:
             fh.write(dump_json(t.to_dict()) + "\n")
     summary = result.summary()
+    summary["input"] = notes.to_dict()
     if args.save_baselines:
         saved = save_baselines({b: st.baseline for b, st in result.engine.states.items()},
                                args.save_baselines)
         print(f"firebreak replay: baselines of {saved} brand(s) written to {args.save_baselines}",
               file=sys.stderr)
     if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        Path(args.summary_json).write_text(dumps_str(summary, indent=2) + "\n", encoding="utf-8")
+    chart = None
     if args.plot and result.series:
         from streams.replay.plot import plot_replay
 
-        plot_replay(args.plot, result.series, result.transitions)
+        chart = plot_replay(args.plot, result.series, result.transitions, brands=chosen)
     print_summary(result, summary, args)
+    for line in notes.lines():
+        print(f"firebreak replay: {line}", file=sys.stderr)
+    dup = duplicate_warning(summary["duplicates"], summary["processed"])
+    if dup:
+        print(f"firebreak replay: {dup}", file=sys.stderr)
+    if chart is not None and chart.left_out:
+        print(f"firebreak replay: the chart shows {len(chart.brands)} of "
+              f"{len(chart.brands) + len(chart.left_out)} brands ({', '.join(chart.brands)}); "
+              f"choose with --plot-brands (left out: {', '.join(chart.left_out[:10])}"
+              f"{' …' if len(chart.left_out) > 10 else ''})", file=sys.stderr)
     if result.bad_count and not summary["processed"]:
-        raise ConfigError(f"every line of {args.input} was malformed ({result.bad_count}); for a CSV "
-                          "export map its columns: --map brand=COLUMN (or --brand SLUG), "
-                          "--map text=..., --map created_at=...")
+        first = str(result.bad[0][1]) if result.bad else None
+        raise ConfigError(all_bad_hint(args.input, result.bad_count, first))
     if result.bad_count:
         print(f"firebreak replay: {result.bad_count} malformed line(s) skipped", file=sys.stderr)
         return 1
     return 0
 
 
-def check_input(path: str) -> None:
-    """Fail with one line when ``path`` (``-`` is standard input) is not a readable file."""
-    if path == "-":
-        return
-    p = Path(path)
-    if p.is_dir():
-        raise ConfigError(f"{path}: is a folder; give a JSONL or CSV file")
-    if not p.is_file():
-        raise ConfigError(f"{path}: no such file")
+def plot_brands(text: str | None) -> list[str] | None:
+    """The brands of ``--plot-brands a,b,c`` (``None``: chosen by the chart)."""
+    if text is None:
+        return None
+    brands = [b.strip() for b in text.split(",") if b.strip()]
+    if not brands:
+        raise ConfigError("--plot-brands: give brand slugs separated by commas")
+    return brands
 
 
 def print_summary(result: ReplayResult, summary: dict[str, Any], args: argparse.Namespace) -> None:

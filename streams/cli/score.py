@@ -8,6 +8,7 @@ import sys
 from typing import IO, Any
 
 from detectors.sentiment.scorer import Scorer, get_scorer
+from streams.sources.base import check_input
 from streams.sources.files import dump_json, open_text
 
 
@@ -30,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.texts and not args.input:
         print("firebreak score: give texts or --input FILE.jsonl", file=sys.stderr)
         return 2
+    if args.input:
+        check_input(args.input)
     scorer = get_scorer()
     out = sys.stdout
     for i, text in enumerate(args.texts, start=1):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from detectors.codec import dumps_str
 from detectors.sim.scenarios import SCENARIOS
 from streams.sources.files import dump_json
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     truth_path = args.truth or (None if args.out == "-" else str(Path(args.out).with_suffix(""))
                                 + ".truth.json")
     if truth_path:
-        Path(truth_path).write_text(json.dumps({"scenario": sc.name, "seed": sc.seed,
+        Path(truth_path).write_text(dumps_str({"scenario": sc.name, "seed": sc.seed,
                                                 "mentions": n, "episodes": sc.truth()},
                                                indent=2) + "\n", encoding="utf-8")
     print(f"wrote {n} mentions ({sc.name}, seed {sc.seed})"

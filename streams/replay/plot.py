@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from detectors.crisis.state import Transition
 from detectors.errors import ConfigError
@@ -13,18 +15,47 @@ COLORS = {"elevated": "#f5b942", "crisis": "#d64545"}
 MAX_BRANDS = 6
 
 
-def pick_brands(series: dict[str, BrandSeries], transitions: list[Transition]) -> list[str]:
-    """Brands worth a panel: those that changed state first, then the loudest."""
-    changed = sorted({t.brand for t in transitions})
-    loud = sorted(series, key=lambda b: -sum(series[b].labels.values()))
+MAX_CHOSEN = 24
+SHARE_LABEL = "negative share (line)"
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart written: where, the brands it shows, and the brands it leaves out."""
+
+    path: Path
+    brands: list[str]
+    left_out: list[str]
+
+
+def pick_brands(series: dict[str, BrandSeries], transitions: list[Transition],
+                chosen: list[str] | None = None) -> list[str]:
+    """Brands to draw: ``chosen`` (checked), else those that changed state first, then
+    the loudest, :data:`MAX_BRANDS` at most.
+
+    Raises:
+        ConfigError: naming a chosen brand with no mentions, or too many chosen.
+    """
+    if chosen is not None:
+        unknown = [b for b in chosen if b not in series]
+        if unknown:
+            known = ", ".join(sorted(series)[:20])
+            raise ConfigError(f"--plot-brands: no mentions of {', '.join(unknown)} "
+                              f"(brands in this replay: {known})")
+        if len(chosen) > MAX_CHOSEN:
+            raise ConfigError(f"--plot-brands: at most {MAX_CHOSEN} brands in one chart")
+        return list(dict.fromkeys(chosen))
+    changed = sorted({t.brand for t in transitions if t.brand in series})
+    loud = sorted(series, key=lambda b: (-sum(series[b].labels.values()), b))
     out = changed + [b for b in loud if b not in changed]
     return out[:MAX_BRANDS]
 
 
 def plot_replay(
     path: str | Path, series: dict[str, BrandSeries], transitions: list[Transition],
-    bin_minutes: int | None = None,
-) -> Path:
+    bin_minutes: int | None = None, brands: list[str] | None = None,
+) -> Chart:
     """Draw the chart and write it to ``path``.
 
     Args:
@@ -32,7 +63,22 @@ def plot_replay(
         series: per-brand minute counts from the replay.
         transitions: the replay's transitions (state bands).
         bin_minutes: bar width; chosen from the time span when ``None``.
+        brands: the brands to draw (``--plot-brands``); chosen by :func:`pick_brands`
+            when ``None``.
     """
+    fig, shown = draw(series, transitions, bin_minutes, brands)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return Chart(out, shown, sorted(b for b in series if b not in shown))
+
+
+def draw(series: dict[str, BrandSeries], transitions: list[Transition],
+         bin_minutes: int | None = None, chosen: list[str] | None = None) -> tuple[Any, list[str]]:
+    """The matplotlib figure of a replay and the brands it shows (see :func:`plot_replay`)."""
     try:
         import matplotlib
     except ImportError as exc:
@@ -42,7 +88,7 @@ def plot_replay(
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    brands = pick_brands(series, transitions)
+    brands = pick_brands(series, transitions, chosen)
     if not brands:
         raise ValueError("nothing to plot: no mentions were processed")
     first = min(min(s.minutes) for s in series.values() if s.minutes)
@@ -67,25 +113,24 @@ def plot_replay(
         ax.bar(xs, [bins[k][1] for k in keys], width=width, color="#5a5a8a", align="edge",
                label="negative")
         _bands(ax, brand, transitions, _dt(last + 1))
-        ax.set_ylabel(brand, rotation=0, ha="right", va="center", fontsize=9)
+        ax.set_title(brand, loc="left", fontsize=9, fontweight="bold")
+        ax.set_ylabel(f"mentions / {bin_minutes} min", fontsize=8)
         ax2 = ax.twinx()
         # share only where the bin holds enough mentions to mean something
         share = [bins[k][1] / bins[k][0] if bins[k][0] >= 5 else float("nan") for k in keys]
         ax2.plot(xs, share, color="#222", linewidth=0.8, label="negative share")
         ax2.set_ylim(0, 1)
+        ax2.set_ylabel(SHARE_LABEL, fontsize=8)
         ax2.tick_params(labelsize=7)
         ax.tick_params(labelsize=7)
     axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
-    axes[0, 0].set_title("Firebreak replay: volume, negativity and state "
-                         "(amber = elevated, red = crisis)", fontsize=10)
-    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
+    fig.suptitle("Firebreak replay: volume, negativity and state "
+                 "(amber = elevated, red = crisis)", fontsize=10)
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMAT))
+    axes[-1, 0].set_xlabel("event time (UTC)", fontsize=8)
     fig.autofmt_xdate()
     fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return fig, brands
 
 
 def _dt(minute: int) -> datetime:

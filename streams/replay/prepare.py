@@ -18,8 +18,8 @@ from detectors.config import BrandBook
 from detectors.crisis.state import Observation
 from detectors.engine import is_own_post, to_observation
 from detectors.errors import InvalidMention
-from detectors.events import mention_from_json, parse_mention
 from detectors.sentiment.scorer import Scorer, get_scorer
+from streams.sources.files import validate
 
 Prepared = tuple[Observation, bool]  # observation, written by the brand itself
 Failure = tuple[int, InvalidMention]
@@ -46,7 +46,7 @@ def prepare_chunk(
     """Validate and score one chunk of ``(line, raw)`` rows.
 
     Args:
-        rows: raw JSON lines (str), mapped CSV rows (dict) or reader errors.
+        rows: raw JSON lines (bytes), mapped CSV rows (dict) or reader errors.
         book: brand configuration (the worker's own when ``None``).
         scorer: scorer (the worker's own when ``None``).
     """
@@ -55,11 +55,8 @@ def prepare_chunk(
     good: list[Prepared] = []
     bad: list[Failure] = []
     for number, raw in rows:
-        if isinstance(raw, InvalidMention):
-            bad.append((number, raw))
-            continue
         try:
-            m = mention_from_json(raw) if isinstance(raw, str) else parse_mention(raw)
+            m = validate(raw)
         except InvalidMention as exc:
             bad.append((number, exc))
             continue

@@ -15,7 +15,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from detectors.errors import ConfigError
-from streams.wire.topics import COMPACTED, TopicNames
+from streams.wire.topics import TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,7 @@ def ensure_topics(
                              client_id="firebreak-admin")
     try:
         existing = set(admin.list_topics())
-        compacted = {names.state, names.control}
-        new = [NewTopic(t, partitions, replication,
-                        topic_configs=dict(COMPACTED) if t in compacted else {})
+        new = [NewTopic(t, partitions, replication, topic_configs=names.configs(t))
                for t in names.all() if t not in existing]
         if new:
             try:

@@ -4,24 +4,29 @@
   offset}, "size", "excerpt", "at"}`` -- the excerpt is at most 1 KiB of the
   original bytes (decoded with replacement), never the whole (maybe 1 MB) message.
 * Command (on ``mentions.scored``): ``{"kind": "command", "brand", "action",
-  "by", "why", "ts", "command_id"}``; observations carry ``"kind": "obs"``, replies by
-  the brand's own handles ``"kind": "own"``.
-* Pause flag (``promotion.control``): :func:`flag_message`.
-* Public state (``brand.state``): :func:`state_message`.
-* Alert (``alerts``): :func:`alert_message`, fingerprint = the crisis id.
+  "by", "why", "ts", "command_id"}`` (``for_minutes`` for a timed pause);
+  observations carry ``"kind": "obs"``, replies by the brand's own handles
+  ``"kind": "own"``.
+* Pause flag (``promotion.control``): :func:`flag_message`, a
+  :class:`~streams.wire.flags.PauseFlag`.
+* Public state (``brand.state``): :func:`state_message`, a
+  :class:`~streams.wire.states.BrandStateView`.
+* Alert (``alerts``): :class:`streams.wire.alert.AlertEvent`, fingerprint = the crisis id.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from detectors.crisis.state import BrandState, Transition
+from detectors.codec import dumps as dumps  # re-exported: the encoder of every message
+from detectors.crisis.state import BrandState
 from detectors.errors import InvalidMention
 from detectors.events import iso
+from streams.wire.base import at
+from streams.wire.flags import PauseFlag
+from streams.wire.states import BrandStateView
 
 EXCERPT_BYTES = 1024
-ALERT_KINDS = ("crisis", "resolved", "elevated", "normal", "manual")  # see alert_message
 
 
 def reason_code(exc: Exception) -> str:
@@ -60,7 +65,7 @@ def dlq_record(
 
 def command_message(
     brand: str, action: str, by: str, why: str, ts: float, command_id: str,
-    requested_by: str | None = None,
+    requested_by: str | None = None, for_minutes: float | None = None,
 ) -> dict[str, Any]:
     """An override command for the brand's owner.
 
@@ -72,33 +77,30 @@ def command_message(
         ts: when (wall clock, POSIX seconds).
         command_id: unique id, returned to the caller and recorded in the state.
         requested_by: the caller's own note of who asked (not an identity), if any.
+        for_minutes: a timed pause: resume on its own after this long if calm.
     """
     cmd = {"kind": "command", "brand": brand, "action": action, "by": by, "why": why,
            "ts": ts, "command_id": command_id}
     if requested_by is not None:
         cmd["requested_by"] = requested_by
+    if for_minutes is not None:
+        cmd["for_minutes"] = for_minutes
     return cmd
 
 
-def flag_message(st: BrandState, now: float) -> dict[str, Any]:
+def flag_message(st: BrandState, now: float) -> PauseFlag:
     """The pause flag of a brand as published on ``promotion.control``.
 
     Args:
         st: the brand's state.
         now: publication time (wall clock); readers treat old flags as stale.
     """
-    return {
-        "brand": st.brand,
-        "paused": st.paused,
-        "reason": st.pause_reason,
-        "since": iso(st.paused_since) if st.paused_since is not None else None,
-        "updated_at": iso(now),
-        "state": st.state,
-        "crisis_id": st.crisis_id,
-    }
+    return PauseFlag(brand=st.brand, paused=st.paused, reason=st.pause_reason,
+                     since=at(st.paused_since), updated_at=at(now), state=st.state,
+                     crisis_id=st.crisis_id, until=at(st.meta.get("paused_until")))
 
 
-def state_message(st: BrandState, now: float) -> dict[str, Any]:
+def state_message(st: BrandState, now: float) -> BrandStateView:
     """The public view of a brand's state, as published on ``brand.state``.
 
     Args:
@@ -106,66 +108,15 @@ def state_message(st: BrandState, now: float) -> dict[str, Any]:
         now: publication time (wall clock).
     """
     meta = st.meta
-    return {
-        "brand": st.brand,
-        "state": st.state,
-        "since": iso(st.since) if st.since is not None else None,
-        "reason": meta.get("reason"),
-        "test": meta.get("test"),
-        "numbers": st.last_verdict,
-        "paused": st.paused,
-        "pause_reason": st.pause_reason,
-        "paused_since": iso(st.paused_since) if st.paused_since is not None else None,
-        "crisis_id": st.crisis_id,
-        "acknowledged_by": st.acknowledged_by,
-        "acknowledged_at": iso(st.acknowledged_at) if st.acknowledged_at is not None else None,
-        "mentions": st.mentions,
-        "late": st.late,
-        "last_event_at": iso(st.last_ts) if st.last_ts is not None else None,
-        "overrides": [
-            {**o, "at": iso(o["at"])} if isinstance(o.get("at"), (int, float)) else o
-            for o in meta.get("overrides", [])
-        ],
-        "updated_at": iso(now),
-    }
+    return BrandStateView(
+        brand=st.brand, state=st.state, since=at(st.since), reason=meta.get("reason"),
+        test=meta.get("test"), numbers=st.last_verdict, paused=st.paused,
+        pause_reason=st.pause_reason, paused_since=at(st.paused_since),
+        paused_until=at(st.meta.get("paused_until")), crisis_id=st.crisis_id,
+        acknowledged_by=st.acknowledged_by, acknowledged_at=at(st.acknowledged_at),
+        mentions=st.mentions, late=st.late, last_event_at=at(st.last_ts),
+        overrides=meta.get("overrides", []),
+        updated_at=at(now),
+    )
 
 
-def alert_message(t: Transition, cause: str | None, now: float) -> dict[str, Any]:
-    """An alert event for a transition.
-
-    ``kind`` is ``crisis`` (entering crisis: page someone, unless ``numbers``
-    says ``reopened``: the same incident flaring up again), ``reminder`` (a
-    crisis that lasts, re-stated), ``resolved`` (the incident is over: the
-    brand is back to ``normal``), ``elevated``/``normal`` (other state
-    changes, stepping down from crisis to elevated among them) or ``manual`` (a
-    person changed the flag). ``fingerprint`` is the stable crisis id, so a
-    receiver de-duplicates re-deliveries.
-
-    Args:
-        t: the transition.
-        cause: id of the mention that triggered it (``None`` for timers/overrides).
-        now: emission time (wall clock).
-    """
-    if t.test == "manual" and t.state == t.previous:
-        kind = "manual"
-    elif t.test == "reminder":
-        kind = "reminder"
-    elif t.state == "crisis":
-        kind = "crisis"
-    elif t.state == "normal" and t.crisis_id is not None:
-        kind = "resolved"
-    else:
-        kind = t.state
-    out = t.to_dict()
-    out.update(kind=kind, fingerprint=t.crisis_id or f"{t.brand}:none", cause_id=cause,
-               emitted_at=iso(now))
-    return out
-
-
-def dumps(obj: Any) -> bytes:
-    """Compact JSON bytes.
-
-    Args:
-        obj: a JSON-ready value.
-    """
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -11,6 +11,7 @@ Names share a configurable prefix, e.g. ``prod.`` gives ``prod.mentions``.
 | brand.state         | brand          | public brand state                    | compact |
 | promotion.control   | brand          | pause flag                            | compact |
 | alerts              | brand          | alert event with crisis fingerprint   | delete  |
+| audit               | brand          | who did what, why, when (AuditRecord) | delete, kept forever |
 
 ``mentions.scored`` is the repartition topic (produced keyed by brand) and also
 carries the human override commands, so the owner of a brand applies
@@ -19,12 +20,14 @@ observations and overrides in one order.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from aiokafka.partitioner import murmur2
 
+from detectors.codec import dumps
+
 COMPACTED = {"cleanup.policy": "compact"}
+KEPT = {"cleanup.policy": "delete", "retention.ms": "-1"}  # no time limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +70,25 @@ class TopicNames:
         """Alert events."""
         return f"{self.prefix}alerts"
 
+    @property
+    def audit(self) -> str:
+        """Every override, acknowledgement and timer decision (kept without a time limit)."""
+        return f"{self.prefix}audit"
+
     def all(self) -> list[str]:
         """Every topic name."""
-        return [self.mentions, self.scored, self.dlq, self.state, self.control, self.alerts]
+        return [self.mentions, self.scored, self.dlq, self.state, self.control, self.alerts,
+                self.audit]
+
+    def configs(self, topic: str) -> dict[str, str]:
+        """The topic configuration a new topic gets.
+
+        Args:
+            topic: one of :meth:`all`.
+        """
+        if topic in (self.state, self.control):
+            return dict(COMPACTED)
+        return dict(KEPT) if topic == self.audit else {}
 
 
 def scored_key(brand: str) -> bytes:
@@ -78,7 +97,7 @@ def scored_key(brand: str) -> bytes:
     Args:
         brand: the brand slug.
     """
-    return json.dumps(brand).encode("utf-8")
+    return dumps(brand)  # a slug is ASCII: the same bytes as Faust's own JSON key
 
 
 def partition_of(brand: str, partitions: int) -> int:

@@ -1,9 +1,17 @@
-"""A read-only view of the compacted ``brand.state`` and ``promotion.control`` topics.
+"""The one reader of compacted topics (``brand.state``, ``promotion.control``).
 
 Every worker keeps one, so the HTTP API answers for any brand, including
-brands owned by another worker. The view assigns itself every partition (no
-consumer group), reads from the beginning and keeps the last value per key.
-It is *caught up* once it has read up to the end offsets seen at start.
+brands owned by another worker; the pause-flag client runs the same reader in
+a background thread (:mod:`streams.client.background`). The view assigns itself
+every partition (no consumer group, so any number of readers), reads from the
+beginning once, then follows: it keeps its consumer and its last value per key
+and only reads new records. It is *caught up* once it has read up to the end
+offsets seen at start. A topic whose offsets go backwards (the broker lost it and
+it was created again) is noticed: the view drops what it held, reads the topic
+afresh and records when (``reset_at``), so readers can tell "data lost" from
+"never paused". Each topic has a decoder (JSON by default, or a typed
+model's ``from_wire``); a record that does not decode is remembered as
+*unreadable* for its key, so a reader can fail safe instead of taking it as absent.
 """
 
 from __future__ import annotations
@@ -11,11 +19,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 log = logging.getLogger(__name__)
+Decoder = Callable[[bytes], Any]
+RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0)
+RESET_CHECK_SECONDS = 5.0
 
 
 class TopicView:
@@ -23,26 +36,32 @@ class TopicView:
 
     Args:
         bootstrap: ``host:port`` list.
-        topics: topic names to follow.
-        partitions: partition count of each topic.
+        topics: topic names to follow (values decoded as JSON), or a decoder per topic.
+        partitions: partition count of each topic (``None``: asked of the broker).
         max_fetch_bytes: largest message expected.
     """
 
     def __init__(
-        self, bootstrap: list[str], topics: list[str], partitions: int,
-        max_fetch_bytes: int = 4_000_000,
+        self, bootstrap: list[str], topics: list[str] | Mapping[str, Decoder],
+        partitions: int | None = None, max_fetch_bytes: int = 4_000_000,
     ) -> None:
         self.bootstrap = bootstrap
-        self.topics = topics
+        self.decoders: dict[str, Decoder] = (
+            dict(topics) if isinstance(topics, Mapping) else dict.fromkeys(topics, json.loads))
+        self.topics = list(self.decoders)
         self.partitions = partitions
         self.max_fetch_bytes = max_fetch_bytes
-        self.data: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in topics}
+        self.data: dict[str, dict[str, Any]] = {t: {} for t in self.topics}
+        self.unreadable: dict[str, set[str]] = {t: set() for t in self.topics}
         self.caught_up = asyncio.Event()
         self.messages = 0
+        self.failures = 0
+        self.reset_at: float | None = None  # wall clock of the last reset seen
+        self._next: dict[TopicPartition, int] = {}  # the next offset expected per partition
         self._consumer: AIOKafkaConsumer | None = None
 
-    def get(self, topic: str, key: str) -> dict[str, Any] | None:
-        """The last value of ``key`` on ``topic`` (``None`` if never seen).
+    def get(self, topic: str, key: str) -> Any | None:
+        """The last value of ``key`` on ``topic`` (``None`` if never seen or unreadable).
 
         Args:
             topic: topic name.
@@ -51,23 +70,34 @@ class TopicView:
         return self.data[topic].get(key)
 
     def keys(self, topic: str) -> list[str]:
-        """Every key seen on ``topic``, sorted.
+        """Every key with a readable value on ``topic``, sorted.
 
         Args:
             topic: topic name.
         """
         return sorted(self.data[topic])
 
+    def values(self, topic: str) -> dict[str, Any]:
+        """A copy of every readable value on ``topic`` by key.
+
+        Args:
+            topic: topic name.
+        """
+        return dict(self.data[topic])
+
     async def run(self) -> None:
-        """Follow the topics until cancelled (reconnecting on errors)."""
+        """Follow the topics until cancelled (reconnecting, with a growing pause, on errors)."""
         while True:
             try:
                 await self._follow()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("topic view failed; restarting in 1 s")
-                await asyncio.sleep(1.0)
+            except Exception as exc:  # noqa: BLE001 - a view outlives broker outages
+                wait = RETRY_SECONDS[min(self.failures, len(RETRY_SECONDS) - 1)]
+                self.failures += 1
+                log.warning("topic view of %s failed (%s: %s); retrying in %.0f s",
+                            ",".join(self.topics), type(exc).__name__, exc, wait)
+                await asyncio.sleep(wait)
             finally:
                 if self._consumer is not None:
                     consumer, self._consumer = self._consumer, None
@@ -81,28 +111,87 @@ class TopicView:
         )
         self._consumer = consumer
         await consumer.start()
-        tps = [TopicPartition(t, p) for t in self.topics for p in range(self.partitions)]
+        tps = await self._partitions(consumer)
         consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
+        if any(end[tp] < self._next.get(tp, 0) for tp in tps):
+            self._reset("its end offsets are behind what this view read")
+        for tp in tps:  # after a reconnect, go on where the view stopped
+            if tp in self._next:
+                consumer.seek(tp, self._next[tp])
+            else:
+                await consumer.seek_to_beginning(tp)
+        self.failures = 0
+        checked = time.monotonic()
         while True:
             batch = await consumer.getmany(timeout_ms=200, max_records=5000)
-            for tp, records in batch.items():
-                store = self.data[tp.topic]
-                for rec in records:
-                    self.messages += 1
-                    if rec.key is None:
-                        continue
-                    key = rec.key.decode("utf-8", "replace")
-                    if rec.value is None:
-                        store.pop(key, None)
-                        continue
-                    try:
-                        store[key] = json.loads(rec.value)
-                    except ValueError:
-                        log.warning("unreadable record on %s at %s", tp, rec.offset)
+            if not self._take(batch):
+                for tp in tps:  # read the new topic from its beginning
+                    await consumer.seek_to_beginning(tp)
+                continue
             if not self.caught_up.is_set():
                 positions = {tp: await consumer.position(tp) for tp in tps}
                 if all(positions[tp] >= end[tp] for tp in tps):
                     log.info("topic view caught up (%d records)", self.messages)
                     self.caught_up.set()
+            if time.monotonic() - checked >= RESET_CHECK_SECONDS:
+                checked = time.monotonic()
+                now_end = await consumer.end_offsets(tps)
+                if any(now_end[tp] < self._next.get(tp, 0) for tp in tps):
+                    self._reset("its end offsets are behind what this view read")
+                    for tp in tps:
+                        await consumer.seek_to_beginning(tp)
+
+    def _take(self, batch: Mapping[TopicPartition, Any]) -> bool:
+        """Apply a fetched batch; False (and a reset) when offsets went backwards."""
+        for tp, records in batch.items():
+            for rec in records:
+                if rec.offset < self._next.get(tp, 0):
+                    self._reset(f"offsets of partition {tp.partition} went backwards")
+                    return False
+                self._next[tp] = rec.offset + 1
+                self._apply(tp.topic, rec.key, rec.value, rec.offset)
+        return True
+
+    def _reset(self, why: str) -> None:
+        """The topics were lost and created again: forget everything read from them."""
+        self.reset_at = time.time()
+        log.warning("topic view of %s: topic reset (%s); dropping %d keys and reading it afresh",
+                    ",".join(self.topics), why, sum(len(d) for d in self.data.values()))
+        self._next.clear()
+        for topic in self.topics:
+            self.data[topic].clear()
+            self.unreadable[topic].clear()
+
+    async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        if self.partitions is not None:
+            return [TopicPartition(t, p) for t in self.topics for p in range(self.partitions)]
+        await consumer.topics()  # a metadata refresh
+        tps: list[TopicPartition] = []
+        for topic in self.topics:
+            parts = consumer.partitions_for_topic(topic)
+            if not parts:
+                raise LookupError(f"topic {topic!r} does not exist (yet)")
+            tps.extend(TopicPartition(topic, p) for p in sorted(parts))
+        return tps
+
+    def _apply(self, topic: str, raw_key: bytes | None, value: bytes | None, offset: int) -> None:
+        self.messages += 1
+        if raw_key is None:
+            return
+        key = raw_key.decode("utf-8", "replace")
+        store, bad = self.data[topic], self.unreadable[topic]
+        # ordered so that a reader in another thread never sees a paused key as absent
+        if value is None:  # a tombstone: the key is gone
+            store.pop(key, None)
+            bad.discard(key)
+            return
+        try:
+            decoded = self.decoders[topic](value)
+        except ValueError:  # pydantic's ValidationError is a ValueError too
+            bad.add(key)
+            store.pop(key, None)
+            log.warning("unreadable record on %s at offset %d (key %r)", topic, offset, key[:80])
+            return
+        store[key] = decoded
+        bad.discard(key)

@@ -360,19 +360,12 @@ async def export_gauges(rt: Runtime) -> None:
 
 
 def _register_notifier(rt: Runtime) -> None:
-    """Deliver alerts to Alertmanager / webhooks when any target is configured."""
-    from streams.alerting.notifier import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
+    """Deliver alerts to every sink the settings configure (found by streams.alerting.sinks)."""
+    from streams.alerting.notifier import Notifier, create_metrics
     from streams.alerting.notifier import register as register_notify
 
-    s = rt.settings
-    ams = [AlertmanagerTarget(name=f"alertmanager-{i}", url=u, username=s.alertmanager_username,
-                              password=s.alertmanager_password)
-           for i, u in enumerate(s.alertmanager_urls)]
-    hooks = [WebhookTarget(name=f"webhook-{i}", url=u, style=s.webhook_style)
-             for i, u in enumerate(s.webhook_urls)]
-    if not (ams or hooks):
+    notifier = Notifier.from_settings(rt.settings, create_metrics(rt.registry))
+    if notifier is None:
         return
-    notifier = Notifier.from_targets(ams, hooks, create_metrics(rt.registry),
-                                     dashboard_url=s.dashboard_url, runbook_url=s.runbook_url)
     rt.notifier = notifier
     register_notify(rt.app, notifier, rt.t_alerts, rt.t_state)

@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry
 from streams.api import routes as web
 from streams.settings import Settings
 from streams.worker import agents
+from streams.worker.lognoise import quiet_idle_stream_errors
 from streams.worker.runtime import Runtime
 
 
@@ -17,6 +18,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Runt
         settings: validated settings.
         registry: metrics registry (``exposition.worker_registry()`` when ``None``).
     """
+    quiet_idle_stream_errors()
     rt = Runtime(settings, registry)
     agents.register(rt)
     if settings.web_enabled:

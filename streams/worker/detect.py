@@ -152,9 +152,11 @@ class DetectCore(Driver):
         self.to_publish.add(brand)
         if data.get("kind") == "command":  # a person acted: publish at once, even without a change
             out = self.command(brand, str(data.get("action")), float(data["ts"]),
-                               by=str(data.get("by") or "unknown"), why=str(data.get("why") or ""))
+                               by=str(data.get("by") or "unknown"), why=str(data.get("why") or ""),
+                               for_minutes=data.get("for_minutes"))
             if out is None:
-                log.warning("ignoring command with unknown action %r", data.get("action"))
+                log.warning("ignoring command with unknown action %r or bad for_minutes %r",
+                            data.get("action"), data.get("for_minutes"))
                 out = []
             else:
                 overrides = st.meta.get("overrides") or []
@@ -189,7 +191,8 @@ class DetectCore(Driver):
         """
         pending = []
         for brand, d in stored:
-            if d.get("state", "normal") != "normal" or d.get("hold_until_calm"):
+            if d.get("state", "normal") != "normal" or d.get("hold_until_calm") or (
+                    d.get("meta") or {}).get("paused_until") is not None:
                 self.active.add(brand)
             if (d.get("meta") or {}).get("outbox") and brand not in self.states:
                 pending.append(brand)

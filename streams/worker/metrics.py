@@ -20,7 +20,7 @@ from detectors.config import BrandBook
 from detectors.crisis.replies import ANSWER_WITHIN, KEEP, LIMIT
 from detectors.errors import REASON_CODES
 from detectors.sentiment.scorer import DETECTABLE_LANGUAGES
-from streams.wire.messages import ALERT_KINDS
+from streams.wire.alert import ALERT_KINDS
 
 OTHER = "other"
 KNOWN_SOURCES = frozenset({"x", "twitter", "facebook", "instagram", "reddit", "reviews", "news",

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from detectors.crisis.pausing import take_audit
 from detectors.crisis.state import BrandState
-from streams.wire.messages import alert_message, flag_message, state_message
+from streams.wire.alert import AlertEvent
+from streams.wire.audit import AuditRecord
+from streams.wire.flags import PauseFlag
+from streams.wire.messages import flag_message, state_message
 from streams.worker.detect import Decision
 
-Message = list[Any]  # [kind, brand, value] with kind in alerts/control/state
+Message = list[Any]  # [kind, brand, value] with kind in alerts/control/state/audit
 
 
 def plan(st: BrandState, decision: Decision, now: float) -> list[Message]:
@@ -29,10 +33,13 @@ def plan(st: BrandState, decision: Decision, now: float) -> list[Message]:
         now: wall-clock time (POSIX seconds).
     """
     out: list[Message] = [
-        ["alerts", st.brand, alert_message(t, decision.cause, now)] for t in decision.transitions
+        ["alerts", st.brand, AlertEvent.from_transition(t, decision.cause, now).wire()]
+        for t in decision.transitions
     ]
-    out.append(["control", st.brand, flag_message(st, now)])
-    out.append(["state", st.brand, state_message(st, now)])
+    out.append(["control", st.brand, flag_message(st, now).wire()])
+    out.append(["state", st.brand, state_message(st, now).wire()])
+    out.extend(["audit", st.brand, AuditRecord.of(st.brand, rec, now).wire()]
+               for rec in take_audit(st))
     return out
 
 
@@ -60,10 +67,9 @@ def flag_flipped(st: BrandState, message: dict[str, Any]) -> bool:
 
     Args:
         st: the brand's state (``meta["flag"]`` keeps the last published value).
-        message: a :func:`~streams.wire.messages.flag_message`.
+        message: a :class:`~streams.wire.flags.PauseFlag` in its wire form.
     """
+    paused = PauseFlag.from_wire(message).paused
     before = st.meta.get("flag")
-    st.meta["flag"] = message["paused"]
-    return before is not None and before != message["paused"] or (
-        before is None and message["paused"]
-    )
+    st.meta["flag"] = paused
+    return before is not None and before != paused or (before is None and paused)

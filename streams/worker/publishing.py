@@ -6,8 +6,12 @@ between the two re-sends it after recovery (see :mod:`streams.worker.outbox`).
 
 from __future__ import annotations
 
+import socket
 import time
 
+from streams.wire.alert import AlertEvent
+from streams.wire.base import at
+from streams.wire.flags import HEARTBEAT_KEY, HEARTBEAT_SECONDS, Heartbeat
 from streams.wire.messages import dumps, flag_message, state_message
 from streams.worker import outbox as actions
 from streams.worker.detect import Decision
@@ -56,7 +60,8 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
         rt: the worker runtime.
         brands: brands whose outbox (may be empty) to send.
     """
-    topics = {"alerts": rt.t_alerts, "control": rt.t_control, "state": rt.t_state}
+    topics = {"alerts": rt.t_alerts, "control": rt.t_control, "state": rt.t_state,
+              "audit": rt.t_audit}
     sent = []
     for brand in dict.fromkeys(brands):
         st = rt.core.state(brand)
@@ -64,10 +69,10 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
         for kind, key, value in actions.take_outbox(st):
             if kind == "control" and actions.flag_flipped(st, value):
                 rt.metrics.pause_flips.labels(brand=rt.metrics.brand_label(brand),
-                                              paused=str(value["paused"]).lower()).inc()
+                                              paused=str(st.meta["flag"]).lower()).inc()
             if kind == "alerts":
                 rt.metrics.alerts.labels(brand=rt.metrics.brand_label(brand),
-                                         kind=value["kind"]).inc()
+                                         kind=AlertEvent.from_wire(value).kind).inc()
             await topics[kind].send(key=key.encode("utf-8"), value=dumps(value))
         rt.core.dirty.add(brand)
         sent.append(brand)
@@ -77,7 +82,7 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
 
 
 async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
-    """Publish changed public states; refresh every owned pause flag when due.
+    """Publish changed public states; refresh every owned pause flag and the heartbeat when due.
 
     Args:
         rt: the worker runtime.
@@ -98,10 +103,15 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
         st = rt.core.state(brand)
         set_state(rt.metrics, brand, st.state, st.paused, st.last_verdict)
         key = brand.encode("utf-8")
-        await rt.t_state.send(key=key, value=dumps(state_message(st, now)))
+        await rt.t_state.send(key=key, value=dumps(state_message(st, now).wire()))
         if refresh or "flag" not in st.meta:
             flag = flag_message(st, now)
             if "flag" not in st.meta:
-                st.meta["flag"] = flag["paused"]
+                st.meta["flag"] = flag.paused
                 rt.core.dirty.add(brand)
-            await rt.t_control.send(key=key, value=dumps(flag))
+            await rt.t_control.send(key=key, value=dumps(flag.wire()))
+    if now - rt.last_heartbeat >= HEARTBEAT_SECONDS:  # after the flags: they are current
+        rt.last_heartbeat = now
+        beat = Heartbeat(worker=f"{socket.gethostname()}:{rt.settings.web_port}",
+                         updated_at=at(now), started_at=at(rt.started_at))
+        await rt.t_control.send(key=HEARTBEAT_KEY.encode(), value=dumps(beat.wire()))

@@ -24,6 +24,8 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from streams.settings import Settings
+from streams.wire.flags import decode_control
+from streams.wire.states import BrandStateView
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
 from streams.worker.detect import DetectCore
@@ -72,6 +74,9 @@ class Runtime:
             web_port=settings.web_port,
             web_bind=settings.web_host,
             web_host=settings.web_host,
+            # Faust's /router and /table pages would show raw table state past the API's tokens
+            web_router_enabled=False,
+            web_tables_enabled=False,
             table_standby_replicas=1,
             key_serializer="raw",
             value_serializer="raw",
@@ -83,14 +88,16 @@ class Runtime:
         self.t_alerts = self._topic(self.names.alerts, p)
         self.t_state = self._topic(self.names.state, p, compacting=True)
         self.t_control = self._topic(self.names.control, p, compacting=True)
+        self.t_audit = self._topic(self.names.audit, p)
         self.table = self.app.Table(
             TABLE, partitions=p, use_partitioner=True, key_type=str,
         )
         self.core = DetectCore(self.book, self.metrics, load=self._load,
                                dedupe_per_brand=settings.dedupe_per_brand,
                                baselines=settings.baselines())
-        self.view = TopicView(settings.bootstrap, [self.names.state, self.names.control], p,
-                              settings.max_message_bytes)
+        self.view = TopicView(settings.bootstrap, {self.names.state: BrandStateView.from_wire,
+                                                   self.names.control: decode_control},
+                              p, settings.max_message_bytes)
         self.detect_stream: Any = None
         self.pending: list[Any] = []
         self.cursor = Cursor()
@@ -99,6 +106,7 @@ class Runtime:
         self.lock = asyncio.Lock()
         self.last_checkpoint = time.monotonic()
         self.last_flag_refresh = 0.0
+        self.last_heartbeat = 0.0
         self.published_at: dict[str, float] = {}
         self.rescan_due = True
         self.last_rescan = 0.0
@@ -166,7 +174,7 @@ class Runtime:
     async def declare_topics(self) -> None:
         """Create every topic (idempotent)."""
         for topic in (self.t_mentions, self.t_scored, self.t_dlq, self.t_alerts, self.t_state,
-                      self.t_control):
+                      self.t_control, self.t_audit):
             await topic.maybe_declare()
 
     def recovered(self) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,9 +22,19 @@ from pydantic import SecretStr
 from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.state import Transition
 from streams.alerting.notifier import AlertmanagerTarget, Notifier, WebhookTarget, create_metrics
-from streams.wire.messages import alert_message
+from streams.wire.alert import AlertEvent
 from streams.worker.metrics import book_labeler, create, set_state
-from tests.integration.alerting_fixtures import ALERTMANAGER_YML, Daemon, http, prometheus_config, running
+from tests.integration.alerting_fixtures import (
+    ALERTMANAGER_YML,
+    Daemon,
+    chat_receiver,
+    check_block_kit,
+    check_teams_card,
+    http,
+    prometheus_config,
+    running,
+    serving,
+)
 
 pytestmark = pytest.mark.integration
 T0 = 1_714_564_800.0  # 2024-05-01T12:00:00Z
@@ -54,14 +63,14 @@ def crisis_event(at: float = T0, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
     """An ``alerts`` message for acme entering crisis (made by the real wire format)."""
     t = Transition("acme", at, "crisis", "elevated", True, "negative_surge",
                    "52 negative of 74 scored mentions in 30 min", NUMBERS, crisis_id)
-    return alert_message(t, "m2", at + 1)
+    return AlertEvent.from_transition(t, "m2", at + 1).wire()
 
 
 def resolved_event(at: float, crisis_id: str = CRISIS_ID) -> dict[str, Any]:
     """The ``alerts`` message for acme back to normal: the incident is over."""
     t = Transition("acme", at, "normal", "elevated", True, "calm", "calm for 60 min",
                    {"negative": 3, "scored": 40}, crisis_id)
-    return alert_message(t, None, at + 1)
+    return AlertEvent.from_transition(t, None, at + 1).wire()
 
 
 def am_alerts(am: Daemon, active_only: bool = False) -> list[dict[str, Any]]:
@@ -166,7 +175,8 @@ class TestAlertmanager:
             await n.handle(crisis_event(at=now - 30, crisis_id=cid))
             await n.handle_state({"brand": "acme", "state": "crisis", "crisis_id": cid,
                                   "since": "2024-05-01T12:00:00Z", "acknowledged_by": "ana",
-                                  "acknowledged_at": None})
+                                  "acknowledged_at": None, "paused": True,
+                                  "updated_at": "2024-05-01T12:00:05Z"})
 
             def acked() -> Any:
                 a = am_alerts(alertmanager)
@@ -224,14 +234,8 @@ def webhook() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     server.posts = []  # type: ignore[attr-defined]
     server.status = 200  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 class TestWebhook:
@@ -290,9 +294,9 @@ class TestWebhook:
             t = WebhookTarget(name="oncall", url=SecretStr(f"http://127.0.0.1:{port}/h"))
             n = Notifier.from_targets([], [t], create_metrics(reg))
             await n.handle(crisis_event())
-            await n.handle(alert_message(remind, None, remind.at))
+            await n.handle(AlertEvent.from_transition(remind, None, remind.at))
             await n.handle(resolved_event(at=T0 + 5 * 3600))
-            await n.handle(alert_message(reopen, "m9", reopen.at))
+            await n.handle(AlertEvent.from_transition(reopen, "m9", reopen.at))
             await until(lambda: value(reg, "firebreak_alert_deliveries_total",
                                       sink="oncall", event="resolved") == 1)
             await n.close()
@@ -303,8 +307,8 @@ class TestWebhook:
         assert events == ["firing", "reminder", "resolved"]
         assert webhook.posts[1][1]["text"].startswith("[REMINDER] acme")  # type: ignore[attr-defined]
 
-    def test_slack_style_has_text_and_attachment(self, webhook: ThreadingHTTPServer) -> None:
-        """The Slack style carries ``text`` and an attachment with fields."""
+    def test_slack_style_is_block_kit_with_a_text_fallback(self, webhook: ThreadingHTTPServer) -> None:
+        """``style="slack"`` posts Block Kit blocks and a plain ``text``, no legacy attachments."""
         port = webhook.server_address[1]
 
         async def run() -> None:
@@ -316,8 +320,8 @@ class TestWebhook:
 
         asyncio.run(run())
         body = webhook.posts[0][1]  # type: ignore[attr-defined]
-        assert "Crisis for acme" in body["text"]
-        assert body["attachments"][0]["color"] == "danger"
+        assert "Crisis for acme" in body["text"] and "attachments" not in body
+        assert [b["type"] for b in body["blocks"]][:2] == ["header", "section"]
 
     def test_full_queue_drops_oldest_and_counts(self) -> None:
         """A sink that is down keeps only the newest notifications and counts what it dropped."""
@@ -336,6 +340,80 @@ class TestWebhook:
         asyncio.run(run())
         dropped = value(reg, "firebreak_alert_notifications_dropped_total", sink="dead", reason="queue_full")
         assert dropped == 7
+
+
+class TestChannels:
+    """The done-when: a crisis reaches Teams, Slack (Block Kit) and Alertmanager, once each."""
+
+    def test_a_crisis_reaches_teams_block_kit_and_alertmanager_once_each(
+        self, alertmanager: Daemon
+    ) -> None:
+        """Re-delivered crisis events and re-sends page each chat once, in its documented shape;
+        the resolution (also re-delivered) reaches each once and ends the Alertmanager alert."""
+        reg = CollectorRegistry()
+        with chat_receiver(check_teams_card) as teams, chat_receiver(check_block_kit) as slack:
+            hooks = [WebhookTarget(name="teams", url=SecretStr(f"{teams.url}/workflows/s3cr3t"),
+                                   style="teams"),
+                     WebhookTarget(name="slack", url=SecretStr(f"{slack.url}/services/s3cr3t"),
+                                   style="slack")]
+
+            async def run() -> None:
+                n = Notifier.from_targets([AlertmanagerTarget(url=alertmanager.url)], hooks,
+                                          create_metrics(reg), resend_seconds=0.2, expire_seconds=5,
+                                          brand_url="https://firebreak.example.com/brands/{brand}")
+                for _ in range(3):  # the outbox re-sends after a crash; the timer re-sends
+                    await n.handle(crisis_event(at=time.time() - 60))
+                    await n.tick(time.time() + 1)
+                await until(lambda: teams.posts and slack.posts and am_alerts(alertmanager))
+                await asyncio.sleep(0.5)  # time for any second page to arrive
+                assert len(teams.posts) == 1 and len(slack.posts) == 1
+                assert len(am_alerts(alertmanager)) == 1
+                for _ in range(2):
+                    await n.handle(resolved_event(at=time.time()))
+                await until(lambda: len(teams.posts) == 2 and len(slack.posts) == 2
+                            and not am_alerts(alertmanager, active_only=True))
+                await n.close()
+
+            asyncio.run(run())
+        assert teams.errors == [] and slack.errors == []
+        assert len(teams.posts) == 2 and len(slack.posts) == 2
+        assert teams.posts[1][1]["attachments"][0]["content"]["body"][0]["style"] == "good"
+        assert slack.posts[1][1]["text"].startswith("[RESOLVED] acme")
+        card = teams.posts[0][1]["attachments"][0]["content"]
+        assert card["body"][0]["items"][0]["text"] == "Crisis: acme"
+        assert "https://firebreak.example.com/brands/acme" in [a["url"] for a in card["actions"]]
+        assert slack.posts[0][1]["blocks"][0]["text"]["text"].endswith("Crisis: acme")
+        for sink in ("teams", "slack", "alertmanager"):
+            assert value(reg, "firebreak_alert_deliveries_total", sink=sink, event="firing") == 1
+
+    def test_a_stream_crisis_reaches_every_channel_once(self, broker: Any, workers: Any,
+                                                        alertmanager: Daemon) -> None:
+        """A worker configured only by settings: angry mentions become one page per channel."""
+        from tests.integration.kafkautil import background, mention, producer, send_all
+
+        with chat_receiver(check_teams_card) as teams, chat_receiver(check_block_kit) as slack:
+            workers.ensure_topics()
+            w = workers.start(FIREBREAK_ALERTMANAGER_URLS=alertmanager.url,
+                              FIREBREAK_TEAMS_WEBHOOK_URLS=f"{teams.url}/workflows/s3cr3t",
+                              FIREBREAK_SLACK_WEBHOOK_URLS=f"{slack.url}/services/s3cr3t",
+                              FIREBREAK_BRAND_URL="https://firebreak.example.com/brands/{brand}")
+            p = producer(broker.bootstrap)
+            topic = workers.names.mentions
+            send_all(p, topic, background("acme") + background("globex"))
+            for wave in range(4):  # 40 angry voices within a few seconds
+                send_all(p, topic, [mention("acme", wave * 10 + i, neg=True, prefix="burst")
+                                    for i in range(10)])
+                time.sleep(0.5)
+            p.close()
+            wait_for(lambda: teams.posts and slack.posts and am_alerts(alertmanager), 60)
+            time.sleep(2)  # re-sends and late duplicates would land by now
+            log = w.log_file.read_text(errors="replace")
+        assert teams.errors == [] and slack.errors == []
+        assert [b["attachments"][0]["content"]["body"][0]["items"][0]["text"] for _, b in teams.posts] == [
+            "Crisis: acme"]
+        assert len(slack.posts) == 1 and "Crisis for acme" in slack.posts[0][1]["text"]
+        assert [a["labels"]["brand"] for a in am_alerts(alertmanager)] == ["acme"]
+        assert "s3cr3t" not in log and "teams-0" in log
 
 
 def test_prometheus_scrapes_metrics_and_invented_brands_add_no_series(tmp_path: Path) -> None:
@@ -401,7 +479,8 @@ def test_register_attaches_agents_that_feed_the_notifier() -> None:
             await agent.put(json.dumps(crisis_event()).encode())
         async with app.agents["firebreak.notify.state"].test_context() as agent:
             await agent.put(json.dumps({"brand": "acme", "state": "crisis", "crisis_id": CRISIS_ID,
-                                        "acknowledged_by": "ana"}).encode())
+                                        "acknowledged_by": "ana", "paused": True,
+                                        "updated_at": "2024-05-01T12:00:05Z"}).encode())
         assert list(n.active) == [CRISIS_ID] and n.active[CRISIS_ID].acknowledged_by == "ana"
         await n.close(timeout=0.1)
 

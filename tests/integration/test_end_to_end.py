@@ -6,6 +6,7 @@ import pytest
 
 from streams.client.http import http_json
 from streams.client.pauseflag import HttpFlagReader, KafkaFlagReader, may_publish
+from streams.wire.alert import AlertEvent
 from tests.integration.kafkautil import (
     background,
     mention,
@@ -36,19 +37,24 @@ def test_crisis_sets_pause_flag_visible_over_http_and_kafka(broker, names, worke
     assert flag.paused and not may_publish(flag)
     assert flag.reason and flag.reason.startswith("crisis")
 
-    kflag = KafkaFlagReader(broker.bootstrap, topic=names.control).get("acme")
-    assert kflag.paused and kflag.effective_paused
-    assert may_publish(KafkaFlagReader(broker.bootstrap, topic=names.control).get("globex"))
+    with KafkaFlagReader(broker.bootstrap, topic=names.control) as kafka_flags:
+        kflag = kafka_flags.get("acme")
+        assert kflag.paused and kflag.effective_paused
+        assert may_publish(kafka_flags.get("globex"))
 
     status, st = http_json(f"{w.url}/api/v1/brands/acme")
     assert status == 200 and st["state"] == "crisis" and st["reason"] and st["since"]
-    alerts = [a for a in values(read_all(broker.bootstrap, names.alerts)) if a["kind"] == "crisis"]
-    assert len(alerts) == 1 and alerts[0]["fingerprint"] == st["crisis_id"]
+    alerts = [a for a in map(AlertEvent.from_wire, values(read_all(broker.bootstrap, names.alerts)))
+              if a.kind == "crisis"]
+    assert len(alerts) == 1 and alerts[0].fingerprint == st["crisis_id"]
 
     def listed() -> set[str]:
         return {b["brand"] for b in http_json(f"{w.url}/api/v1/brands")[1]["brands"]}
 
     assert wait_for(lambda: {"acme", "globex"} <= listed(), 10)
+    # a healthy worker logs no ERROR (Faust's idle-stream checks are quieted: lognoise.py)
+    assert w.log_file is not None
+    assert [x for x in w.log_file.read_text().splitlines() if "[ERROR]" in x] == []
 
 
 def test_overrides_need_the_token_and_are_recorded(broker, names, workers):

@@ -1,0 +1,127 @@
+"""The training script's pooled model: folding it into per-language tables, weights, thresholds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn", reason="pip install -e '.[train]'")
+
+from benchmarks.train_sentiment import (  # noqa: E402
+    BLOCK,
+    design,
+    fit_weighted,
+    fold_language,
+    pooled_design,
+    sample_weights,
+    tune_threshold,
+    without_neutral,
+)
+from detectors.sentiment.features import BUCKETS  # noqa: E402
+from detectors.sentiment.learned import CLASSES, LanguageModel  # noqa: E402
+from detectors.sentiment.scorer import Scorer  # noqa: E402
+
+POSTS = {
+    "en": [("awful delay again, never again", "neg"), ("terrible service, so angry", "neg"),
+           ("the meeting is at noon", "neu"), ("train leaves at five", "neu"),
+           ("love it, great staff", "pos"), ("brilliant, thank you so much", "pos")],
+    "de": [("schrecklich, wieder Verspätung", "neg"), ("Streik, alles fällt aus", "neg"),
+           ("der Zug fährt um fünf", "neu"), ("Treffen ist am Mittag", "neu"),
+           ("super, vielen Dank", "pos"), ("toller Service, danke", "pos")],
+    "fi": [("huono palvelu, taas myöhässä", "neg"), ("kamala päivä", "neg"),
+           ("kiitos, ihana palvelu", "pos"), ("loistava, kiitos paljon", "pos")],
+}
+
+
+@pytest.fixture(scope="module")
+def rules() -> Scorer:
+    return Scorer(cache_size=0, learned=False)
+
+
+def _pooled(rules: Scorer, shared: float) -> tuple[list[str], dict[str, list[dict[str, str]]],
+                                                  Any, np.ndarray, Any]:
+    """Fit a pooled model on POSTS; (langs, rows, design, language of each row, model)."""
+    langs = list(POSTS)
+    rows = {lang: [{"text": t, "label": lab} for t, lab in POSTS[lang]] for lang in langs}
+    parts = [design(rows[lang], lang, rules, indicator=True) for lang in langs]
+    y = np.array([CLASSES.index(r["label"]) for lang in langs for r in rows[lang]])
+    groups = np.array([k for k, lang in enumerate(langs) for _ in rows[lang]])
+    x = pooled_design(parts, shared)
+    model = fit_weighted(x, y, sample_weights(groups, y, 0.0), 10.0)
+    return langs, rows, x, groups, model
+
+
+class TestPooledModel:
+    @pytest.mark.parametrize("shared", [1.0, 0.5])
+    def test_folded_tables_give_the_pooled_models_logits(self, rules: Scorer, shared: float
+                                                         ) -> None:
+        """A language's folded (weights, lexicon, bias) score a post exactly as the pooled
+        model does on that post's row, through the shipped inference code."""
+        langs, rows, x, groups, model = _pooled(rules, shared)
+        assert x.shape[1] == BLOCK * (1 + len(langs))
+        pooled_logits = model.decision_function(x)
+        for k, lang in enumerate(langs):
+            weights, lexicon, bias = fold_language(model, k, shared, has_neutral=True)
+            assert weights.shape == (BUCKETS, 3)
+            lm = LanguageModel(weights, lexicon, bias, 0.5)
+            for i, row in zip(np.flatnonzero(groups == k), rows[lang], strict=True):
+                ours = lm.logits(row["text"], rules.lexicon_compound(row["text"], lang))
+                assert ours == pytest.approx(pooled_logits[i], abs=1e-4)
+
+    def test_language_without_neutral_posts_never_says_neutral(self, rules: Scorer) -> None:
+        """Finnish has no neutral training posts: its folded neutral bias rules neu out."""
+        langs, rows, _, _, model = _pooled(rules, 1.0)
+        k = langs.index("fi")
+        lm = LanguageModel(*fold_language(model, k, 1.0, has_neutral=False), 0.5)
+        for text, _ in POSTS["fi"]:
+            assert lm.predict(text, rules.lexicon_compound(text, "fi")).neu < 1e-9
+
+
+class TestWeightsAndThresholds:
+    def test_classes_balance_inside_each_language(self) -> None:
+        """Each language's classes carry equal total weight; balance 0 keeps languages by size."""
+        groups = np.array([0, 0, 0, 0, 1, 1])
+        y = np.array([0, 0, 0, 2, 0, 2])
+        w = sample_weights(groups, y, 0.0)
+        assert w[:3].sum() == pytest.approx(w[3])
+        assert w[:4].sum() == pytest.approx(4) and w[4:].sum() == pytest.approx(2)
+
+    def test_balance_one_weighs_languages_alike(self) -> None:
+        """With balance 1 every language has the same total weight, whatever its size."""
+        groups = np.array([0, 0, 0, 0, 1, 1])
+        y = np.array([0, 1, 2, 2, 0, 2])
+        w = sample_weights(groups, y, 1.0)
+        assert w[:4].sum() == pytest.approx(w[4:].sum())
+
+    def test_without_neutral_renormalises_neg_and_pos(self) -> None:
+        """Dropping neutral keeps the neg:pos ratio and sums to one."""
+        out = without_neutral(np.array([[0.2, 0.6, 0.2], [0.1, 0.5, 0.4]]))
+        assert out[:, 1].tolist() == [0.0, 0.0]
+        assert out[0].tolist() == pytest.approx([0.5, 0.0, 0.5])
+        assert out[1, 0] / out[1, 2] == pytest.approx(0.25)
+
+    @staticmethod
+    def _noisy(seed: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        y = rng.integers(0, 3, 400)
+        proba = rng.dirichlet([1, 1, 1], 400)
+        proba[y == 0, 0] += 0.3
+        return y, proba / proba.sum(axis=1, keepdims=True)
+
+    def test_threshold_respects_the_positive_limit(self) -> None:
+        """The tuned threshold never reads more positives as negative than the limit allows."""
+        y, proba = self._noisy(3)
+        threshold, floor, f1 = tune_threshold(y, proba, np.zeros(400), 0.10)
+        assert np.mean(proba[y == 2, 0] >= threshold) <= 0.10
+        assert 0.0 < f1 <= 1.0 and floor == -2.0
+
+    def test_unreachable_limit_gives_the_safest_threshold(self) -> None:
+        """When no threshold keeps within the limit, the one reading the fewest positives as
+        negative is chosen (never a silent default)."""
+        y, proba = self._noisy(3)
+        threshold, _, _ = tune_threshold(y, proba, np.zeros(400), 0.0)
+        rate = np.mean(proba[y == 2, 0] >= threshold)
+        for t in np.arange(0.20, 0.951, 0.01):
+            assert rate <= np.mean(proba[y == 2, 0] >= round(float(t), 2)) + 1e-12
