@@ -17,7 +17,7 @@ from detectors.crisis.evaluate import Expect, assess
 from detectors.crisis.state import BrandState, observe
 from detectors.crisis.stats import betabinom_sf, binom_sf, share_rho
 from detectors.crisis.window import NEG, NEU, AuthorWindow
-from tests.unit.test_crisis import DAY, T0, traffic
+from tests.unit.detectors.crisis.test_crisis import DAY, T0, traffic
 
 
 class TestBetaBinomial:
