@@ -1,6 +1,7 @@
 """Detection on realistic traffic (issue #10), one command:
 
     python -m benchmarks.realistic [--seeds 2] [--weeks 3] [--jobs J] [--out out/bench] [--quick]
+                                   [--no-cache]
 
 Streams come from detectors/sim/realistic.py: over-dispersed volume, reply
 threads with the brand answering, a weekday/weekend rhythm on each audience's
@@ -23,12 +24,22 @@ Targets:
 * pages per incident (crisis entries with a new crisis_id) = 1; bystander brands stay out of crisis
 
 Every crisis brand has 7+ days of ordinary traffic first, except mid-crisis.
+
+Texts come only from the learned scorer's dev split (benchmarks/sentiment_data.py):
+posts it never trained on, so its real mistakes reach the detector.
+
+Scored streams are cached under ``<out>/cache`` (keyed by the scenario, the text
+ids, the simulator and the sentiment code and model), so a change to the
+detector re-runs detection only; ``--no-cache`` scores afresh.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import hashlib
 import json
+import pickle
 import random
 import statistics
 import sys
@@ -41,13 +52,19 @@ from typing import Any
 
 import yaml
 
+from benchmarks import sentiment_data
 from detectors.config import BrandBook, BrandConfig
-from detectors.crisis.model import Transition
+from detectors.crisis.model import Observation, Transition
+from detectors.sentiment.scorer import get_scorer
 from detectors.sim.realistic import Episode, RealBrand, RealScenario, generate, local_minute
-from streams.replay.prepare import default_jobs
-from streams.replay.run import replay_rows
+from detectors.sim.realtext import default_dir
+from streams.replay.prepare import default_jobs, prepare_chunks
+from streams.replay.run import detect
 
 DAY = 1440
+ROOT = Path(__file__).resolve().parents[1]
+# what a scored stream depends on besides the scenario (the detector is not in the key)
+SCORED_BY = ("detectors/sim", "detectors/sentiment", "detectors/engine.py", "detectors/events.py")
 # The one written text: the reposted post of a retweet storm is an explicit complaint, as viral
 # ones are (the real labelled posts are general tweets). retweet_storm_real_text reposts a real
 # negative post instead and is reported, not judged.
@@ -159,13 +176,68 @@ def crisis_scenarios(seed: int) -> list[RealScenario]:
     return out
 
 
-def replay(sc: RealScenario, jobs: int, tmp: Path) -> list[Transition]:
-    """Replay a scenario through the real pipeline with its brands configured."""
+def dev_ids(langs: tuple[str, ...] = sentiment_data.LANGUAGES) -> frozenset[str]:
+    """Ids of the learned scorer's dev split (posts it never trained on), all languages."""
+    data = default_dir()
+    return frozenset(r["id"] for lang in langs if (data / f"{lang}.jsonl").exists()
+                     for r in sentiment_data.load_split(lang, data)[1])
+
+
+def _stream_key(sc: RealScenario, book: dict[str, Any]) -> str:
+    h = hashlib.sha256(repr(sc).encode())
+    h.update(json.dumps(book, sort_keys=True).encode())
+    h.update("\n".join(sorted(sc.text_ids or ())).encode())
+    for name in SCORED_BY:
+        base = ROOT / name
+        for path in sorted(base.rglob("*") if base.is_dir() else [base]):
+            if path.is_file() and path.suffix in (".py", ".tsv", ".npz", ".json", ".txt"):
+                h.update(path.relative_to(ROOT).as_posix().encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()[:20]
+
+
+Scored = list[tuple[Observation, bool]]
+
+
+def scored(sc: RealScenario, jobs: int, tmp: Path, cache: Path | None) -> tuple[Scored, BrandBook]:
+    """The scenario's mentions, validated and scored (from the cache when it has them)."""
     data = book_data(sc.brands)
-    path = tmp / f"{sc.name}-brands.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    rows = enumerate(generate(sc), start=1)
-    return replay_rows(rows, BrandBook.from_dict(data), config_path=str(path), jobs=jobs).transitions
+    book = BrandBook.from_dict(data)
+    path = None if cache is None else cache / f"{sc.name}-{_stream_key(sc, data)}.pickle"
+    if path is not None and path.exists():
+        with path.open("rb") as fh:
+            return pickle.load(fh), book
+    conf = tmp / f"{sc.name}-brands.yaml"
+    conf.write_text(yaml.safe_dump(data), encoding="utf-8")
+    prepared: Scored = []
+    for _, good, _bad in prepare_chunks(enumerate(generate(sc), start=1), config_path=str(conf),
+                                        book=book, jobs=jobs):
+        prepared.extend(good)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            pickle.dump(prepared, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return prepared, book
+
+
+def replay(sc: RealScenario, jobs: int, tmp: Path, cache: Path | None = None,
+           cpu: list[float] | None = None) -> list[Transition]:
+    """Replay a scenario through the real pipeline with its brands configured.
+
+    Args:
+        cpu: when given, gets ``[detection CPU-seconds, mentions]`` added to it.
+    """
+    prepared, book = scored(sc, jobs, tmp, cache)
+    gc.disable()  # as a replay does: the detector makes no cycles
+    t0 = time.process_time()
+    try:
+        trs = detect(prepared, book, get_scorer()).transitions
+    finally:
+        gc.enable()
+    if cpu is not None:
+        cpu[0] += time.process_time() - t0
+        cpu[1] += len(prepared)
+    return trs
 
 
 def _describe(sc: RealScenario, t: Transition) -> dict[str, Any]:
@@ -291,15 +363,20 @@ def verdicts(res: dict[str, Any]) -> list[Row]:
     return rows
 
 
-def run_all(seeds: int, weeks: int, jobs: int, note: Callable[[str], None]) -> dict[str, Any]:
+def run_all(seeds: int, weeks: int, jobs: int, note: Callable[[str], None],
+            cache: Path | None = None) -> dict[str, Any]:
     """Every scenario; per-scenario measurements."""
     plan = [("ordinary", ordinary(s, weeks)) for s in range(1, seeds + 1)]
     plan += [("crisis", sc) for s in range(1, seeds + 1) for sc in crisis_scenarios(s)]
+    ids = dev_ids()
+    for _, sc in plan:
+        sc.text_ids = ids
     res: dict[str, Any] = {"ordinary": [], "crisis": []}
+    cpu = [0.0, 0]
     with tempfile.TemporaryDirectory() as tmp:
         for i, (kind, sc) in enumerate(plan, start=1):
             t0 = time.time()
-            trs = replay(sc, jobs, Path(tmp))
+            trs = replay(sc, jobs, Path(tmp), cache, cpu)
             if kind == "ordinary":
                 r = measure_ordinary(sc, trs, weeks)
                 what = f"{r['crises']} crises, {r['elevations']} elevations"
@@ -309,6 +386,8 @@ def run_all(seeds: int, weeks: int, jobs: int, note: Callable[[str], None]) -> d
             res[kind].append(r)
             note(f"[{i}/{len(plan)}] {sc.name} seed {sc.seed} ({len(sc.brands)} brands, "
                  f"{sc.minutes / DAY:.1f} d): {what} ({time.time() - t0:.0f} s)")
+    res["detection_cpu"] = {"seconds": round(cpu[0], 2), "mentions": cpu[1],
+                            "us_per_mention": round(1e6 * cpu[0] / max(cpu[1], 1), 1)}
     return res
 
 
@@ -321,19 +400,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=default_jobs(), help="replay processes")
     p.add_argument("--out", default="out/bench", help="folder for realistic.json")
     p.add_argument("--quick", action="store_true", help="1 seed, 1 week (a smoke run)")
+    p.add_argument("--no-cache", action="store_true", help="score every stream afresh")
     args = p.parse_args(argv)
     seeds, weeks = (1, 1) if args.quick else (args.seeds, args.weeks)
     t0 = time.time()
     print(f"realistic detection: {seeds} seed(s), {weeks} week(s) of ordinary traffic, "
           f"timezone setting {'on' if 'timezone' in BrandConfig.model_fields else 'absent'}",
           file=sys.stderr)
-    res = run_all(seeds, weeks, args.jobs, lambda s: print(s, file=sys.stderr, flush=True))
+    out = Path(args.out)
+    res = run_all(seeds, weeks, args.jobs, lambda s: print(s, file=sys.stderr, flush=True),
+                  None if args.no_cache else out / "cache")
     rows = verdicts(res)
     print("\nDetection on realistic traffic (real texts, event time)")
     for target, measured, ok in rows:
         mark = "    " if ok is None else "PASS" if ok else "FAIL"
         print(f"  [{mark}] {target:<58} {measured}")
-    out = Path(args.out)
+    cpu = res["detection_cpu"]
+    print(f"\n  detection CPU: {cpu['seconds']} s for {cpu['mentions']} scored mentions "
+          f"({cpu['us_per_mention']} CPU-us per mention, scoring not included)")
     out.mkdir(parents=True, exist_ok=True)
     (out / "realistic.json").write_text(json.dumps(
         {"seeds": seeds, "weeks": weeks, "results": res, "verdicts": rows,

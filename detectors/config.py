@@ -49,6 +49,15 @@ class Thresholds(BaseModel):
     crisis_ratio: float = Field(3.0, ge=1)
     crisis_p: float = Field(3e-7, gt=0, lt=1)
     crisis_authors: int = Field(7, ge=1)
+    crisis_share_p: float = Field(
+        1e-2, gt=0, lt=1, description="how unusual the window's share must be for a crisis "
+        "(beta-binomial tail with the brand's own swing)")
+    elevated_share_p: float = Field(1e-2, gt=0, lt=1)
+    drift_rise: float = Field(
+        0.10, gt=0, lt=1, description="the share rise the sequential (CUSUM) test looks for")
+    drift_evidence: float = Field(
+        10.0, gt=0, description="nats of evidence that the share has stayed up: then a rise "
+        "of elevated_share_margin is enough for a crisis")
     sudden_minutes: int = Field(5, ge=1, le=30, description="short window for sudden surges")
     sudden_authors: int = Field(4, ge=1)
     elevated_hold_minutes: int = Field(10, ge=0, le=120,

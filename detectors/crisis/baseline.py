@@ -166,9 +166,29 @@ class RhythmBaseline:
         return min(SHARE_MAX, max(SHARE_MIN, (self.seen_neg - neg) / before))
 
     @property
+    def usual(self) -> float:
+        """The usual share the detector judges by: the learned share, or the floor if higher."""
+        return max(self.share, self.share_floor)
+
+    @property
     def share_weight(self) -> float:
-        """How many scored mentions the usual share rests on (decayed)."""
-        return self.share_n
+        """How many scored mentions (and prior pseudo-mentions) the usual share rests on."""
+        return self.share_n + SHARE_PRIOR
+
+    def cold_usual(self, neg: int, scored: int, cold_prior: float) -> tuple[float, float]:
+        """(usual share, mentions it rests on) for a brand not yet warm, beside a window.
+
+        The usual is whatever came before the window of ``neg`` of ``scored``; while
+        the stream has only just begun, the prior (at least ``cold_prior``), so a
+        stream that begins mid-crisis is still seen.
+        """
+        usual, weight = self.usual, self.share_weight
+        before = self.share_before(neg, scored)
+        if before is None:
+            return max(self.prior_share, cold_prior), math.inf
+        if before > usual:
+            return before, float(self.seen_scored - scored)
+        return usual, weight
 
     def expected_rate(self, hour: int) -> float | None:
         """Expected mentions/minute during epoch-hour ``hour`` (``None`` if unknown)."""

@@ -4,8 +4,13 @@
   usual share (by more than its own hour-to-hour swing) *and* negative voices
   (author-capped) are far above what the baseline predicts for this hour of
   the brand's week (ratio and a negative-binomial tail with the brand's own
-  over-dispersion), from enough distinct authors. Viral praise and neutral news
-  raise volume but not the share; a troll raises neither once capped.
+  over-dispersion), from enough distinct authors, and the share is unusual for
+  the posts seen given the brand's own hour-to-hour swing (a beta-binomial
+  tail). Viral praise and neutral news raise volume but not the share; a troll
+  raises neither once capped.
+* **sustained rise** — the same checks with a smaller rise, once the drift test
+  (:mod:`detectors.crisis.drift`) has seen the share stay above the usual for a
+  while: a slow burn never jumps, it lasts.
 * **cold start** — no baseline yet: a stricter share-only test.
 * **keyword** — a configured crisis word from enough distinct authors in
   non-positive posts, far more than the brand hears it every day (a Poisson
@@ -16,11 +21,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.crisis.stats import binom_sf, nbinom_sf, poisson_sf, smoothed_share
+from detectors.crisis.stats import betabinom_sf, nbinom_sf, poisson_sf, share_rho, smoothed_share
 from detectors.crisis.window import AuthorWindow
 
 PRIOR_WEIGHT = 10.0
@@ -38,6 +44,12 @@ class Expect:
         alpha: its volume over-dispersion (0: Poisson).
         spread: how much its share swings from hour to hour beyond sampling noise.
         slot: the hour the expectation is for, on the brand's clock ("Wednesday 20:00").
+        weight: how many mentions the usual share rests on (its own uncertainty).
+        share_sd: the hour-to-hour swing the brand has actually shown (no prior), for
+            the share tails.
+        alpha_short: its volume over-dispersion over minutes (bursts an hour averages away).
+        drift: evidence (nats) that the share has stayed above the usual for a while
+            (:mod:`detectors.crisis.drift`).
     """
 
     rate: float | None
@@ -46,6 +58,19 @@ class Expect:
     spread: float = 0.0
     slot: str = ""
     keywords: dict[str, float] = field(default_factory=dict)  # usual authors per window
+    weight: float = math.inf
+    drift: float = 0.0
+    share_sd: float = 0.0
+    alpha_short: float = 0.0
+
+    def share_p(self, neg: int, scored: int, usual: float) -> float:
+        """How surprising ``neg`` of ``scored`` are at the usual share, given the brand's swing.
+
+        A beta-binomial tail: the brand's share swings from hour to hour and its
+        usual share is itself an estimate, so a window far from it is less of a
+        miracle than a binomial tail says.
+        """
+        return betabinom_sf(neg, scored, usual, share_rho(usual, self.share_sd, self.weight))
 
 
 @dataclass(slots=True)
@@ -119,7 +144,7 @@ def assess(
     if window.total < th.min_mentions:
         return Verdict(None, "none", "", calm, numbers)
     if rate is None or ratio is None or expected_neg is None:
-        return _cold(share, window, usual_share, cfg, numbers, calm)
+        return _cold(share, window, expect, cfg, numbers, calm)
     swing = SPREAD_Z * expect.spread
     if minute is not None and share >= max(th.elevated_share,
                                            usual_share + max(th.elevated_share_margin, swing)):
@@ -127,22 +152,37 @@ def assess(
         sudden = _sudden(window, expect, cfg, numbers, minute)
         if sudden is not None:
             return sudden
-    checks: tuple[tuple[Level, float, float, float, float, int], ...] = (
+    checks: tuple[tuple[Level, float, float, float, float, int, float], ...] = (
         ("crisis", th.crisis_share, th.crisis_share_margin, th.crisis_ratio, th.crisis_p,
-         th.crisis_authors),
+         th.crisis_authors, th.crisis_share_p),
         ("elevated", th.elevated_share, th.elevated_share_margin, th.elevated_ratio,
-         th.elevated_p, th.elevated_authors),
+         th.elevated_p, th.elevated_authors, th.elevated_share_p),
     )
-    for level, min_share, margin, min_ratio, max_p, authors in checks:
+    sustained = expect.drift >= th.drift_evidence
+    for level, min_share, margin, min_ratio, max_p, authors, share_p in checks:
+        # a rise that has lasted (the drift test) need only be a sure one, not a jump of
+        # three hourly swings: the elevated margin, and the crisis checks otherwise
+        need = usual_share + (th.elevated_share_margin if sustained else max(margin, swing))
         if (
-            share >= max(min_share, usual_share + max(margin, swing))
+            share >= max(min_share, need)
             and ratio >= min_ratio
             and window.neg_authors >= authors
         ):
-            p = nbinom_sf(window.neg, expected_neg, expect.alpha)
-            if p <= max_p:
-                numbers["p_value"] = float(f"{p:.3g}")
-                return Verdict(level, "negative_surge", _summary(numbers), False, numbers)
+            # one window is judged against bursts of minutes; a lasting rise against hours
+            p = nbinom_sf(window.neg, expected_neg,
+                          expect.alpha if sustained else max(expect.alpha, expect.alpha_short))
+            if p > max_p:
+                continue
+            p_share = expect.share_p(window.neg, window.scored, usual_share)
+            if p_share > (th.elevated_share_p if sustained else share_p):
+                continue  # a lasting rise has its evidence in the drift test already
+            numbers["p_value"] = float(f"{p:.3g}")
+            numbers["p_share"] = float(f"{p_share:.3g}")
+            test = "negative_surge"
+            if sustained and share < usual_share + max(margin, swing) and level == "crisis":
+                test = "sustained_rise"
+                numbers["drift"] = round(expect.drift, 1)
+            return Verdict(level, test, _summary(numbers), False, numbers)
     return Verdict(None, "none", "", calm, numbers)
 
 
@@ -168,11 +208,12 @@ def _sudden(
         return None
     if neg / expected < th.crisis_ratio:
         return None
-    p = nbinom_sf(neg, expected, expect.alpha)
+    p = nbinom_sf(neg, expected, max(expect.alpha, expect.alpha_short))  # bursts of minutes
     if p > th.crisis_p:
         return None
-    # and the share itself must be unusual for the posts seen (a loud neutral spike is not)
-    p_share = binom_sf(neg, scored, usual_share)
+    # and the share itself must be unusual for the posts seen (a loud neutral spike is
+    # not), given how much the brand's own share swings
+    p_share = expect.share_p(neg, scored, usual_share)
     if p_share > th.sudden_share_p:
         return None
     numbers["sudden"] = {"minutes": th.sudden_minutes, "negative": neg, "scored": scored,
@@ -186,13 +227,15 @@ def _sudden(
 
 
 def _cold(
-    share: float, window: AuthorWindow, usual_share: float, cfg: BrandConfig,
+    share: float, window: AuthorWindow, expect: Expect, cfg: BrandConfig,
     numbers: dict[str, Any], calm: bool,
 ) -> Verdict:
-    # No volume baseline yet: judge the share alone, against the usual share.
+    # No volume baseline yet: judge the share alone, against the usual share (itself
+    # known from few mentions, which the beta-binomial tail allows for).
     th = cfg.thresholds
+    usual_share = expect.share
     numbers["baseline"] = "warming up"
-    p = binom_sf(window.neg, window.scored, usual_share)
+    p = expect.share_p(window.neg, window.scored, usual_share)
     if share >= max(th.cold_start_share, usual_share + th.crisis_share_margin) \
             and window.neg_authors >= th.cold_start_authors:
         if p <= th.cold_start_p:

@@ -7,9 +7,8 @@
 
 States: ``normal`` -> ``elevated`` -> ``crisis`` -> (calm) -> ``elevated`` ->
 (calm) -> ``normal``. A sudden crisis may jump from normal straight to crisis.
-Every transition carries the test that fired and its numbers. Entering crisis
-pauses promotion; leaving crisis resumes it only when the brand's
-``auto_resume`` is on. Nothing here reads a clock or does I/O.
+Every transition carries the test that fired and its numbers. Entering crisis pauses
+promotion; leaving it resumes only with ``auto_resume``. No clock, no I/O.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from typing import Any, Literal
 
 from detectors.config import BrandConfig
 from detectors.crisis.baseline import RhythmBaseline
+from detectors.crisis.drift import ShareDrift
 from detectors.crisis.evaluate import Expect, Verdict, assess
 from detectors.crisis.model import Observation, State, Transition
 from detectors.crisis.replies import ReplyWatch
@@ -62,6 +62,7 @@ class BrandState:
     last_verdict: dict[str, Any] = field(default_factory=dict)
     evidence: list[list[Any]] = field(default_factory=list)
     replies: ReplyWatch = field(default_factory=ReplyWatch)
+    drift: ShareDrift = field(default_factory=ShareDrift)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -93,6 +94,7 @@ class BrandState:
         kwargs["window"] = AuthorWindow.from_dict(data["window"])
         kwargs["baseline"] = RhythmBaseline.from_dict(data["baseline"])
         kwargs["replies"] = ReplyWatch.from_dict(data.get("replies") or {})
+        kwargs["drift"] = ShareDrift.from_dict(data.get("drift") or {})
         return cls(**kwargs)
 
 
@@ -127,6 +129,7 @@ def observe(state: BrandState, obs: Observation, cfg: BrandConfig) -> list[Trans
     author = author_hash(obs.author)
     state.window.add(minute, author, label, keyword, weight, obs.lang)
     state.baseline.count(minute // 60, label != UNSCORED, label == NEG, keyword, author)
+    state.drift.count(minute, author, label != UNSCORED, label == NEG)
     state.mentions += 1
     if state.first_ts is None:
         state.first_ts = obs.ts
@@ -193,6 +196,8 @@ def _advance_minute(state: BrandState, minute: int, ts: float, cfg: BrandConfig)
     state.minute = minute
     state.window.expire(minute)
     state.baseline.roll(minute // 60)
+    state.drift.close(minute, state.baseline if _warm(state, ts, cfg) else None,
+                      cfg.thresholds.drift_rise, state.state == "normal")
     if state.state != "normal":
         state.baseline.taint()
     if previous is None or state.state == "normal":
@@ -213,28 +218,30 @@ def _keep_evidence(state: BrandState, obs: Observation, weight: float, oldest: i
     state.evidence = ev[:EVIDENCE_SIZE]
 
 
-def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
-    warm = state.baseline.level is not None and (
+def _warm(state: BrandState, ts: float, cfg: BrandConfig) -> bool:  # a volume baseline known
+    return state.baseline.level is not None and (
         cfg.baseline_rate is not None
         or state.baseline.hours_learned >= 24  # e.g. seeded from history
         or (state.first_ts is not None and ts - state.first_ts >= cfg.warmup_minutes * 60)
     )
+
+
+def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
+    warm = _warm(state, ts, cfg)
     base = state.baseline
     hour = int(ts // 3600)
-    share = max(base.share, base.share_floor)
-    if not warm:
-        # before a baseline: the usual is whatever came before this window (the prior
-        # while the stream has only just begun, so one that begins mid-crisis is seen)
-        before = base.share_before(state.window.neg, state.window.scored)
-        share = max(base.prior_share, COLD_PRIOR) if before is None else max(share, before)
+    share, weight = (base.usual, math.inf) if warm else base.cold_usual(
+        state.window.neg, state.window.scored, COLD_PRIOR)
     expect = Expect(
         rate=base.expected_rate(hour) if warm else None,
         share=share,
         alpha=base.alpha,
         spread=base.swing,
+        share_sd=base.spread,  # share tails: only the swing the brand has shown
         slot=base.describe(hour) if warm else "",
         keywords={w: base.keyword_rate(w) * cfg.window_minutes / 60 for w in cfg.keywords}
         if cfg.keywords else {},
+        weight=weight, drift=state.drift.score, alpha_short=state.drift.alpha,
     )
     verdict = assess(state.window, expect, cfg, int(ts // 60))
     state.last_verdict = verdict.numbers

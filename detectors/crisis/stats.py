@@ -99,6 +99,17 @@ def nbinom_sf(k: float, mu: float, alpha: float) -> float:
     return min(1.0, total)
 
 
+def _share_tail_edge(kk: int, n: int, p: float) -> float | None:
+    """P(X >= kk) where it needs no sum (no hits asked, more than n, a share of 0 or 1)."""
+    if kk <= 0:
+        return 1.0
+    if kk > n or p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    return None
+
+
 def binom_sf(k: float, n: int, p: float) -> float:
     """P(X >= k) for X ~ Binomial(n, p): how surprising ``k`` negatives of ``n`` are at share ``p``.
 
@@ -111,14 +122,9 @@ def binom_sf(k: float, n: int, p: float) -> float:
         p: the share expected.
     """
     kk = int(math.floor(k))
-    if kk <= 0:
-        return 1.0
-    if kk > n:
-        return 0.0
-    if p <= 0:
-        return 0.0
-    if p >= 1:
-        return 1.0
+    edge = _share_tail_edge(kk, n, p)
+    if edge is not None:
+        return edge
     log_p, log_q = math.log(p), math.log1p(-p)
     lg_n = math.lgamma(n + 1)
     total = 0.0
@@ -129,3 +135,55 @@ def binom_sf(k: float, n: int, p: float) -> float:
         if x > n * p and term <= total * 1e-12:
             break
     return min(1.0, total)
+
+
+def betabinom_sf(k: float, n: int, p: float, rho: float) -> float:
+    """P(X >= k) for a beta-binomial of ``n`` trials, mean share ``p`` and intra-class correlation ``rho``.
+
+    A brand's true share is not fixed: it swings from hour to hour, and replies
+    and threads make voices agree. ``rho`` is that over-dispersion
+    (var = n p (1-p) (1 + (n-1) rho)); ``rho`` 0 is the binomial.
+
+    Args:
+        k: observed hits (rounded down).
+        n: trials.
+        p: the mean share.
+        rho: over-dispersion in [0, 1).
+    """
+    if rho <= 1e-9:
+        return binom_sf(k, n, p)
+    kk = int(math.floor(k))
+    edge = _share_tail_edge(kk, n, p)
+    if edge is not None:
+        return edge
+    conc = (1.0 - min(rho, 0.999)) / min(rho, 0.999)
+    a, b = p * conc, (1.0 - p) * conc
+    log_norm = math.lgamma(n + 1) - math.lgamma(a) - math.lgamma(b) + math.lgamma(a + b) \
+        - math.lgamma(n + a + b)
+    total = 0.0
+    for x in range(kk, n + 1):
+        term = math.exp(log_norm - math.lgamma(x + 1) - math.lgamma(n - x + 1)
+                        + math.lgamma(x + a) + math.lgamma(n - x + b))
+        total += term
+        if x > n * p and term <= total * 1e-12:
+            break
+    return min(1.0, total)
+
+
+def share_rho(p: float, swing: float, weight: float) -> float:
+    """Over-dispersion of a window's share around a usual share ``p``.
+
+    The true share varies by the brand's own hour-to-hour ``swing`` (a standard
+    deviation beyond sampling noise), and the usual share itself is known only
+    from ``weight`` mentions: both widen the spread of what a window can show.
+
+    Args:
+        p: the usual share.
+        swing: its hour-to-hour standard deviation beyond sampling noise.
+        weight: how many mentions the usual share rests on (``math.inf``: exact).
+    """
+    q = min(0.99, max(0.01, p))
+    rho = swing * swing / (q * (1 - q))
+    if weight < math.inf:
+        rho += 1.0 / (weight + 1.0)
+    return min(0.5, rho)

@@ -143,6 +143,7 @@ class RealScenario:
     seed: int = 1
     lang_hint: float = 0.5
     data_dir: Path | None = None
+    text_ids: frozenset[str] | None = field(default=None, repr=False)  # None: simulator half
 
     def at(self, minute: float) -> datetime:
         """Wall time (UTC) of scenario minute ``minute``."""
@@ -273,7 +274,8 @@ Push = Callable[[float, dict[str, Any], str], None]
 def generate_labelled(sc: RealScenario) -> Iterator[tuple[dict[str, Any], str]]:
     """Yield ``(mention, label)`` in event-time order; label is neg/neu/pos or ``own``."""
     mixes = [b.langs for b in sc.brands] + [e.langs for e in sc.episodes if e.langs]
-    bank = load_bank(sc.data_dir, tuple(sorted({lang for mix in mixes for lang in mix})))
+    bank = load_bank(sc.data_dir, tuple(sorted({lang for mix in mixes for lang in mix})),
+                     sc.text_ids)
     ids, order = itertools.count(1), itertools.count()
     pending: list[tuple[float, int, dict[str, Any], str]] = []  # (t, order, m, label)
 

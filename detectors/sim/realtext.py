@@ -6,11 +6,12 @@ folder is, in order of precedence: the ``path`` argument, the
 ``FIREBREAK_SENTIMENT_DATA`` environment variable, ``../shared/data/sentiment``
 next to the repository root.
 
-Only a fixed HALF of every file is used: the items whose ``id`` hashes (CRC-32
-of its UTF-8 bytes) to an even number. The odd half is left untouched for a
-sentiment held-out split (:func:`in_simulator_half` tells them apart), so a
-scorer tuned on that half is never judged on texts it saw in the simulator and
-vice versa.
+Which items are used: by default a fixed HALF of every file, the items whose
+``id`` hashes (CRC-32 of its UTF-8 bytes) to an even number
+(:func:`in_simulator_half`). A caller that knows a scorer's held-out split
+passes its ids (``load_bank(ids=...)``) and gets only those: texts the scorer
+never trained on, so its real mistakes reach the detector (the realistic
+benchmark draws from the learned scorer's dev split this way).
 
 A language without a label (the Finnish files have no neutral class) borrows
 that label's texts from English; :meth:`TextBank.pick` says nothing about it,
@@ -61,7 +62,7 @@ def in_simulator_half(item_id: str) -> bool:
 
 @dataclass(frozen=True)
 class TextBank:
-    """Real texts by language and label (simulator half only).
+    """Real texts by language and label.
 
     Args:
         texts: ``{lang: {label: (text, ...)}}``.
@@ -92,8 +93,12 @@ class TextBank:
         return len(self.texts.get(lang, {}).get(label, ()))
 
 
-def read_half(path: Path) -> dict[str, list[str]]:
-    """Texts by label from one ``<lang>.jsonl`` file, simulator half only, in file order.
+def read_half(path: Path, ids: frozenset[str] | None = None) -> dict[str, list[str]]:
+    """Texts by label from one ``<lang>.jsonl`` file, in file order.
+
+    Args:
+        path: the file.
+        ids: keep only these items (``None``: the simulator half, CRC-32 even).
 
     Raises:
         TextDataMissing: the file does not exist.
@@ -113,33 +118,37 @@ def read_half(path: Path) -> dict[str, list[str]]:
                 raise ValueError(f"{path}:{number}: not a labelled post ({exc})") from None
             if label not in out:
                 raise ValueError(f"{path}:{number}: unknown label {label!r}")
-            if text.strip() and in_simulator_half(item_id):
+            keep = in_simulator_half(item_id) if ids is None else item_id in ids
+            if text.strip() and keep:
                 out[label].append(_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
     return out
 
 
-def load_bank(path: str | Path | None = None, langs: tuple[str, ...] | None = None) -> TextBank:
-    """Load (once per folder and language set) the simulator half of the labelled posts.
+def load_bank(path: str | Path | None = None, langs: tuple[str, ...] | None = None,
+              ids: frozenset[str] | None = None) -> TextBank:
+    """Load (once per folder, language set and id set) labelled posts.
 
     Args:
         path: the folder; :func:`default_dir` when ``None``.
         langs: languages to load; every ``*.jsonl`` in the folder when ``None``.
+        ids: the items to use (e.g. a scorer's held-out split); ``None``: the
+            simulator half (:func:`in_simulator_half`).
 
     Raises:
         TextDataMissing: the folder, a requested language or the English fallback is missing.
     """
     folder = Path(path) if path is not None else default_dir()
-    return _load(folder.resolve(), tuple(sorted(langs)) if langs is not None else None)
+    return _load(folder.resolve(), tuple(sorted(langs)) if langs is not None else None, ids)
 
 
 @lru_cache(maxsize=8)
-def _load(folder: Path, langs: tuple[str, ...] | None) -> TextBank:
+def _load(folder: Path, langs: tuple[str, ...] | None, ids: frozenset[str] | None) -> TextBank:
     if not folder.is_dir():
         raise TextDataMissing(
             f"{folder}: folder of labelled posts not found (set {DATA_ENV} or pass its path)")
     wanted = langs if langs is not None else tuple(sorted(p.stem for p in folder.glob("*.jsonl")))
     wanted = tuple(dict.fromkeys((*wanted, FALLBACK_LANG)))
-    raw = {lang: read_half(folder / f"{lang}.jsonl") for lang in wanted}
+    raw = {lang: read_half(folder / f"{lang}.jsonl", ids) for lang in wanted}
     borrowed: list[tuple[str, str]] = []
     texts: dict[str, dict[str, tuple[str, ...]]] = {}
     for lang, by_label in raw.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -58,6 +59,20 @@ class TestTextBank:
         share = sum(in_simulator_half(i) for i in ids) / len(ids)
         assert 0.45 < share < 0.55
         assert [in_simulator_half(i) for i in ids] == [in_simulator_half(i) for i in ids]
+
+    def test_given_ids_only_those_posts_are_drawn(self, tmp_path: Path) -> None:
+        """A scorer's held-out split: only its ids reach the simulator, whatever their CRC."""
+        rows = [{"id": f"x{i}", "lang": "en", "text": f"text {i}", "label": lab}
+                for i, lab in enumerate(["neg", "neu", "pos"] * 4)]
+        (tmp_path / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows),
+                                           encoding="utf-8")
+        keep = frozenset({"x0", "x1", "x2", "x9"})
+        bank = load_bank(tmp_path, ("en",), ids=keep)
+        assert bank.texts["en"] == {"neg": ("text 0", "text 9"), "neu": ("text 1",),
+                                    "pos": ("text 2",)}
+        half = load_bank(tmp_path, ("en",))
+        assert sum(half.count("en", lab) for lab in ("neg", "neu", "pos")) == sum(
+            in_simulator_half(r["id"]) for r in rows)
 
     def test_every_language_has_every_label(self) -> None:
         bank = load_bank()
