@@ -58,6 +58,7 @@ class TopicView:
         self.failures = 0
         self.reset_at: float | None = None  # wall clock of the last reset seen
         self._next: dict[TopicPartition, int] = {}  # the next offset expected per partition
+        self._ends: dict[TopicPartition, int] = {}  # the highest end offset reported per partition
         self._consumer: AIOKafkaConsumer | None = None
 
     def get(self, topic: str, key: str) -> Any | None:
@@ -114,8 +115,9 @@ class TopicView:
         tps = await self._partitions(consumer)
         consumer.assign(tps)
         end = await consumer.end_offsets(tps)
-        if any(end[tp] < self._next.get(tp, 0) for tp in tps):
-            self._reset("its end offsets are behind what this view read")
+        why = self._went_back(end)
+        if why is not None:
+            self._reset(why)
         for tp in tps:  # after a reconnect, go on where the view stopped
             if tp in self._next:
                 consumer.seek(tp, self._next[tp])
@@ -136,9 +138,9 @@ class TopicView:
                     self.caught_up.set()
             if time.monotonic() - checked >= RESET_CHECK_SECONDS:
                 checked = time.monotonic()
-                now_end = await consumer.end_offsets(tps)
-                if any(now_end[tp] < self._next.get(tp, 0) for tp in tps):
-                    self._reset("its end offsets are behind what this view read")
+                why = self._went_back(await consumer.end_offsets(tps))
+                if why is not None:
+                    self._reset(why)
                     for tp in tps:
                         await consumer.seek_to_beginning(tp)
 
@@ -153,12 +155,33 @@ class TopicView:
                 self._apply(tp.topic, rec.key, rec.value, rec.offset)
         return True
 
+    def _went_back(self, ends: Mapping[TopicPartition, int]) -> str | None:
+        """Why ``ends`` show the topics were lost, or ``None``; remembers the highest ends.
+
+        Offsets never go back on a broker that kept its data, so a partition that ends
+        before an end offset reported earlier, or is empty although this view read from
+        it, was reset. An end below what the view read is not enough: Tansu reports a
+        partition's end as its last batch's first offset + 1.
+
+        Args:
+            ends: end offset per partition now.
+        """
+        for tp, end in ends.items():
+            if end < self._ends.get(tp, 0):
+                return f"partition {tp.partition} of {tp.topic} ends at {end}, before {self._ends[tp]}"
+            if end == 0 and self._next.get(tp, 0) > 0:
+                return f"partition {tp.partition} of {tp.topic} is empty, but this view read from it"
+        for tp, end in ends.items():
+            self._ends[tp] = max(end, self._ends.get(tp, 0))
+        return None
+
     def _reset(self, why: str) -> None:
         """The topics were lost and created again: forget everything read from them."""
         self.reset_at = time.time()
         log.warning("topic view of %s: topic reset (%s); dropping %d keys and reading it afresh",
                     ",".join(self.topics), why, sum(len(d) for d in self.data.values()))
         self._next.clear()
+        self._ends.clear()
         for topic in self.topics:
             self.data[topic].clear()
             self.unreadable[topic].clear()
