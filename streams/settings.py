@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     broker_wait_seconds: float = Field(
         15.0, gt=0, le=600, description="worker/ingest start: how long to wait for a broker")
     ready_max_lag: int = Field(1000, ge=0, description="healthz lag threshold (messages)")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="worker logs: Faust's text lines, or one JSON object per line")
     data_dir: Path | None = Field(None, description="Faust datadir (a temp dir if unset)")
 
     @field_validator("brokers", "alertmanager_urls", "webhook_urls", "slack_webhook_urls",
