@@ -26,7 +26,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.dev.broker import EmbeddedBroker  # noqa: E402
-from streams.dev.procs import WorkerProcess  # noqa: E402
+from streams.dev.procs import WorkerProcess, cpu_seconds  # noqa: E402
 from streams.wire.admin import ensure_topics  # noqa: E402
 from streams.wire.topics import TopicNames  # noqa: E402
 from tests.integration.kafkautil import background, mention  # noqa: E402
@@ -72,7 +72,21 @@ def main() -> int:
     ap.add_argument("--background", type=float, default=200.0, help="neutral mentions/s")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="fb-lat-"))
+    result = run_decisive(args.brands, args.background, Path(tempfile.mkdtemp(prefix="fb-lat-")))
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+def run_decisive(brands: int, background_rate: float, tmp: Path) -> dict:
+    """One worker on a fresh broker; decisive mention -> pause flag latency of ``brands`` crises.
+
+    Args:
+        brands: crises to time, one brand each.
+        background_rate: neutral mentions per second for other brands meanwhile.
+        tmp: where logs go.
+    """
     (tmp / "brands.yaml").write_text(BRANDS_YAML)
     names, partitions = TopicNames("lat."), 4
     with EmbeddedBroker(log_file=tmp / "broker.log") as broker:
@@ -83,13 +97,26 @@ def main() -> int:
         }, log_file=tmp / "worker.log").start()
         try:
             assert w.wait_ready(90), "worker not ready"
+            args = argparse.Namespace(brands=brands, background=background_rate)
+            pid = broker.proc.pid if broker.proc else None
+            c0 = (time.process_time(), w.cpu_seconds(), cpu_seconds(pid))
             result = _run(broker.bootstrap, names, partitions, args)
+            c1 = (time.process_time(), w.cpu_seconds(), cpu_seconds(pid))
         finally:
             w.stop()
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    n = max(1, result["sent"])
+    cpu = {name: round(((b or 0.0) - (a or 0.0)) / n * 1e6, 1)
+           for name, a, b in zip(("load_generator", "worker", "broker"), c0, c1, strict=True)}
+    return {**result, "cpu_us_per_mention": cpu, "warnings": log_warnings(tmp / "worker.log")}
+
+
+def log_warnings(path: Path) -> dict[str, int]:
+    """How often a worker log says a timer woke up too late or overlapped, or the producer
+    buffer was full."""
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return {"timer_woke_up_too_late": text.count("woke up too late"),
+            "timer_overlapping": text.count("is overlapping"),
+            "producer_buffer_full": text.count("producer buffer full")}
 
 
 def _run(bootstrap: str, names: TopicNames, partitions: int, args: argparse.Namespace) -> dict:
@@ -108,9 +135,11 @@ def _run(bootstrap: str, names: TopicNames, partitions: int, args: argparse.Name
                 m = mention(f"bg{i % 50}", i, neg=False, prefix="load")
                 bp.send(names.mentions, key=m["id"].encode(), value=json.dumps(m).encode())
                 i += 1
+                sent[0] += 1
             time.sleep(max(0.0, 0.05 - (time.time() - t0)))
         bp.close()
 
+    sent = [0]
     loader = threading.Thread(target=load, daemon=True)
     if args.background > 0:
         loader.start()
@@ -119,6 +148,7 @@ def _run(bootstrap: str, names: TopicNames, partitions: int, args: argparse.Name
     missed = 0
     for b in range(args.brands):
         brand = f"lat{b}"
+        sent[0] += 20
         for m in background(brand, n=20, prefix="h"):
             p.send(names.mentions, key=m["id"].encode(), value=json.dumps(m).encode())
         p.flush()
@@ -126,6 +156,7 @@ def _run(bootstrap: str, names: TopicNames, partitions: int, args: argparse.Name
             if brand in watcher.paused_at:
                 break
             m = mention(brand, i, neg=True, prefix="n")
+            sent[0] += 1
             sent_at[m["id"]] = time.time()
             p.send(names.mentions, key=m["id"].encode(), value=json.dumps(m).encode())
             p.flush()
@@ -143,10 +174,11 @@ def _run(bootstrap: str, names: TopicNames, partitions: int, args: argparse.Name
     watcher.stop.set()
     p.close()
     lat = sorted(latencies)
-    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else lat * 99
+    q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) >= 2 else lat * 99
     return {
         "benchmark": "decisive mention -> pause flag on promotion.control",
         "crises": len(lat), "missed": missed, "background_mentions_per_second": args.background,
+        "sent": sent[0],
         "p50_seconds": round(statistics.median(lat), 4) if lat else None,
         "p99_seconds": round(q[98], 4) if lat else None,
         "max_seconds": round(lat[-1], 4) if lat else None,

@@ -11,8 +11,17 @@
    VADER; unpinned, and pinned to its own core (``taskset``);
 3. the same with two workers, and with one worker and ten times the brands (RSS);
 4. p50/p99 latency at half the one-worker rate: a paced stream, latency from the
-   mention entering ``mentions`` to its state decision (worker histogram);
-5. RSS of each worker once it holds the state of all brands.
+   mention entering ``mentions`` to its state decision (worker histogram); and the
+   decisive mention -> pause flag latency of crises with half the one-worker rate
+   of background traffic (``stream_latency.run_decisive``), with the CPU-µs per
+   mention of the load generator, the worker and the broker over that run;
+5. RSS of each worker once it holds the state of all brands;
+6. in every run, how often the worker logged "Timer ... woke up too late" or
+   "producer buffer full".
+
+``--repeat N`` runs each backlog measurement N times and reports the medians
+(every run is kept under ``runs``): the machine is shared, so CPU-seconds from
+``/proc`` are the measure, not wall-clock rates.
 
 Each run uses a fresh embedded broker (Tansu never frees memory).
 """
@@ -23,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -40,6 +50,9 @@ from streams.dev.console import metric_totals  # noqa: E402
 from streams.dev.procs import WorkerProcess, cpu_seconds, http_json  # noqa: E402
 from streams.wire.admin import ensure_topics  # noqa: E402
 from streams.wire.topics import TopicNames  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stream_latency import log_warnings, run_decisive  # noqa: E402
 
 WORDS = {"neg": ["terrible", "awful", "broken", "refund", "worst", "angry", "late", "rude"],
          "pos": ["great", "love", "amazing", "thanks", "excellent", "happy", "fast", "kind"],
@@ -156,13 +169,39 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
                            "pinned": cpus, "processed": series[-1][1] if series else 0,
                            "owned_partitions": owned, "producer_cpu_us_per_mention":
                            round(producer_us, 1),
-                           "rss_mb": [round(r / 2**20, 1) if r else None for r in rss]}
+                           "rss_mb": [round(r / 2**20, 1) if r else None for r in rss],
+                           "warnings": _warnings(tmp, tag, n_workers)}
     if lo and hi and hi[1] > lo[1]:
         done = hi[1] - lo[1]
         worker_cpu = sum((b or 0) - (a or 0) for a, b in zip(lo[2], hi[2], strict=True))
         out.update(rate_per_second=round(done / (hi[0] - lo[0]), 1),
                    worker_cpu_us_per_mention=round(worker_cpu / done * 1e6, 1),
                    broker_cpu_us_per_mention=round(((hi[3] or 0) - (lo[3] or 0)) / done * 1e6, 1))
+    return out
+
+
+def _warnings(tmp: Path, tag: str, n_workers: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(n_workers):
+        for k, v in log_warnings(tmp / f"{tag}-{i}.log").items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def repeated(n: int, run: Any) -> dict[str, Any]:
+    """``run()`` ``n`` times; the median of each number, and every run under ``runs``."""
+    runs = [run(i) for i in range(n)]
+    if n == 1:
+        return runs[0]
+    out = dict(runs[0])
+    for key in ("rate_per_second", "worker_cpu_us_per_mention", "broker_cpu_us_per_mention",
+                "producer_cpu_us_per_mention"):
+        vals = [r[key] for r in runs if r.get(key) is not None]
+        if vals:
+            out[key] = round(statistics.median(vals), 1)
+    out["runs"] = [{k: r.get(k) for k in ("rate_per_second", "worker_cpu_us_per_mention",
+                                          "broker_cpu_us_per_mention", "rss_mb", "warnings")}
+                   for r in runs]
     return out
 
 
@@ -243,25 +282,31 @@ def main() -> int:
     ap.add_argument("--paced-seconds", type=float, default=20.0)
     ap.add_argument("--only", choices=["one", "all"], default="all",
                     help="one: only the unpinned one-worker run")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per backlog measurement (medians)")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="fb-tput-"))
     (tmp / "brands.yaml").write_text("brands:\n" + "".join(f"  b{i}: {{}}\n" for i in range(20)))
     mentions = make_mentions(args.mentions, args.brands)
     vader = raw_vader([m["text"] for m in mentions])
-    runs: dict[str, Any] = {"one_worker": run_backlog(1, mentions, tmp, label="one")}
+    rep = args.repeat
+    runs: dict[str, Any] = {"one_worker": repeated(
+        rep, lambda i: run_backlog(1, mentions, tmp, label=f"one{i}"))}
     if args.only == "all":
         pinned = "1" if (os.cpu_count() or 1) > 1 else "0"
-        runs["one_worker_pinned"] = run_backlog(1, mentions, tmp, cpus=[pinned], label="pin")
-        runs["two_workers"] = run_backlog(2, mentions, tmp, label="two")
+        runs["one_worker_pinned"] = repeated(
+            rep, lambda i: run_backlog(1, mentions, tmp, cpus=[pinned], label=f"pin{i}"))
+        runs["two_workers"] = repeated(rep, lambda i: run_backlog(2, mentions, tmp, label=f"two{i}"))
         many = make_mentions(args.mentions, args.brands * 10, seed=4)
-        runs["one_worker_10x_brands"] = run_backlog(1, many, tmp, label="many")
+        runs["one_worker_10x_brands"] = repeated(
+            rep, lambda i: run_backlog(1, many, tmp, label=f"many{i}"))
     result: dict[str, Any] = {"raw_vader": vader, **runs}
     for run in runs.values():
         if run.get("rate_per_second"):
             run["rate_vs_raw_vader"] = round(run["rate_per_second"] / vader["per_second"], 3)
-            run["cpu_vs_raw_vader"] = round(run["worker_cpu_us_per_mention"]
-                                            / vader["cpu_us_per_text"], 2)
+            for who in ("worker", "broker", "producer"):
+                run[f"{who}_cpu_vs_raw_vader"] = round(run[f"{who}_cpu_us_per_mention"]
+                                                       / vader["cpu_us_per_text"], 2)
     one, two = runs["one_worker"], runs.get("two_workers")
     if two and two.get("worker_cpu_us_per_mention") and one.get("worker_cpu_us_per_mention"):
         result["two_vs_one_cpu_per_mention"] = round(
@@ -270,6 +315,8 @@ def main() -> int:
     if args.only == "all":
         half = (one.get("rate_per_second") or 100) / 2
         result["latency_at_half_load"] = run_paced(half, args.paced_seconds, mentions, tmp)
+        (tmp / "decisive").mkdir()
+        result["decisive_to_pause_flag_at_half_load"] = run_decisive(20, half, tmp / "decisive")
     result.update(cpu_cores=os.cpu_count(), logs=str(tmp))
     print(json.dumps(result, indent=2))
     if args.json:
