@@ -37,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from benchmarks.sentiment_data import DEFAULT_DATA, LANGUAGES, SEED, Row, load_split
+from benchmarks.sentiment_tuning import decide, fold_labels, neg_scores, nested_check, tune_threshold
 from detectors.sentiment.features import BUCKETS, featurize
 from detectors.sentiment.learned import CLASSES, MODEL_PATH, LanguageModel, lexicon_features
 from detectors.sentiment.scorer import Scorer
@@ -75,73 +76,6 @@ def design(rows: list[Row], lang: str, scorer: Scorer, indicator: bool = False
     matrix = sparse.csr_matrix((values, indices, indptr), shape=(len(rows), width))
     matrix.sum_duplicates()
     return matrix
-
-
-FLOORS = (-2.0, -0.8, -0.7, -0.6, -0.5, -0.4)  # -2: off
-
-
-def decide(proba: np.ndarray, threshold: float, rule: np.ndarray | None = None,
-           floor: float = -2.0) -> np.ndarray:
-    """Label indices (0 neg, 1 neu, 2 pos) from ``(n, 3)`` probabilities and rule compounds."""
-    rest = np.where(proba[:, 2] >= proba[:, 1], 2, 1)
-    neg = proba[:, 0] >= threshold
-    if rule is not None:
-        neg |= rule <= floor
-    return np.where(neg, 0, rest)
-
-
-def neg_scores(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
-    """(F1 of neg, share of pos predicted neg)."""
-    tp = np.sum((y == 0) & (pred == 0))
-    fp = np.sum((y != 0) & (pred == 0))
-    fn = np.sum((y == 0) & (pred != 0))
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    pos = y == 2
-    return float(f1), float(np.mean(pred[pos] == 0)) if pos.any() else 0.0
-
-
-def fold_rates(y: np.ndarray, pred: np.ndarray, fold_of: np.ndarray) -> list[float]:
-    """Share of positive posts predicted neg in each cross-validation fold."""
-    rates = []
-    for k in np.unique(fold_of):
-        pos = (fold_of == k) & (y == 2)
-        rates.append(float(np.mean(pred[pos] == 0)) if pos.any() else 0.0)
-    return rates
-
-
-def tune_threshold(y: np.ndarray, proba: np.ndarray, rule: np.ndarray, pos_limit: float,
-                   fold_of: np.ndarray | None = None) -> tuple[float, float, float]:
-    """The (neg threshold, rule floor) with the best out-of-fold F1(neg), and that F1.
-
-    A pair qualifies when the share of positive posts it reads as negative stays at or
-    under ``pos_limit`` in **every** fold (``fold_of``: each row's fold; ``None``: one
-    pooled share). Taking the best of many pairs on the same rows is optimistic, so the
-    limit must hold fold by fold, not just on average. When no pair qualifies, the pair
-    with the lowest worst-fold share (then the best F1) is returned.
-    """
-    folds = np.zeros(len(y), dtype=int) if fold_of is None else fold_of
-    best_t, best_floor, best_f1 = 0.5, -2.0, -1.0
-    safest: tuple[float, float, float, float] = (2.0, 0.0, 0.5, -2.0)  # (rate, -F1, t, floor)
-    for floor in FLOORS:
-        for t in np.arange(0.20, 0.951, 0.01):
-            pred = decide(proba, float(t), rule, floor)
-            f1, _ = neg_scores(y, pred)
-            worst = max(fold_rates(y, pred, folds))
-            if worst <= pos_limit and f1 > best_f1 + 1e-9:
-                best_t, best_floor, best_f1 = float(t), floor, f1
-            safest = min(safest, (worst, -f1, float(t), floor))
-    if best_f1 < 0:
-        _, minus_f1, best_t, best_floor = safest
-        best_f1 = -minus_f1
-    return round(best_t, 2), best_floor, best_f1
-
-
-def fold_labels(folds: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
-    """Each row's fold number from a list of (fit, held-out) index pairs."""
-    fold_of = np.zeros(n, dtype=int)
-    for k, (_, held_idx) in enumerate(folds):
-        fold_of[held_idx] = k
-    return fold_of
 
 
 def nb_scale(x: sparse.csr_matrix, y: np.ndarray, beta: float = NB_BETA) -> np.ndarray:
@@ -209,8 +143,8 @@ def _fold(x: sparse.csr_matrix, y: np.ndarray, c: float, fit_idx: np.ndarray,
 
 
 def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...],
-                   pos_limit: float, jobs: int = 1, beta: float = NB_BETA
-                   ) -> dict[str, np.ndarray]:
+                   pos_limit: float, jobs: int = 1, beta: float = NB_BETA,
+                   nested: bool = False) -> dict[str, np.ndarray]:
     """Cross-validate, tune and fit one language; returns its arrays for the ``.npz``."""
     started = time.perf_counter()
     train, dev = load_split(lang, data)
@@ -230,6 +164,12 @@ def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...
         threshold, floor, f1 = tune_threshold(y, oof, rule, pos_limit, fold_of)
         print(f"[{lang}]   C={c:<4} out-of-fold F1(neg) {f1:.3f} at P(neg) >= {threshold:.2f}, "
               f"rule floor {floor}", flush=True)
+        if nested:
+            for per_fold, limit in ((False, 0.07), (False, 0.05), (True, 0.10), (True, pos_limit)):
+                nf1, mean, worst = nested_check(y, oof, rule, fold_of, limit, per_fold)
+                print(f"[{lang}]     nested, {'every fold' if per_fold else 'pooled'} <= "
+                      f"{limit:.0%}: held-out F1(neg) {nf1:.3f}, pos->neg mean {mean:.1%}, "
+                      f"worst fold {worst:.1%}", flush=True)
         if f1 > best[0]:
             best = (f1, c, threshold, floor)
     f1, c, threshold, floor = best
@@ -423,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest share of positives read as negative, in every fold")
     parser.add_argument("--nb-beta", type=float, default=NB_BETA,
                         help="separate: NB log-count-ratio feature scaling strength (0: off)")
+    parser.add_argument("--nested", action="store_true",
+                        help="separate: also print how threshold rules do on held-out folds")
     parser.add_argument("--jobs", type=int, default=2, help="cross-validation folds in parallel")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
@@ -436,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for lang in args.langs:
             arrays.update(train_language(lang, args.data, scorer, tuple(args.grid or GRID),
-                                         args.pos_limit, args.jobs, args.nb_beta))
+                                         args.pos_limit, args.jobs, args.nb_beta,
+                                         args.nested))
     report_dev(arrays, args.langs, args.data, scorer)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)

@@ -11,6 +11,7 @@ pytest.importorskip("sklearn", reason="pip install -e '.[train]'")
 
 from scipy import sparse  # noqa: E402
 
+from benchmarks.sentiment_tuning import tune_threshold  # noqa: E402
 from benchmarks.train_sentiment import (  # noqa: E402
     BLOCK,
     design,
@@ -20,7 +21,6 @@ from benchmarks.train_sentiment import (  # noqa: E402
     pooled_design,
     sample_weights,
     scaled,
-    tune_threshold,
     without_neutral,
 )
 from detectors.sentiment.features import BUCKETS  # noqa: E402
