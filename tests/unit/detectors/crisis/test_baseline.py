@@ -199,7 +199,8 @@ class TestBrandNames:
         from detectors.sentiment.scorer import Scorer
 
         scorer = Scorer()
-        assert (scorer.score("@united", "en").compound or 0) > 0.2  # why this matters
+        # why this matters: the rules read the brand name "united" as positive
+        assert (Scorer(learned=False).score("@united", "en").compound or 0) > 0.2
         cfg = BrandConfig()
         for slug, text in (("united", "@united DM sent"), ("joy", "Joy store on Main St"),
                            ("best-buy", "At Best Buy now")):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.sentiment.features import char_buckets, featurize, tokens
+from detectors.sentiment.features import BUCKETS, char_buckets, featurize, tokens
 from detectors.sentiment.learned import MODEL_PATH, lexicon_features, load_models
 from detectors.sentiment.scorer import Score, Scorer
 from detectors.sentiment.script import script_language, strip_non_linguistic
@@ -200,3 +200,35 @@ def test_missing_model_file_falls_back_to_rules(tmp_path: Path) -> None:
     assert scorer.learned_languages == frozenset()
     result = scorer.score("Tosi huono palvelu", "fi")
     assert result.label == "neg" and result.confidence is None
+
+
+@pytest.fixture(scope="class")
+def undecided(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
+    """A scorer whose English model knows nothing (P = 1/3 each) and never says neg."""
+    path = tmp_path_factory.mktemp("model") / "flat.npz"
+    np.savez(path, **{"en.weights": np.zeros((BUCKETS, 3), np.float16),
+                      "en.lexicon": np.zeros((2, 3), np.float32),
+                      "en.bias": np.zeros(3, np.float32),
+                      "en.neg_threshold": np.array(0.9, np.float32),
+                      "en.rule_floor": np.array(-2.0, np.float32)})
+    return Scorer(cache_size=0, model_path=path)
+
+
+class TestStrongComplaints:
+    def test_strong_english_complaint_is_neg_whatever_the_model_says(self, undecided: Scorer
+                                                                     ) -> None:
+        """Complaint phrases summing to STRONG_COMPLAINT or less make a negative-leaning
+        English post neg even when the model's P(neg) is under its threshold."""
+        text = "I've been transferred between departments five times"
+        score = undecided.score(text, "en")
+        assert score.label == "neg" and score.compound is not None and score.compound <= -0.05
+
+    @pytest.mark.parametrize("text", [
+        "My package was supposed to arrive Tuesday. It's Friday.",  # one weak phrase
+        "The meeting is at noon",
+        "Got my refund, thank you so much, great service!",  # a complaint word, praised
+    ])
+    def test_weak_or_no_complaint_leaves_the_model_to_decide(self, undecided: Scorer,
+                                                             text: str) -> None:
+        """Without strong complaint evidence the model's own label stands (here: not neg)."""
+        assert undecided.score(text, "en").label != "neg"

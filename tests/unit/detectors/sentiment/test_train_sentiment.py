@@ -9,14 +9,18 @@ import pytest
 
 pytest.importorskip("sklearn", reason="pip install -e '.[train]'")
 
+from scipy import sparse  # noqa: E402
+
+from benchmarks.sentiment_tuning import tune_threshold  # noqa: E402
 from benchmarks.train_sentiment import (  # noqa: E402
     BLOCK,
     design,
     fit_weighted,
     fold_language,
+    nb_scale,
     pooled_design,
     sample_weights,
-    tune_threshold,
+    scaled,
     without_neutral,
 )
 from detectors.sentiment.features import BUCKETS  # noqa: E402
@@ -125,3 +129,35 @@ class TestWeightsAndThresholds:
         rate = np.mean(proba[y == 2, 0] >= threshold)
         for t in np.arange(0.20, 0.951, 0.01):
             assert rate <= np.mean(proba[y == 2, 0] >= round(float(t), 2)) + 1e-12
+
+    def test_limit_holds_in_every_fold_not_just_on_average(self) -> None:
+        """With folds given, a threshold qualifies only if each fold stays under the limit."""
+        y, proba = self._noisy(5)
+        fold_of = np.arange(400) % 5
+        threshold, floor, _ = tune_threshold(y, proba, np.zeros(400), 0.10, fold_of)
+        for k in range(5):
+            pos = (fold_of == k) & (y == 2)
+            assert np.mean(proba[pos, 0] >= threshold) <= 0.10
+        pooled, _, _ = tune_threshold(y, proba, np.zeros(400), 0.10)
+        assert threshold >= pooled and floor == -2.0
+
+
+class TestNaiveBayesScaling:
+    def test_scale_favours_buckets_that_separate_negatives(self) -> None:
+        """A bucket seen only in negative posts is scaled up; the lexicon columns stay at 1."""
+        rows = [(0, 1.0), (0, 1.0), (1, 1.0), (1, 1.0)]
+        x = sparse.csr_matrix(([v for _, v in rows], ([0, 1, 2, 3], [5, 5, 7, 7])),
+                              shape=(4, BUCKETS + 2))
+        y = np.array([0, 0, 2, 2])
+        scale = nb_scale(x, y, 1.0)
+        assert scale[5] > 1.0 and scale[7] > 1.0 and scale[9] == pytest.approx(1.0)
+        assert scale[BUCKETS] == scale[BUCKETS + 1] == 1.0
+        assert np.all(nb_scale(x, y, 0.0) == 1.0)
+
+    def test_scaled_weights_fold_into_raw_features(self) -> None:
+        """Weights times the scale on raw features give the logits of the scaled design."""
+        rng = np.random.default_rng(2)
+        x = sparse.random(6, BUCKETS + 2, density=1e-4, random_state=3, format="csr")
+        scale = 1.0 + rng.random(BUCKETS + 2)
+        w = rng.normal(size=(BUCKETS + 2, 3))
+        np.testing.assert_allclose(scaled(x, scale) @ w, x @ (w * scale[:, None]))
