@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-DEFAULT_CAP = 10_000
+DEFAULT_CAP = 5_000
 DEFAULT_IDLE_SECONDS = 3600.0
 
 

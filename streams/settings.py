@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     flag_refresh_seconds: float = Field(
         60.0, gt=0, description="re-publish interval of configured and non-normal brands' flags")
     unconfigured_brand_cap: int = Field(
-        10_000, ge=0, description="unconfigured brands tracked per worker; others counted only")
+        5_000, ge=0, description="unconfigured brands tracked per worker; others counted only")
     unconfigured_idle_seconds: float = Field(
         3600.0, gt=0, description="an idle normal unconfigured brand is forgotten after this")
     dedupe_per_brand: int = Field(1000, ge=0, le=100_000, description="ids kept per brand")
