@@ -140,8 +140,10 @@ def _play(bootstrap: str, names: TopicNames, view: LiveView, args: argparse.Name
                 if wait <= 0:
                     break
                 time.sleep(min(wait, 0.2))
-            producer.send(names.mentions, key=m["id"].encode(),
-                          value=dumps(m))
+            # keyed by brand: the history arrives in one burst, and one partition per
+            # brand keeps its mentions in event-time order (keyed by id they interleave
+            # across partitions, and hours-old history would count as late)
+            producer.send(names.mentions, key=m["brand"].encode(), value=dumps(m))
         while deadline is None or time.time() < deadline:  # stream over: keep showing
             view.poll()
             time.sleep(1.0)

@@ -20,7 +20,7 @@ def test_sigterm_with_large_state_exits_0_within_10s_after_a_final_checkpoint(br
     """10,000 brand states written only by the final checkpoint (periodic checkpoints are a
     minute apart): SIGTERM exits 0 within 10 s, with every state in the changelog."""
     workers.ensure_topics()
-    w = workers.start(FIREBREAK_CHECKPOINT_SECONDS="60")
+    w = workers.start(FIREBREAK_CHECKPOINT_SECONDS="60", FIREBREAK_UNCONFIGURED_BRAND_CAP=str(BRANDS))
     flood(broker.bootstrap, names.scored, invented_scored(BRANDS))
     assert wait_metric(w.url, lambda u: processed(u) >= BRANDS, 120), f"see {w.log_file}"
     changelog = f"{workers.app_id}-brands-changelog"
