@@ -19,6 +19,7 @@ import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from detectors.admission import DEFAULT_CAP, DEFAULT_IDLE_SECONDS
 from detectors.config import BrandBook
 from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.seeding import load_baselines
@@ -88,9 +89,10 @@ class Settings(BaseSettings):
     flag_refresh_seconds: float = Field(
         60.0, gt=0, description="re-publish interval of configured and non-normal brands' flags")
     unconfigured_brand_cap: int = Field(
-        5_000, ge=0, description="unconfigured brands tracked per worker; others counted only")
+        DEFAULT_CAP, ge=0, description="unconfigured brands tracked per worker; others counted only")
     unconfigured_idle_seconds: float = Field(
-        3600.0, gt=0, description="an idle normal unconfigured brand is forgotten after this")
+        DEFAULT_IDLE_SECONDS, gt=0,
+        description="an idle normal unconfigured brand is forgotten after this")
     dedupe_per_brand: int = Field(1000, ge=0, le=100_000, description="ids kept per brand")
     api_max_batch: int = Field(1000, ge=1, le=100_000, description="mentions per POST")
     api_max_body_bytes: int = Field(4_000_000, ge=1024)

@@ -35,11 +35,10 @@ log = logging.getLogger(__name__)
 async def write_dirty(rt: Runtime) -> int:
     """Write every dirty brand state to the table's changelog in bulk; returns how many.
 
-    Straight to the producer with the bytes Faust's table writes (JSON key and value,
-    the default partitioner on the key), through the one encoder: about 100 µs a state
-    instead of a table
-    write's FutureMessage, buffer and sensor calls, so 10,000 states fit the
-    10 s a SIGTERM allows. The table's own copy is updated too.
+    Straight to the producer with the bytes Faust's table writes (JSON key and value
+    through the one encoder, the default partitioner on the key) instead of a table
+    write's FutureMessage, buffer and sensor calls, so 10,000 states fit the 10 s a
+    SIGTERM allows. The table's own copy is updated too.
 
     Args:
         rt: the worker runtime (caller holds the lock).
