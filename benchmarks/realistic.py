@@ -21,7 +21,8 @@ Targets:
 * stream that begins mid-crisis                            -> crisis <= 15 min from stream start
 * slow burn (15 % -> 60 % negative, x3 over 3 h)           -> crisis in (20, 120] min
 * every crisis brand back to normal <= 18 h after its episode subsides
-* pages per incident (crisis entries with a new crisis_id) = 1; bystander brands stay out of crisis
+* pages per detected incident (crisis entries with a new crisis_id) = 1 (a missed incident
+  fails its own row); bystander brands stay out of crisis
 
 Every crisis brand has 7+ days of ordinary traffic first, except mid-crisis.
 
@@ -381,8 +382,11 @@ def verdicts(res: dict[str, Any]) -> list[Row]:
     back = [x["normal_after_end_h"] for x in crisis]
     rows.append(("crisis brands back to normal <= 18 h after the episode", _span(back, "h"),
                  all(v is not None and v <= 18 for v in back)))
-    pages = [x["pages"] for x in crisis]
-    rows.append(("pages per incident = 1", f"{_count(str(p) for p in pages)} (pages: incidents)",
+    pages = [x["pages"] for x in crisis if x["delay_min"] is not None]
+    missed = sum(x["delay_min"] is None for x in crisis)
+    rows.append(("pages per detected incident = 1",
+                 f"{_count(str(p) for p in pages)} (pages: incidents)"
+                 + (f"; {missed} missed (in their own rows)" if missed else ""),
                  all(p == 1 for p in pages)))
     bys = sorted({f"{t['brand']}({x['scenario']})" for x in crisis for t in x["bystander_crises"]})
     rows.append(("bystander brands in crisis scenarios -> no crisis", ", ".join(bys) or "none",
