@@ -234,10 +234,13 @@ def _sudden(
     p_share = expect.share_p(neg, scored, usual_share)
     if p_share > th.sudden_share_p:
         return None
+    joint = fisher_p(p, p_share)
+    if joint > JOINT_P:
+        return None  # the same joint evidence as the long window's
     numbers["sudden"] = {"minutes": th.sudden_minutes, "negative": neg, "scored": scored,
                          "negative_authors": authors, "neg_share": round(share, 3),
                          "expected_negative": round(expected, 2), "p_value": float(f"{p:.3g}"),
-                         "p_share": float(f"{p_share:.3g}")}
+                         "p_share": float(f"{p_share:.3g}"), "p_joint": float(f"{joint:.3g}")}
     reason = (f"sudden surge: {neg} negative of {scored} scored mentions in the last "
               f"{th.sudden_minutes} min from {authors} authors ({neg / expected:.0f}x expected); "
               + _summary(numbers))
