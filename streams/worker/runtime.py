@@ -32,7 +32,7 @@ from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
 from streams.worker.detect import DetectCore
 from streams.worker.exposition import worker_registry
-from streams.worker.faust_patch import tune_fetch_wait
+from streams.worker.faust_patch import deliver_without_tasks, tune_fetch_wait
 from streams.worker.metrics import Metrics, book_labeler, create
 from streams.worker.positions import Cursor, is_marker, marker_key
 
@@ -73,6 +73,7 @@ class Runtime:
         self.book = settings.brand_book()
         self.registry = registry if registry is not None else worker_registry()
         tune_fetch_wait(settings.fetch_max_wait_ms)
+        deliver_without_tasks()
         self.metrics: Metrics = create(self.registry, brand_label=book_labeler(self.book))
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if settings.data_dir is None:
@@ -194,15 +195,6 @@ class Runtime:
         return [(k, v) for k, v in list(self.table.data.items())
                 if isinstance(v, dict) and not is_marker(k) and self.owned(k, parts)]
 
-    def write_state(self, brand: str, value: dict[str, Any]) -> None:
-        """Write a brand's state to the table (and so to its changelog).
-
-        Args:
-            brand: the brand slug.
-            value: ``BrandState`` dict.
-        """
-        self.table[brand] = value
-
     def marker(self, partition: int) -> int | None:
         """The scored offset up to which ``partition``'s stored states are complete, if known.
 
@@ -212,13 +204,18 @@ class Runtime:
         value = self.table.data.get(self._marker_keys[partition])
         return int(value["off"]) if isinstance(value, dict) else None
 
-    def write_markers(self) -> None:
-        """Write the position marker of every owned partition that moved (after the states)."""
+    def markers_due(self) -> list[tuple[str, dict[str, Any]]]:
+        """The position marker of every owned partition that moved, as table rows.
+
+        Write them after the states they vouch for (same changelog partitions, in order).
+        """
         parts = self.owned_partitions()
+        rows: list[tuple[str, dict[str, Any]]] = []
         for partition, nxt in list(self.cursor.next.items()):
             if partition in parts and self.marked.get(partition) != nxt:
-                self.table[self._marker_keys[partition]] = {"p": partition, "off": nxt - 1}
+                rows.append((self._marker_keys[partition], {"p": partition, "off": nxt - 1}))
                 self.marked[partition] = nxt
+        return rows
 
     async def declare_topics(self) -> None:
         """Create every topic (idempotent)."""
