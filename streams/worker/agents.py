@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from dataclasses import dataclass
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
 GAUGE_SECONDS = 5.0
 GAP_SECONDS = 30.0  # give up on a gap when the broker returns nothing for this long
-GC_YOUNG = 20_000  # allocations between young-generation collections (Python: 700)
 
 
 def register(rt: Runtime) -> None:
@@ -93,14 +91,6 @@ def register(rt: Runtime) -> None:
     async def start_view() -> None:
         await rt.declare_topics()
         await rt.view.run()
-
-    @app.task
-    async def tune_gc() -> None:
-        # Start-up objects (modules, lexicons, the model) never die: keep them out of
-        # every collection. Each mention allocates a few dozen objects and keeps few,
-        # so young collections every GC_YOUNG allocations instead of Python's 700.
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
     @app.task
     async def drop_monitor() -> None:

@@ -32,7 +32,7 @@ from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
 from streams.worker.detect import DetectCore
 from streams.worker.exposition import worker_registry
-from streams.worker.faust_patch import deliver_without_tasks, tune_fetch_wait
+from streams.worker.faust_patch import tune_fetch_wait
 from streams.worker.metrics import Metrics, book_labeler, create
 from streams.worker.positions import Cursor, is_marker, marker_key
 
@@ -73,7 +73,6 @@ class Runtime:
         self.book = settings.brand_book()
         self.registry = registry if registry is not None else worker_registry()
         tune_fetch_wait(settings.fetch_max_wait_ms)
-        deliver_without_tasks()
         self.metrics: Metrics = create(self.registry, brand_label=book_labeler(self.book))
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if settings.data_dir is None:
