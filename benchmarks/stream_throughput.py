@@ -3,12 +3,15 @@
     .venv/bin/python benchmarks/stream_throughput.py [--mentions 40000] [--brands 1000]
 
 1. raw VADER (``polarity_scores``) on the very texts of the run, one core: rate
-   and CPU-µs per text (``time.process_time``);
+   and CPU-µs per text (``time.process_time``); and Firebreak's scorer alone on
+   the same mentions (``scorer_alone``), the worker's floor;
 2. one worker on a backlog of ``--mentions`` mentions over ``--brands`` brands,
-   produced before the worker starts: between 10 % and 90 % done, the rate (from
-   ``firebreak_mentions_processed_total``) and the CPU-µs per mention of the
-   worker and of the broker (``/proc/<pid>/stat``), both also as ratios to raw
-   VADER; unpinned, and pinned to its own core (``taskset``);
+   produced before the worker starts: the rate between 10 % and 90 % done (from
+   ``firebreak_mentions_processed_total``), and the CPU-µs per mention of the
+   worker and of the broker (``/proc/<pid>/stat``) from the first mention decided
+   to the last (``worker_cpu_us_per_mention``; over 10-90 % only:
+   ``worker_cpu_us_per_mention_10_90``), both also as ratios to raw VADER;
+   unpinned, and pinned to its own core (``taskset``);
 3. the same with two workers, and with one worker and ten times the brands (RSS);
 4. p50/p99 latency at half the one-worker rate: a paced stream, latency from the
    mention entering ``mentions`` to its state decision (worker histogram); and the
@@ -110,6 +113,29 @@ def raw_vader(texts: list[str]) -> dict[str, float]:
             "cpu_us_per_text": round(cpu / len(texts) * 1e6, 1)}
 
 
+def scorer_cost(mentions: list[dict[str, Any]]) -> dict[str, float]:
+    """Firebreak's scorer alone (validation, brand masking, language, model) on one core.
+
+    The worker's floor: it scores every mention once. CPU-µs per mention
+    (``time.process_time``), on a fresh scorer (its cache starts empty; the
+    run's texts are unique).
+    """
+    from detectors.config import BrandBook
+    from detectors.engine import to_observation
+    from detectors.events import mention_from_json
+    from detectors.sentiment.scorer import Scorer
+
+    scorer, book = Scorer(), BrandBook({})
+    for m in mentions[:300]:  # loads what it loads on first use (language ID, models)
+        scorer.score("warm-up " + m["text"])
+    raw = [json.dumps(m).encode() for m in mentions]
+    c0 = time.process_time()
+    for r in raw:
+        m = mention_from_json(r)
+        to_observation(m, book.get(m.brand), scorer)
+    return {"cpu_us_per_mention": round((time.process_time() - c0) / len(raw) * 1e6, 1)}
+
+
 def produce(bootstrap: str, topic: str, mentions: list[dict[str, Any]]) -> float:
     """Produce all mentions keyed by id, wait for delivery; the producer's CPU-µs per mention."""
     c0 = time.process_time()
@@ -149,7 +175,8 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
         series: list[tuple[float, int, list[float | None], float | None]] = []
         try:
             for i, w in enumerate(ws):
-                w.start(cpus=(cpus or [None] * n_workers)[i])
+                # INFO: Faust logs "Timer ... woke up too late" at INFO, and the run counts them
+                w.start(loglevel="info", cpus=(cpus or [None] * n_workers)[i])
             deadline = time.time() + 600
             while time.time() < deadline:
                 c = processed(ws)
@@ -173,11 +200,23 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
                            "warnings": _warnings(tmp, tag, n_workers)}
     if lo and hi and hi[1] > lo[1]:
         done = hi[1] - lo[1]
-        worker_cpu = sum((b or 0) - (a or 0) for a, b in zip(lo[2], hi[2], strict=True))
         out.update(rate_per_second=round(done / (hi[0] - lo[0]), 1),
-                   worker_cpu_us_per_mention=round(worker_cpu / done * 1e6, 1),
-                   broker_cpu_us_per_mention=round(((hi[3] or 0) - (lo[3] or 0)) / done * 1e6, 1))
+                   worker_cpu_us_per_mention_10_90=round(_cpu(lo, hi) / done * 1e6, 1))
+    # CPU over the whole run, from the first mention decided to the last: the score
+    # hop runs ahead of the detect hop, so the 10-90 % window of decided mentions
+    # misses part of the scoring; start-up before the first mention is left out
+    first = next((x for x in series if x[1] > 0), None)
+    if first and series[-1][1] > first[1]:
+        last, done = series[-1], series[-1][1] - first[1]
+        out.update(worker_cpu_us_per_mention=round(_cpu(first, last) / done * 1e6, 1),
+                   broker_cpu_us_per_mention=round(((last[3] or 0) - (first[3] or 0))
+                                                   / done * 1e6, 1))
     return out
+
+
+def _cpu(a: tuple[Any, ...], b: tuple[Any, ...]) -> float:
+    """CPU-seconds of every worker between two samples."""
+    return sum((y or 0) - (x or 0) for x, y in zip(a[2], b[2], strict=True))
 
 
 def _warnings(tmp: Path, tag: str, n_workers: int) -> dict[str, int]:
@@ -194,8 +233,8 @@ def repeated(n: int, run: Any) -> dict[str, Any]:
     if n == 1:
         return runs[0]
     out = dict(runs[0])
-    for key in ("rate_per_second", "worker_cpu_us_per_mention", "broker_cpu_us_per_mention",
-                "producer_cpu_us_per_mention"):
+    for key in ("rate_per_second", "worker_cpu_us_per_mention", "worker_cpu_us_per_mention_10_90",
+                "broker_cpu_us_per_mention", "producer_cpu_us_per_mention"):
         vals = [r[key] for r in runs if r.get(key) is not None]
         if vals:
             out[key] = round(statistics.median(vals), 1)
@@ -220,7 +259,8 @@ def run_paced(rate: float, seconds: float, mentions: list[dict[str, Any]],
     names = TopicNames("lat.")
     with EmbeddedBroker(log_file=tmp / "broker-lat.log") as broker:
         ensure_topics([broker.bootstrap], names, PARTITIONS)
-        w = WorkerProcess(broker.url, env=_env(names, tmp), log_file=tmp / "w-lat.log").start()
+        w = WorkerProcess(broker.url, env=_env(names, tmp),
+                          log_file=tmp / "w-lat.log").start(loglevel="info")
         try:
             assert w.wait_ready(120)
             p = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=5)
@@ -289,6 +329,8 @@ def main() -> int:
     (tmp / "brands.yaml").write_text("brands:\n" + "".join(f"  b{i}: {{}}\n" for i in range(20)))
     mentions = make_mentions(args.mentions, args.brands)
     vader = raw_vader([m["text"] for m in mentions])
+    scoring = scorer_cost(mentions)
+    scoring["vs_raw_vader"] = round(scoring["cpu_us_per_mention"] / vader["cpu_us_per_text"], 2)
     rep = args.repeat
     runs: dict[str, Any] = {"one_worker": repeated(
         rep, lambda i: run_backlog(1, mentions, tmp, label=f"one{i}"))}
@@ -300,13 +342,16 @@ def main() -> int:
         many = make_mentions(args.mentions, args.brands * 10, seed=4)
         runs["one_worker_10x_brands"] = repeated(
             rep, lambda i: run_backlog(1, many, tmp, label=f"many{i}"))
-    result: dict[str, Any] = {"raw_vader": vader, **runs}
+    result: dict[str, Any] = {"raw_vader": vader, "scorer_alone": scoring, **runs}
     for run in runs.values():
         if run.get("rate_per_second"):
             run["rate_vs_raw_vader"] = round(run["rate_per_second"] / vader["per_second"], 3)
             for who in ("worker", "broker", "producer"):
                 run[f"{who}_cpu_vs_raw_vader"] = round(run[f"{who}_cpu_us_per_mention"]
                                                        / vader["cpu_us_per_text"], 2)
+            if run.get("worker_cpu_us_per_mention"):  # what streaming adds to the scoring
+                run["worker_minus_scorer_us_per_mention"] = round(
+                    run["worker_cpu_us_per_mention"] - scoring["cpu_us_per_mention"], 1)
     one, two = runs["one_worker"], runs.get("two_workers")
     if two and two.get("worker_cpu_us_per_mention") and one.get("worker_cpu_us_per_mention"):
         result["two_vs_one_cpu_per_mention"] = round(
