@@ -77,7 +77,6 @@ def adopt(st: BrandState, flag: CarriedFlag) -> bool:
         st.meta["reason"] = st.pause_reason
         st.meta["test"] = "carried"
     st.meta["carried"] = {"watched_from": None}
-    st.meta["flag"] = True  # it has a flag record: keep refreshing it
     return True
 
 

@@ -148,6 +148,7 @@ class Runtime:
         self.stopping = False  # set by the final checkpoint: housekeeping stops
         self.exit_code = 0  # non-zero when the worker stops itself (a broker reset)
         self.broker: Any = None  # the BrokerWatch (streams.worker.brokerwatch)
+        self.carry: Any = None  # carried pauses and the flag epoch (streams.worker.carryover)
 
     def _topic(self, name: str, partitions: int, compacting: bool = False) -> Any:
         return self.app.topic(
