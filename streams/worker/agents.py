@@ -122,7 +122,7 @@ async def rebalanced(rt: Runtime) -> None:
     Args:
         rt: the worker runtime.
     """
-    same = await brokerwatch.same_broker(rt)
+    same = not rt.stopping and await brokerwatch.same_broker(rt)  # stopping: checkpoint done
     async with rt.lock:
         if same:
             await checkpoint(rt)
