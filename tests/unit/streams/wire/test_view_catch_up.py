@@ -65,7 +65,7 @@ class ScriptedConsumer:
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.pos = offset
 
-    async def seek_to_beginning(self, tp: TopicPartition) -> None:
+    async def seek_to_beginning(self, *tps: TopicPartition) -> None:
         self.pos = 0
 
     async def position(self, tp: TopicPartition) -> int:
