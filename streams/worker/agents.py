@@ -35,7 +35,7 @@ from detectors.events import mention_from_json
 from detectors.sentiment.scorer import get_scorer
 from streams.wire.messages import dlq_record, dumps, reason_code
 from streams.wire.topics import scored_key
-from streams.worker import bounds
+from streams.worker import bounds, brokerwatch
 from streams.worker.detect import Decision
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
 from streams.worker.positions import Verdict
@@ -73,7 +73,7 @@ def register(rt: Runtime) -> None:
     @app.timer(1.0)
     async def housekeeping() -> None:
         bounds.beat(rt)
-        if rt.detect_stream is None or rt.stopping:
+        if rt.detect_stream is None or rt.stopping or not brokerwatch.trusted(rt):
             return
         if not rt.recovered():
             # a rebalance waits for every event to be acknowledged: checkpoint them
@@ -103,17 +103,31 @@ def register(rt: Runtime) -> None:
 
     @signals.on_partitions_revoked.connect
     async def on_revoked(app: Any, revoked: Any, **kwargs: Any) -> None:
-        async with rt.lock:
-            await checkpoint(rt)
-            forget(rt)
+        await rebalanced(rt)
 
     @signals.on_partitions_assigned.connect
     async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
-        async with rt.lock:
-            await checkpoint(rt)  # normally a no-op: revocation already checkpointed
-            forget(rt)
+        await rebalanced(rt)  # the checkpoint is normally a no-op: revocation already wrote it
 
     rt.agents = (score, detect, housekeeping)
+
+
+async def rebalanced(rt: Runtime) -> None:
+    """Checkpoint, then drop the cached states: the recovered table is the truth.
+
+    Nothing is written to a broker that is away or came back empty (a rejoin after a
+    broker reset): the states stay for the re-publishing of pauses, and the markers
+    not written make the next owner re-read what they would have covered.
+
+    Args:
+        rt: the worker runtime.
+    """
+    same = not rt.stopping and await brokerwatch.same_broker(rt)  # stopping: checkpoint done
+    async with rt.lock:
+        if same:
+            await checkpoint(rt)
+        if rt.broker is None or rt.broker.reset is None:
+            forget(rt)  # (after a reset the states stay for re-publishing the pauses)
 
 
 def forget(rt: Runtime) -> None:
@@ -313,7 +327,8 @@ async def tick(rt: Runtime) -> None:
     now = time.time()
     async with rt.lock:
         parts = rt.owned_partitions()
-        if rt.rescan_due or now - rt.last_rescan >= RESCAN_SECONDS:
+        rescan = rt.rescan_due or now - rt.last_rescan >= RESCAN_SECONDS
+        if rescan:
             rt.rescan_due = False
             rt.last_rescan = now
             unsent = rt.core.rescan(rt.owned_items())
@@ -329,6 +344,8 @@ async def tick(rt: Runtime) -> None:
             await checkpoint(rt)
         elif rt.pending and not rt.core.dirty:
             await checkpoint(rt)
+        if rt.carry is not None:
+            rt.carry.adopt_pending(parts, scan=rescan)  # pauses that outlived their state
         await publish(rt, now, parts)
         await bounds.housekeep(rt, now, parts, watermark)
 

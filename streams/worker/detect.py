@@ -155,7 +155,7 @@ class DetectCore(Driver):
         if stored:  # new here, or the store moved ahead (recovered another owner's state)
             st = BrandState.from_dict(_copy_state_dict(stored))
         else:
-            st = BrandState.new(brand, self.book.get(brand))
+            st = self.fresh(brand)
             self.to_publish.add(brand)
         self.adopt(st)
         return st

@@ -139,11 +139,17 @@ async def send_outboxes(rt: Runtime, brands: list[str]) -> None:
 async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
     """Publish changed public states; refresh the owned pause flags that matter and the heartbeat.
 
+    Nothing before the worker's view has read ``promotion.control``: a fresh state
+    may yet adopt a pause found there (:mod:`streams.worker.carryover`), and the
+    heartbeat says whether the flag data was rebuilt, which only that topic tells.
+
     Args:
         rt: the worker runtime.
         now: wall-clock time.
         parts: owned partitions.
     """
+    if not rt.view.caught_up.is_set():
+        return
     every = rt.settings.state_publish_seconds
     due = {b for b in rt.core.to_publish if now - rt.published_at.get(b, 0.0) >= every}
     rt.core.to_publish -= due
@@ -163,7 +169,7 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
         # straight to the producer: Topic.send costs a FutureMessage and sensor calls each
         await rt.app.producer.send(rt.names.state, key, dumps(state_message(st, now).wire()),
                                    None, None, None)
-        first = "flag" not in st.meta and rt.book.is_configured(brand)
+        first = "flag" not in st.meta and (rt.book.is_configured(brand) or st.paused)
         if (refresh and flag_kept(rt, brand, st.meta)) or first:
             flag = flag_message(st, now)
             if first:
@@ -172,6 +178,8 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
             await rt.t_control.send(key=key, value=dumps(flag.wire()))
     if now - rt.last_heartbeat >= HEARTBEAT_SECONDS:  # after the flags: they are current
         rt.last_heartbeat = now
+        rebuilt, settle = rt.carry.epoch(now) if rt.carry is not None else (None, None)
         beat = Heartbeat(worker=f"{socket.gethostname()}:{rt.settings.web_port}",
-                         updated_at=at(now), started_at=at(rt.started_at))
+                         updated_at=at(now), started_at=at(rt.started_at),
+                         rebuilt_at=at(rebuilt), settle_until=at(settle))
         await rt.t_control.send(key=HEARTBEAT_KEY.encode(), value=dumps(beat.wire()))

@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry
 
 from detectors.admission import Admission
 from streams.settings import Settings
-from streams.wire.flags import decode_control
+from streams.wire.flags import HEARTBEAT_KEY, Heartbeat, decode_control
 from streams.wire.states import BrandStateView
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
@@ -148,6 +148,7 @@ class Runtime:
         self.stopping = False  # set by the final checkpoint: housekeeping stops
         self.exit_code = 0  # non-zero when the worker stops itself (a broker reset)
         self.broker: Any = None  # the BrokerWatch (streams.worker.brokerwatch)
+        self.carry: Any = None  # carried pauses and the flag epoch (streams.worker.carryover)
 
     def _topic(self, name: str, partitions: int, compacting: bool = False) -> Any:
         return self.app.topic(
@@ -259,14 +260,18 @@ class Runtime:
         return out
 
     async def health(self) -> dict[str, Any]:
-        """Readiness: broker reachable, recovered, view caught up, input lag under the threshold."""
+        """Readiness: broker reachable, recovered, view caught up, a worker heartbeat on the
+        flag topic (the API's flag answers need one), input lag under the threshold."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
+        beat = isinstance(self.view.get(self.names.control, HEARTBEAT_KEY), Heartbeat)
         reachable = self.broker is None or self.broker.reachable
         lag = await self.lag() if recovered and reachable else -1
-        ready = reachable and recovered and view and 0 <= lag <= self.settings.ready_max_lag
+        ready = (reachable and recovered and view and beat
+                 and 0 <= lag <= self.settings.ready_max_lag)
         return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
-                "recovered": recovered, "view_caught_up": view, "lag": lag,
+                "recovered": recovered, "view_caught_up": view, "heartbeat_seen": beat,
+                "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}
 
