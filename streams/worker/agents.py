@@ -20,13 +20,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from detectors.crisis.state import Observation
@@ -175,7 +175,8 @@ async def score_batch(rt: Runtime, scorer: Any, events: list[Any]) -> None:
         except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
             await dead_letter(rt, ev, exc)
             continue
-        await send(scored, scored_key(m.brand), value, None, None, None)
+        # the brand's partition from the runtime's cache: the producer would hash each key
+        await send(scored, scored_key(m.brand), value, rt.partition(m.brand), None, None)
 
 
 async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
@@ -216,6 +217,7 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
             if cur.admit(p, msg.offset) is Verdict.FILL:
                 await fill_gap(rt, msg, decisions, now)
             await decide(rt, ev, decisions, now)
+        rt.core.flush_metrics()
         rt.metrics.batch_size.observe(len(events))
         if decisions:
             await act(rt, decisions)
@@ -234,7 +236,7 @@ async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) ->
     """
     msg = ev.message
     try:
-        data = json.loads(ev.value)
+        data = orjson.loads(ev.value)  # strict JSON, a third of json.loads' time
         decision = rt.core.apply(data, msg.partition, msg.offset)
     except Exception as exc:  # noqa: BLE001
         await dead_letter(rt, ev, exc)

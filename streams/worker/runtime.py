@@ -195,15 +195,6 @@ class Runtime:
         return [(k, v) for k, v in list(self.table.data.items())
                 if isinstance(v, dict) and not is_marker(k) and self.owned(k, parts)]
 
-    def write_state(self, brand: str, value: dict[str, Any]) -> None:
-        """Write a brand's state to the table (and so to its changelog).
-
-        Args:
-            brand: the brand slug.
-            value: ``BrandState`` dict.
-        """
-        self.table[brand] = value
-
     def marker(self, partition: int) -> int | None:
         """The scored offset up to which ``partition``'s stored states are complete, if known.
 
@@ -213,13 +204,18 @@ class Runtime:
         value = self.table.data.get(self._marker_keys[partition])
         return int(value["off"]) if isinstance(value, dict) else None
 
-    def write_markers(self) -> None:
-        """Write the position marker of every owned partition that moved (after the states)."""
+    def markers_due(self) -> list[tuple[str, dict[str, Any]]]:
+        """The position marker of every owned partition that moved, as table rows.
+
+        Write them after the states they vouch for (same changelog partitions, in order).
+        """
         parts = self.owned_partitions()
+        rows: list[tuple[str, dict[str, Any]]] = []
         for partition, nxt in list(self.cursor.next.items()):
             if partition in parts and self.marked.get(partition) != nxt:
-                self.table[self._marker_keys[partition]] = {"p": partition, "off": nxt - 1}
+                rows.append((self._marker_keys[partition], {"p": partition, "off": nxt - 1}))
                 self.marked[partition] = nxt
+        return rows
 
     async def declare_topics(self) -> None:
         """Create every topic (idempotent)."""
