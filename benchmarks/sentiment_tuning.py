@@ -3,22 +3,36 @@
 A (threshold, rule floor) pair labels a post ``neg`` when P(neg) reaches the threshold
 or the rule engine's compound is at or below the floor. :func:`tune_threshold` picks
 the pair with the best F1(neg) whose share of positives read as negative stays under
-a limit in every cross-validation fold; :func:`nested_check` measures how a selection
-rule does on folds it was not chosen on.
+a limit in every cross-validation fold; :func:`tune_thresholds` does the same with two
+thresholds, one for posts the rule engine reads as negative (compound <=
+:data:`LEX_EVIDENCE`) and one for the others (the shipped rule: it won the nested
+check in docs/sentiment-model.md); :func:`nested_check` measures how a selection rule
+does on folds it was not chosen on.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from detectors.sentiment.learned import LEX_EVIDENCE
+
 FLOORS = (-2.0, -0.8, -0.7, -0.6, -0.5, -0.4)  # -2: off
+THRESHOLDS = np.round(np.arange(0.20, 0.951, 0.01), 2)
 
 
 def decide(proba: np.ndarray, threshold: float, rule: np.ndarray | None = None,
-           floor: float = -2.0) -> np.ndarray:
-    """Label indices (0 neg, 1 neu, 2 pos) from ``(n, 3)`` probabilities and rule compounds."""
+           floor: float = -2.0, lex_threshold: float | None = None) -> np.ndarray:
+    """Label indices (0 neg, 1 neu, 2 pos) from ``(n, 3)`` probabilities and rule compounds.
+
+    ``lex_threshold`` (with ``rule``): the neg threshold of posts whose rule compound
+    is at or below :data:`LEX_EVIDENCE`; ``threshold`` is then the other posts' one.
+    """
     rest = np.where(proba[:, 2] >= proba[:, 1], 2, 1)
-    neg = proba[:, 0] >= threshold
+    if rule is not None and lex_threshold is not None:
+        neg = np.where(rule <= LEX_EVIDENCE, proba[:, 0] >= lex_threshold,
+                       proba[:, 0] >= threshold)
+    else:
+        neg = proba[:, 0] >= threshold
     if rule is not None:
         neg |= rule <= floor
     return np.where(neg, 0, rest)
@@ -70,6 +84,56 @@ def tune_threshold(y: np.ndarray, proba: np.ndarray, rule: np.ndarray, pos_limit
     return round(best_t, 2), best_floor, best_f1
 
 
+def _counts(p: np.ndarray, forced: np.ndarray, y: np.ndarray, folds: np.ndarray,
+            ks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tp, fp, positives read as neg per fold) of one group of rows for every threshold."""
+    neg = (p[None, :] >= THRESHOLDS[:, None]) | forced[None, :]
+    tp = (neg & (y == 0)).sum(axis=1)
+    fp = (neg & (y != 0)).sum(axis=1)
+    pos_neg = np.stack([(neg & ((y == 2) & (folds == k))).sum(axis=1) for k in ks], axis=1)
+    return tp, fp, pos_neg
+
+
+def tune_thresholds(y: np.ndarray, proba: np.ndarray, rule: np.ndarray, pos_limit: float,
+                    fold_of: np.ndarray | None = None) -> tuple[float, float, float, float]:
+    """(threshold, lexicon threshold, rule floor, F1) with the best out-of-fold F1(neg).
+
+    As :func:`tune_threshold`, with a separate neg threshold (no higher than the other)
+    for posts the rule engine reads as negative (compound <= :data:`LEX_EVIDENCE`). The
+    counts of the two groups add up, so every pair is scored at once.
+    """
+    folds = np.zeros(len(y), dtype=int) if fold_of is None else fold_of
+    ks = np.unique(folds)
+    positives = np.array([np.sum((y == 2) & (folds == k)) for k in ks])
+    negatives = int(np.sum(y == 0))
+    lex = rule <= LEX_EVIDENCE
+    allowed = THRESHOLDS[:, None] <= THRESHOLDS[None, :]  # [lex, other]
+    best: tuple[float, float, float, float] = (-1.0, 0.5, 0.5, -2.0)  # F1, t, t_lex, floor
+    safest: tuple[float, float, float, float, float] = (2.0, 0.0, 0.5, 0.5, -2.0)
+    for floor in FLOORS:
+        forced = rule <= floor
+        tp_l, fp_l, pn_l = _counts(proba[lex, 0], forced[lex], y[lex], folds[lex], ks)
+        tp_o, fp_o, pn_o = _counts(proba[~lex, 0], forced[~lex], y[~lex], folds[~lex], ks)
+        tp = tp_l[:, None] + tp_o[None, :]
+        fp = fp_l[:, None] + fp_o[None, :]
+        f1 = np.where(tp > 0, 2 * tp / np.maximum(tp + fp + negatives, 1), 0.0)
+        worst = ((pn_l[:, None, :] + pn_o[None, :, :]) / np.maximum(positives, 1)).max(axis=2)
+        masked = np.where(allowed & (worst <= pos_limit + 1e-12), f1, -1.0)
+        i, j = np.unravel_index(np.argmax(masked), masked.shape)
+        if masked[i, j] > best[0] + 1e-9:
+            best = (float(masked[i, j]), float(THRESHOLDS[j]), float(THRESHOLDS[i]), floor)
+        rank = np.where(allowed, worst - 1e-6 * f1, np.inf)
+        i, j = np.unravel_index(np.argmin(rank), rank.shape)
+        candidate = (float(worst[i, j]), -float(f1[i, j]), float(THRESHOLDS[j]),
+                     float(THRESHOLDS[i]), floor)
+        safest = min(safest, candidate)
+    if best[0] < 0:
+        _, minus_f1, threshold, lex_threshold, floor = safest
+        return threshold, lex_threshold, floor, -minus_f1
+    f1_best, threshold, lex_threshold, floor = best
+    return threshold, lex_threshold, floor, f1_best
+
+
 def fold_labels(folds: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
     """Each row's fold number from a list of (fit, held-out) index pairs."""
     fold_of = np.zeros(n, dtype=int)
@@ -79,20 +143,28 @@ def fold_labels(folds: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarra
 
 
 def nested_check(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, fold_of: np.ndarray,
-                 pos_limit: float, per_fold: bool = True) -> tuple[float, float, float]:
+                 pos_limit: float, per_fold: bool = True, two: bool = False
+                 ) -> tuple[float, float, float]:
     """How a threshold rule does on posts it was not chosen on: (F1, mean, worst pos->neg).
 
     For each fold, the (threshold, rule floor) is tuned on the other folds' out-of-fold
     rows (``per_fold``: the limit holds in each of them; else pooled) and measured on
-    the held-out fold. Returns the mean F1(neg), the mean and the largest held-out share
-    of positives read as negative.
+    the held-out fold (``two``: with :func:`tune_thresholds`). Returns the mean F1(neg),
+    the mean and the largest held-out share of positives read as negative.
     """
     f1s, rates = [], []
     for k in np.unique(fold_of):
         inner = fold_of != k
-        threshold, floor, _ = tune_threshold(y[inner], oof[inner], rule[inner], pos_limit,
-                                             fold_of[inner] if per_fold else None)
-        f1, rate = neg_scores(y[~inner], decide(oof[~inner], threshold, rule[~inner], floor))
+        folds = fold_of[inner] if per_fold else None
+        lex_threshold = None
+        if two:
+            threshold, lex_threshold, floor, _ = tune_thresholds(
+                y[inner], oof[inner], rule[inner], pos_limit, folds)
+        else:
+            threshold, floor, _ = tune_threshold(y[inner], oof[inner], rule[inner], pos_limit,
+                                                 folds)
+        f1, rate = neg_scores(y[~inner], decide(oof[~inner], threshold, rule[~inner], floor,
+                                                lex_threshold))
         f1s.append(f1)
         rates.append(rate)
     return float(np.mean(f1s)), float(np.mean(rates)), max(rates)

@@ -94,7 +94,7 @@ def run_decisive(brands: int, background_rate: float, tmp: Path) -> dict:
         w = WorkerProcess(broker.url, env={
             "FIREBREAK_PARTITIONS": str(partitions), "FIREBREAK_TOPIC_PREFIX": names.prefix,
             "FIREBREAK_BRANDS_FILE": str(tmp / "brands.yaml"), "FIREBREAK_SESSION_TIMEOUT": "6",
-        }, log_file=tmp / "worker.log").start()
+        }, log_file=tmp / "worker.log").start(loglevel="info")  # "woke up too late" is INFO
         try:
             assert w.wait_ready(90), "worker not ready"
             args = argparse.Namespace(brands=brands, background=background_rate)

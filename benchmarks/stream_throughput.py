@@ -3,19 +3,26 @@
     .venv/bin/python benchmarks/stream_throughput.py [--mentions 40000] [--brands 1000]
 
 1. raw VADER (``polarity_scores``) on the very texts of the run, one core: rate
-   and CPU-µs per text (``time.process_time``);
+   and CPU-µs per text (``time.process_time``); and Firebreak's scorer alone on
+   the same mentions (``scorer_alone``), the worker's floor;
 2. one worker on a backlog of ``--mentions`` mentions over ``--brands`` brands,
-   produced before the worker starts: between 10 % and 90 % done, the rate (from
-   ``firebreak_mentions_processed_total``) and the CPU-µs per mention of the
-   worker and of the broker (``/proc/<pid>/stat``), both also as ratios to raw
-   VADER; unpinned, and pinned to its own core (``taskset``);
+   produced before the worker starts: the sustained rate and the CPU-µs per
+   mention of the worker and of the broker (``/proc/<pid>/stat``) from 5 % of the mentions scored
+   (``mentions.scored`` end offsets) to the last decided
+   (``rate_per_second``, ``worker_cpu_us_per_mention``; mentions decided are
+   ``firebreak_mentions_processed_total`` plus ``firebreak_untracked_mentions_total``;
+   between 10 % and 90 % decided, when the score hop has mostly run ahead:
+   ``detect_rate_per_second_10_90``, ``worker_cpu_us_per_mention_10_90``), both
+   also as ratios to raw VADER;
+   unpinned, and pinned to its own core (``taskset``);
 3. the same with two workers, and with one worker and ten times the brands (RSS);
 4. p50/p99 latency at half the one-worker rate: a paced stream, latency from the
    mention entering ``mentions`` to its state decision (worker histogram); and the
    decisive mention -> pause flag latency of crises with half the one-worker rate
    of background traffic (``stream_latency.run_decisive``), with the CPU-µs per
    mention of the load generator, the worker and the broker over that run;
-5. RSS of each worker once it holds the state of all brands;
+5. RSS of each worker once it holds the state of all brands (the cap of unconfigured
+   brands is raised to the run's brand count, so all are tracked);
 6. in every run, how often the worker logged "Timer ... woke up too late" or
    "producer buffer full".
 
@@ -110,6 +117,29 @@ def raw_vader(texts: list[str]) -> dict[str, float]:
             "cpu_us_per_text": round(cpu / len(texts) * 1e6, 1)}
 
 
+def scorer_cost(mentions: list[dict[str, Any]]) -> dict[str, float]:
+    """Firebreak's scorer alone (validation, brand masking, language, model) on one core.
+
+    The worker's floor: it scores every mention once. CPU-µs per mention
+    (``time.process_time``), on a fresh scorer (its cache starts empty; the
+    run's texts are unique).
+    """
+    from detectors.config import BrandBook
+    from detectors.engine import to_observation
+    from detectors.events import mention_from_json
+    from detectors.sentiment.scorer import Scorer
+
+    scorer, book = Scorer(), BrandBook({})
+    for m in mentions[:300]:  # loads what it loads on first use (language ID, models)
+        scorer.score("warm-up " + m["text"])
+    raw = [json.dumps(m).encode() for m in mentions]
+    c0 = time.process_time()
+    for r in raw:
+        m = mention_from_json(r)
+        to_observation(m, book.get(m.brand), scorer)
+    return {"cpu_us_per_mention": round((time.process_time() - c0) / len(raw) * 1e6, 1)}
+
+
 def produce(bootstrap: str, topic: str, mentions: list[dict[str, Any]]) -> float:
     """Produce all mentions keyed by id, wait for delivery; the producer's CPU-µs per mention."""
     c0 = time.process_time()
@@ -122,12 +152,14 @@ def produce(bootstrap: str, topic: str, mentions: list[dict[str, Any]]) -> float
 
 
 def processed(workers: list[WorkerProcess]) -> int:
-    """Mentions processed, summed over workers."""
+    """Mentions decided, summed over workers: observed, or counted past the unconfigured-brand cap."""
     total = 0
     for w in workers:
         status, text = http_json(f"{w.url}/metrics", timeout=5)
         if status == 200:
-            total += int(metric_totals(text).get("firebreak_mentions_processed_total", 0))
+            totals = metric_totals(text)
+            total += int(totals.get("firebreak_mentions_processed_total", 0)
+                         + totals.get("firebreak_untracked_mentions_total", 0))
     return total
 
 
@@ -143,24 +175,30 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
     with EmbeddedBroker(log_file=tmp / f"broker-{tag}.log") as broker:
         ensure_topics([broker.bootstrap], names, PARTITIONS)
         producer_us = produce(broker.bootstrap, names.mentions, mentions)
-        ws = [WorkerProcess(broker.url, env=_env(names, tmp), log_file=tmp / f"{tag}-{i}.log")
+        # every brand of the run tracked (the default cap of unconfigured brands is 5,000)
+        env = {**_env(names, tmp), "FIREBREAK_UNCONFIGURED_BRAND_CAP": str(_brands(mentions))}
+        ws = [WorkerProcess(broker.url, env=env, log_file=tmp / f"{tag}-{i}.log")
               for i in range(n_workers)]
         n = len(mentions)
-        series: list[tuple[float, int, list[float | None], float | None]] = []
+        series: list[tuple[float, int, list[float | None], float | None, int]] = []
+        scored = ScoredCount(broker.bootstrap, names.scored)
         try:
             for i, w in enumerate(ws):
-                w.start(cpus=(cpus or [None] * n_workers)[i])
+                # INFO: Faust logs "Timer ... woke up too late" at INFO, and the run counts them
+                w.start(loglevel="info", cpus=(cpus or [None] * n_workers)[i])
             deadline = time.time() + 600
             while time.time() < deadline:
                 c = processed(ws)
                 series.append((time.time(), c, [w.cpu_seconds() for w in ws],
-                               cpu_seconds(broker.proc.pid if broker.proc else None)))
+                               cpu_seconds(broker.proc.pid if broker.proc else None),
+                               scored.count()))
                 if c >= n:
                     break
                 time.sleep(0.5)
             rss = [w.rss_bytes() for w in ws]
             owned = [len(_owned(w)) for w in ws]
         finally:
+            scored.close()
             for w in ws:
                 w.stop()
     lo = next((x for x in series if x[1] >= 0.1 * n), None)
@@ -173,11 +211,46 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
                            "warnings": _warnings(tmp, tag, n_workers)}
     if lo and hi and hi[1] > lo[1]:
         done = hi[1] - lo[1]
-        worker_cpu = sum((b or 0) - (a or 0) for a, b in zip(lo[2], hi[2], strict=True))
-        out.update(rate_per_second=round(done / (hi[0] - lo[0]), 1),
-                   worker_cpu_us_per_mention=round(worker_cpu / done * 1e6, 1),
-                   broker_cpu_us_per_mention=round(((hi[3] or 0) - (lo[3] or 0)) / done * 1e6, 1))
+        out.update(detect_rate_per_second_10_90=round(done / (hi[0] - lo[0]), 1),
+                   worker_cpu_us_per_mention_10_90=round(_cpu(lo, hi) / done * 1e6, 1))
+    # CPU from the first sample with 5 % of the backlog scored (on the broker) to
+    # the last mention decided, per mention scored meanwhile: the score hop runs
+    # ahead of the detect hop (10-90 % of decided mentions misses part of the
+    # scoring); start-up and the scorer's first-use loading are left out
+    first = next((x for x in series if x[4] >= 0.05 * n), None)
+    if first and series[-1][1] >= n > first[4]:
+        last, done = series[-1], n - first[4]
+        out.update(rate_per_second=round(done / (last[0] - first[0]), 1),
+                   worker_cpu_us_per_mention=round(_cpu(first, last) / done * 1e6, 1),
+                   broker_cpu_us_per_mention=round(((last[3] or 0) - (first[3] or 0))
+                                                   / done * 1e6, 1))
     return out
+
+
+class ScoredCount:
+    """Records on ``mentions.scored`` (its end offsets), read by a group-less consumer."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        from kafka import KafkaConsumer, TopicPartition
+
+        self.c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+        self.tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+
+    def count(self) -> int:
+        """Scored records so far (Tansu may report a partition's end a batch short)."""
+        try:
+            return sum(self.c.end_offsets(self.tps).values())
+        except Exception:  # noqa: BLE001 - a benchmark sample, not a failure
+            return 0
+
+    def close(self) -> None:
+        """Close the consumer."""
+        self.c.close()
+
+
+def _cpu(a: tuple[Any, ...], b: tuple[Any, ...]) -> float:
+    """CPU-seconds of every worker between two samples."""
+    return sum((y or 0) - (x or 0) for x, y in zip(a[2], b[2], strict=True))
 
 
 def _warnings(tmp: Path, tag: str, n_workers: int) -> dict[str, int]:
@@ -194,8 +267,9 @@ def repeated(n: int, run: Any) -> dict[str, Any]:
     if n == 1:
         return runs[0]
     out = dict(runs[0])
-    for key in ("rate_per_second", "worker_cpu_us_per_mention", "broker_cpu_us_per_mention",
-                "producer_cpu_us_per_mention"):
+    for key in ("rate_per_second", "worker_cpu_us_per_mention", "worker_cpu_us_per_mention_10_90",
+                "detect_rate_per_second_10_90",
+                "broker_cpu_us_per_mention", "producer_cpu_us_per_mention"):
         vals = [r[key] for r in runs if r.get(key) is not None]
         if vals:
             out[key] = round(statistics.median(vals), 1)
@@ -220,7 +294,8 @@ def run_paced(rate: float, seconds: float, mentions: list[dict[str, Any]],
     names = TopicNames("lat.")
     with EmbeddedBroker(log_file=tmp / "broker-lat.log") as broker:
         ensure_topics([broker.bootstrap], names, PARTITIONS)
-        w = WorkerProcess(broker.url, env=_env(names, tmp), log_file=tmp / "w-lat.log").start()
+        w = WorkerProcess(broker.url, env=_env(names, tmp),
+                          log_file=tmp / "w-lat.log").start(loglevel="info")
         try:
             assert w.wait_ready(120)
             p = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=5)
@@ -289,6 +364,8 @@ def main() -> int:
     (tmp / "brands.yaml").write_text("brands:\n" + "".join(f"  b{i}: {{}}\n" for i in range(20)))
     mentions = make_mentions(args.mentions, args.brands)
     vader = raw_vader([m["text"] for m in mentions])
+    scoring = scorer_cost(mentions)
+    scoring["vs_raw_vader"] = round(scoring["cpu_us_per_mention"] / vader["cpu_us_per_text"], 2)
     rep = args.repeat
     runs: dict[str, Any] = {"one_worker": repeated(
         rep, lambda i: run_backlog(1, mentions, tmp, label=f"one{i}"))}
@@ -300,13 +377,16 @@ def main() -> int:
         many = make_mentions(args.mentions, args.brands * 10, seed=4)
         runs["one_worker_10x_brands"] = repeated(
             rep, lambda i: run_backlog(1, many, tmp, label=f"many{i}"))
-    result: dict[str, Any] = {"raw_vader": vader, **runs}
+    result: dict[str, Any] = {"raw_vader": vader, "scorer_alone": scoring, **runs}
     for run in runs.values():
         if run.get("rate_per_second"):
             run["rate_vs_raw_vader"] = round(run["rate_per_second"] / vader["per_second"], 3)
             for who in ("worker", "broker", "producer"):
                 run[f"{who}_cpu_vs_raw_vader"] = round(run[f"{who}_cpu_us_per_mention"]
                                                        / vader["cpu_us_per_text"], 2)
+            if run.get("worker_cpu_us_per_mention"):  # what streaming adds to the scoring
+                run["worker_minus_scorer_us_per_mention"] = round(
+                    run["worker_cpu_us_per_mention"] - scoring["cpu_us_per_mention"], 1)
     one, two = runs["one_worker"], runs.get("two_workers")
     if two and two.get("worker_cpu_us_per_mention") and one.get("worker_cpu_us_per_mention"):
         result["two_vs_one_cpu_per_mention"] = round(

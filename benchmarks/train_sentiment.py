@@ -4,7 +4,7 @@ Run (needs the ``train`` extra, i.e. scikit-learn; 6 to 30 minutes on 2 cores, b
 
     python -m benchmarks.train_sentiment --data ../shared/data/sentiment
 
-``--mode separate`` (the default, shipped): per language, the train split of
+Per language, the train split of
 :mod:`benchmarks.sentiment_data` is featurised with :mod:`detectors.sentiment.features`
 plus the rule engine's compound; a class-balanced multinomial logistic
 regression is fitted for each regularisation strength in ``--grid``, with 5-fold
@@ -13,9 +13,8 @@ and the neg threshold is tuned on the same out-of-fold probabilities (highest
 F1(neg) with at most ``--pos-limit`` of positive posts read as negative in every fold). The
 final model is fitted on the whole train split.
 
-``--mode pooled``: one model over every language, each post's features both in a
-shared block and in its language's block, folded into the same per-language
-tables; it lost to separate models in cross-validation (docs/sentiment-model.md).
+One model over all languages (``python -m benchmarks.sentiment_pooled``) lost to
+separate models in cross-validation (docs/sentiment-model.md).
 
 Nothing is chosen on the dev split; it is read once at the end to print dev
 numbers. Everything is seeded, so the same data gives the same weights. Output:
@@ -37,17 +36,24 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from benchmarks.sentiment_data import DEFAULT_DATA, LANGUAGES, SEED, Row, load_split
-from benchmarks.sentiment_tuning import decide, fold_labels, neg_scores, nested_check, tune_threshold
-from detectors.sentiment.features import BUCKETS, featurize
+from benchmarks.sentiment_tuning import (
+    decide,
+    fold_labels,
+    neg_scores,
+    nested_check,
+    tune_threshold,
+    tune_thresholds,
+)
+from detectors.sentiment.features import BUCKETS, featurize, unescape
 from detectors.sentiment.learned import CLASSES, MODEL_PATH, LanguageModel, lexicon_features
 from detectors.sentiment.scorer import Scorer
 
 GRID = (0.25, 0.5, 1.0, 2.0)
-POOLED_GRID = (0.5, 1.0, 2.0)
 POS_LIMIT = 0.08  # in every fold: below the 10 % target, a margin for unseen data
 NEU_BIAS = -30.0  # a language trained without neutral posts never says neu
 NB_BETA = 1.0  # column scale 1 + NB_BETA * |log-count ratio| (0: off); won the cross-validation
 NB_ALPHA = 1.0  # smoothing of the log-count ratio
+CHAR_GRID = (0.5, 1.0)  # weights of the character n-grams against the words (0.7 never won at C=1)
 
 
 def rule_compounds(rows: list[Row], lang: str, scorer: Scorer) -> np.ndarray:
@@ -55,14 +61,17 @@ def rule_compounds(rows: list[Row], lang: str, scorer: Scorer) -> np.ndarray:
     return np.array([scorer.lexicon_compound(r["text"], lang) or 0.0 for r in rows])
 
 
-def design(rows: list[Row], lang: str, scorer: Scorer, indicator: bool = False
-           ) -> sparse.csr_matrix:
-    """The feature matrix of ``rows`` (hashed n-grams, the two lexicon columns[, a constant 1])."""
+def design(rows: list[Row], lang: str, scorer: Scorer, indicator: bool = False,
+           char_scale: float = 1.0) -> sparse.csr_matrix:
+    """The feature matrix of ``rows`` (hashed n-grams, the two lexicon columns[, a constant 1]).
+
+    ``char_scale`` weighs the character n-grams against the words (:func:`featurize`).
+    """
     indptr = [0]
     indices: list[int] = []
     values: list[float] = []
     for row in rows:
-        feature_idx, feature_val = featurize(row["text"])
+        feature_idx, feature_val = featurize(unescape(row["text"]), char_scale)
         indices += feature_idx
         values += feature_val
         lp, ln = lexicon_features(scorer.lexicon_compound(row["text"], lang))
@@ -144,45 +153,66 @@ def _fold(x: sparse.csr_matrix, y: np.ndarray, c: float, fit_idx: np.ndarray,
 
 def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...],
                    pos_limit: float, jobs: int = 1, beta: float = NB_BETA,
-                   nested: bool = False) -> dict[str, np.ndarray]:
-    """Cross-validate, tune and fit one language; returns its arrays for the ``.npz``."""
+                   nested: bool = False, char_grid: tuple[float, ...] = CHAR_GRID
+                   ) -> dict[str, np.ndarray]:
+    """Cross-validate, tune and fit one language; returns its arrays for the ``.npz``.
+
+    Every (character scale, C) pair of ``char_grid`` x ``grid`` is cross-validated;
+    the pair with the best out-of-fold F1(neg) (threshold and rule floor tuned on the
+    same rows) wins. Then a separate threshold for posts with negative lexicon evidence
+    (:func:`tune_thresholds`) is kept only when it does better in the nested check.
+    """
     started = time.perf_counter()
     train, dev = load_split(lang, data)
-    x = design(train, lang, scorer)
     y = np.array([CLASSES.index(r["label"]) for r in train])
     rule = rule_compounds(train, lang, scorer)
+    designs = {cs: design(train, lang, scorer, char_scale=cs) for cs in char_grid}
+    x = designs[char_grid[0]]
     print(f"[{lang}] {len(train)} train / {len(dev)} dev posts, {x.nnz} non-zeros", flush=True)
     folds = list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(x, y))
     fold_of = fold_labels(folds, len(y))
-    best: tuple[float, float, float, float] = (-1.0, 0.0, 0.5, -2.0)
-    for c in grid:
-        oof = np.zeros((len(y), 3))
-        parts = Parallel(n_jobs=jobs)(
-            delayed(_fold)(x, y, c, fit_idx, held_idx, beta) for fit_idx, held_idx in folds)
-        for (_, held_idx), part in zip(folds, parts, strict=True):
-            oof[held_idx] = part
-        threshold, floor, f1 = tune_threshold(y, oof, rule, pos_limit, fold_of)
-        print(f"[{lang}]   C={c:<4} out-of-fold F1(neg) {f1:.3f} at P(neg) >= {threshold:.2f}, "
-              f"rule floor {floor}", flush=True)
-        if nested:
-            for per_fold, limit in ((False, 0.07), (False, 0.05), (True, 0.10), (True, pos_limit)):
-                nf1, mean, worst = nested_check(y, oof, rule, fold_of, limit, per_fold)
-                print(f"[{lang}]     nested, {'every fold' if per_fold else 'pooled'} <= "
-                      f"{limit:.0%}: held-out F1(neg) {nf1:.3f}, pos->neg mean {mean:.1%}, "
-                      f"worst fold {worst:.1%}", flush=True)
-        if f1 > best[0]:
-            best = (f1, c, threshold, floor)
-    f1, c, threshold, floor = best
+    best: tuple[float, float, float, float, float] = (-1.0, 0.0, 0.5, -2.0, 1.0)
+    best_oof = np.zeros((len(y), 3))
+    for char_scale, x in designs.items():
+        for c in grid:
+            oof = np.zeros((len(y), 3))
+            parts = Parallel(n_jobs=jobs)(
+                delayed(_fold)(x, y, c, fit_idx, held_idx, beta) for fit_idx, held_idx in folds)
+            for (_, held_idx), part in zip(folds, parts, strict=True):
+                oof[held_idx] = part
+            threshold, floor, f1 = tune_threshold(y, oof, rule, pos_limit, fold_of)
+            print(f"[{lang}]   char scale {char_scale:<4} C={c:<4} out-of-fold F1(neg) {f1:.3f} "
+                  f"at P(neg) >= {threshold:.2f}, rule floor {floor}", flush=True)
+            if nested:
+                for per_fold, limit in ((False, 0.07), (False, 0.05), (True, 0.10),
+                                        (True, pos_limit)):
+                    nf1, mean, worst = nested_check(y, oof, rule, fold_of, limit, per_fold)
+                    print(f"[{lang}]     nested, {'every fold' if per_fold else 'pooled'} <= "
+                          f"{limit:.0%}: held-out F1(neg) {nf1:.3f}, pos->neg mean {mean:.1%}, "
+                          f"worst fold {worst:.1%}", flush=True)
+            if f1 > best[0]:
+                best, best_oof = (f1, c, threshold, floor, char_scale), oof
+    f1, c, threshold, floor, char_scale = best
+    one = nested_check(y, best_oof, rule, fold_of, pos_limit)
+    two = nested_check(y, best_oof, rule, fold_of, pos_limit, two=True)
+    lex_threshold = threshold
+    if two[0] > one[0]:
+        threshold, lex_threshold, floor, f1 = tune_thresholds(y, best_oof, rule, pos_limit, fold_of)
+    print(f"[{lang}]   nested held-out F1(neg) one threshold {one[0]:.3f} (pos->neg {one[1]:.1%}), "
+          f"two {two[0]:.3f} ({two[1]:.1%}): threshold {threshold:.2f}, with negative lexicon "
+          f"evidence {lex_threshold:.2f}, rule floor {floor}", flush=True)
+    x = designs[char_scale]
     scale = nb_scale(x, y, beta) if beta else np.ones(x.shape[1])
     model = fit(scaled(x, scale), y, c)
     coef, bias = as_three_class(model)
     coef *= scale[:, None]  # folded in: raw features times these weights
-    xd = scaled(design(dev, lang, scorer), scale)
+    xd = scaled(design(dev, lang, scorer, char_scale=char_scale), scale)
     yd = np.array([CLASSES.index(r["label"]) for r in dev])
-    pred = decide(proba3(model, xd), threshold, rule_compounds(dev, lang, scorer), floor)
+    pred = decide(proba3(model, xd), threshold, rule_compounds(dev, lang, scorer), floor,
+                  lex_threshold)
     dev_f1, dev_rate = neg_scores(yd, pred)
-    print(f"[{lang}] chose C={c}, threshold {threshold:.2f}, rule floor {floor}; "
-          f"dev F1(neg) {dev_f1:.3f}, pos->neg {dev_rate:.1%} "
+    print(f"[{lang}] chose char scale {char_scale}, C={c}, threshold {threshold:.2f}, rule floor "
+          f"{floor}; dev F1(neg) {dev_f1:.3f}, pos->neg {dev_rate:.1%} "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
     return {
         f"{lang}.weights": coef[:BUCKETS].astype(np.float16),
@@ -190,141 +220,9 @@ def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...
         f"{lang}.bias": bias.astype(np.float32),
         f"{lang}.neg_threshold": np.array(threshold, dtype=np.float32),
         f"{lang}.rule_floor": np.array(floor, dtype=np.float32),
+        f"{lang}.char_scale": np.array(char_scale, dtype=np.float32),
+        f"{lang}.lex_threshold": np.array(lex_threshold, dtype=np.float32),
     }
-
-
-BLOCK = BUCKETS + 3  # hashed n-grams, two lexicon features, a constant 1 (the language's bias)
-SHARED_GRID = (1.0,)  # scale of the shared block against the per-language ones
-BALANCE_GRID = (0.0,)  # languages weigh (mean size / size) ** balance
-
-
-def pooled_design(parts: list[sparse.csr_matrix], shared: float) -> sparse.csr_matrix:
-    """Stack per-language matrices as ``[shared copy | one block per language]``.
-
-    Every row appears twice: scaled by ``shared`` in the block all languages share, and
-    as is in its own language's block (feature augmentation, Daumé 2007). The weights of
-    one language are then the shared ones plus its own, a table of the same shape as a
-    separate model's (:func:`fold_language`).
-    """
-    grid = [[part * shared] + [part if j == k else None for j in range(len(parts))]
-            for k, part in enumerate(parts)]
-    return sparse.bmat(grid, format="csr")
-
-
-def sample_weights(groups: np.ndarray, y: np.ndarray, balance: float) -> np.ndarray:
-    """Class-balanced weights inside each language; languages scaled by ``balance``."""
-    weights = np.zeros(len(y))
-    mean_size = len(y) / len(np.unique(groups))
-    for group in np.unique(groups):
-        in_group = groups == group
-        classes = np.unique(y[in_group])
-        for cls in classes:
-            rows = in_group & (y == cls)
-            weights[rows] = in_group.sum() / (len(classes) * rows.sum())
-        weights[in_group] *= (mean_size / in_group.sum()) ** balance
-    return weights
-
-
-def fit_weighted(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, c: float
-                 ) -> LogisticRegression:
-    """A logistic regression with per-row weights."""
-    model = LogisticRegression(C=c, solver="saga", tol=1e-3, max_iter=3000, random_state=SEED)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(x, y, sample_weight=w)
-
-
-def _pooled_fold(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, c: float,
-                 fit_idx: np.ndarray, held_idx: np.ndarray) -> np.ndarray:
-    return proba3(fit_weighted(x[fit_idx], y[fit_idx], w[fit_idx], c), x[held_idx])
-
-
-def without_neutral(proba: np.ndarray) -> np.ndarray:
-    """Probabilities renormalised over neg and pos (a language with no neutral posts)."""
-    out = proba.copy()
-    out[:, 1] = 0.0
-    return out / out.sum(axis=1, keepdims=True)
-
-
-def fold_language(model: LogisticRegression, k: int, shared: float, has_neutral: bool
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Language ``k``'s (weights, lexicon, bias) folded from a pooled model."""
-    coef = np.zeros((model.coef_.shape[1], 3))
-    coef[:, model.classes_] = model.coef_.T
-    table = shared * coef[:BLOCK] + coef[(k + 1) * BLOCK:(k + 2) * BLOCK]
-    bias = np.zeros(3)
-    bias[model.classes_] = model.intercept_
-    bias += table[BUCKETS + 2]
-    if not has_neutral:
-        bias[1] = NEU_BIAS
-    return table[:BUCKETS], table[BUCKETS:BUCKETS + 2], bias
-
-
-def train_pooled(langs: list[str], data: Path, scorer: Scorer, grid: tuple[float, ...],
-                 pos_limit: float, jobs: int = 1, shared_grid: tuple[float, ...] = SHARED_GRID,
-                 balance_grid: tuple[float, ...] = BALANCE_GRID) -> dict[str, np.ndarray]:
-    """One model over every language (shared + per-language blocks), folded per language.
-
-    The configuration (C, shared scale, language balance) with the best mean
-    out-of-fold F1(neg) over the languages wins (each language's threshold and rule
-    floor tuned on its own out-of-fold rows, as for separate models).
-    """
-    started = time.perf_counter()
-    splits = {lang: load_split(lang, data) for lang in langs}
-    parts = [design(splits[lang][0], lang, scorer, indicator=True) for lang in langs]
-    y = np.array([CLASSES.index(r["label"]) for lang in langs for r in splits[lang][0]])
-    groups = np.array([k for k, lang in enumerate(langs) for _ in splits[lang][0]])
-    rule = np.concatenate([rule_compounds(splits[lang][0], lang, scorer) for lang in langs])
-    neutral = {k: bool(np.any(y[groups == k] == 1)) for k in range(len(langs))}
-    print(f"[pooled] {len(y)} train posts in {len(langs)} languages", flush=True)
-    strata = groups * 3 + y
-    folds = list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(y, strata))
-    fold_of = fold_labels(folds, len(y))
-    best: tuple[float, float, float, float, dict[int, tuple[float, float]]] = (
-        -1.0, 0.0, 0.0, 0.0, {})
-    for shared in shared_grid:
-        x = pooled_design(parts, shared)
-        for balance in balance_grid:
-            w = sample_weights(groups, y, balance)
-            for c in grid:
-                oof = np.zeros((len(y), 3))
-                done = Parallel(n_jobs=jobs)(delayed(_pooled_fold)(x, y, w, c, fit_idx, held_idx)
-                                             for fit_idx, held_idx in folds)
-                for (_, held_idx), part in zip(folds, done, strict=True):
-                    oof[held_idx] = part
-                tuned: dict[int, tuple[float, float]] = {}
-                scores = []
-                for k in range(len(langs)):
-                    rows = groups == k
-                    proba = oof[rows] if neutral[k] else without_neutral(oof[rows])
-                    threshold, floor, f1 = tune_threshold(y[rows], proba, rule[rows], pos_limit,
-                                                          fold_of[rows])
-                    tuned[k] = (threshold, floor)
-                    scores.append(f1)
-                mean = float(np.mean(scores))
-                print(f"[pooled]   C={c:<4} shared={shared} balance={balance} out-of-fold "
-                      f"F1(neg) mean {mean:.3f}: "
-                      + " ".join(f"{lang} {f:.3f}" for lang, f in zip(langs, scores, strict=True)),
-                      flush=True)
-                if mean > best[0]:
-                    best = (mean, c, shared, balance, tuned)
-    _, c, shared, balance, tuned = best
-    x = pooled_design(parts, shared)
-    model = fit_weighted(x, y, sample_weights(groups, y, balance), c)
-    arrays: dict[str, np.ndarray] = {}
-    for k, lang in enumerate(langs):
-        weights, lexicon, bias = fold_language(model, k, shared, neutral[k])
-        threshold, floor = tuned[k]
-        arrays.update({
-            f"{lang}.weights": weights.astype(np.float16),
-            f"{lang}.lexicon": lexicon.astype(np.float32),
-            f"{lang}.bias": bias.astype(np.float32),
-            f"{lang}.neg_threshold": np.array(threshold, dtype=np.float32),
-            f"{lang}.rule_floor": np.array(floor, dtype=np.float32),
-        })
-    print(f"[pooled] chose C={c}, shared={shared}, balance={balance} "
-          f"({time.perf_counter() - started:.0f} s)", flush=True)
-    return arrays
 
 
 def report_dev(arrays: dict[str, np.ndarray], langs: list[str], data: Path,
@@ -336,10 +234,13 @@ def report_dev(arrays: dict[str, np.ndarray], langs: list[str], data: Path,
     for lang in langs:
         model = LanguageModel(arrays[f"{lang}.weights"], arrays[f"{lang}.lexicon"],
                               arrays[f"{lang}.bias"], float(arrays[f"{lang}.neg_threshold"]),
-                              float(arrays[f"{lang}.rule_floor"]))
+                              float(arrays[f"{lang}.rule_floor"]),
+                              float(arrays.get(f"{lang}.char_scale", 1.0)),
+                              float(arrays.get(f"{lang}.lex_threshold",
+                                               arrays[f"{lang}.neg_threshold"])))
         dev = load_split(lang, data)[1]
         yd = np.array([CLASSES.index(r["label"]) for r in dev])
-        pred = np.array([CLASSES.index(model.predict(r["text"], scorer.lexicon_compound(
+        pred = np.array([CLASSES.index(model.predict(unescape(r["text"]), scorer.lexicon_compound(
             r["text"], lang)).label) for r in dev])
         f1, rate = neg_scores(yd, pred)
         print(f"[{lang}] dev F1(neg) {f1:.3f}, pos->neg {rate:.1%}", flush=True)
@@ -348,42 +249,49 @@ def report_dev(arrays: dict[str, np.ndarray], langs: list[str], data: Path,
 def main(argv: list[str] | None = None) -> int:
     """Train every language and write the model file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of <lang>.jsonl")
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="the .npz to write")
+    common_arguments(parser, GRID)
+    parser.add_argument("--nb-beta", type=float, default=NB_BETA,
+                        help="NB log-count-ratio feature scaling strength (0: off)")
+    parser.add_argument("--char-grid", type=float, nargs="+", default=list(CHAR_GRID),
+                        help="weights of the character n-grams to cross-validate")
+    parser.add_argument("--nested", action="store_true",
+                        help="also print how threshold rules do on held-out folds")
+    args = parse(parser, argv)
+    scorer = Scorer(cache_size=0, learned=False)
+    arrays: dict[str, np.ndarray] = {}
+    for lang in args.langs:
+        arrays.update(train_language(lang, args.data, scorer, tuple(args.grid), args.pos_limit,
+                                     args.jobs, args.nb_beta, args.nested,
+                                     tuple(args.char_grid)))
+    return write_model(arrays, args.langs, args.data, scorer, args.out)
+
+
+def common_arguments(parser: argparse.ArgumentParser, grid: tuple[float, ...]) -> None:
+    """The options every trainer takes: data, languages, C grid, positive limit, jobs."""
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of <lang>.jsonl")
     parser.add_argument("--langs", nargs="+", default=list(LANGUAGES))
-    parser.add_argument("--mode", choices=("pooled", "separate"), default="separate",
-                        help="one model per language (shipped: it won the cross-validation) or "
-                             "one over all languages (shared + own blocks)")
-    parser.add_argument("--grid", type=float, nargs="+", default=None, help="values of C")
-    parser.add_argument("--shared-grid", type=float, nargs="+", default=list(SHARED_GRID),
-                        help="pooled: scales of the shared block")
-    parser.add_argument("--balance-grid", type=float, nargs="+", default=list(BALANCE_GRID),
-                        help="pooled: language balance exponents (0: weight by size)")
+    parser.add_argument("--grid", type=float, nargs="+", default=list(grid), help="values of C")
     parser.add_argument("--pos-limit", type=float, default=POS_LIMIT,
                         help="largest share of positives read as negative, in every fold")
-    parser.add_argument("--nb-beta", type=float, default=NB_BETA,
-                        help="separate: NB log-count-ratio feature scaling strength (0: off)")
-    parser.add_argument("--nested", action="store_true",
-                        help="separate: also print how threshold rules do on held-out folds")
     parser.add_argument("--jobs", type=int, default=2, help="cross-validation folds in parallel")
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parsed options; a ``--data`` that is not a folder is a usage error (exit 2)."""
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"--data {args.data} is not a folder of <lang>.jsonl files")
-    scorer = Scorer(cache_size=0, learned=False)
-    arrays: dict[str, np.ndarray] = {}
-    if args.mode == "pooled":
-        arrays = train_pooled(args.langs, args.data, scorer, tuple(args.grid or POOLED_GRID),
-                              args.pos_limit, args.jobs, tuple(args.shared_grid),
-                              tuple(args.balance_grid))
-    else:
-        for lang in args.langs:
-            arrays.update(train_language(lang, args.data, scorer, tuple(args.grid or GRID),
-                                         args.pos_limit, args.jobs, args.nb_beta,
-                                         args.nested))
-    report_dev(arrays, args.langs, args.data, scorer)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **arrays)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+    return args
+
+
+def write_model(arrays: dict[str, np.ndarray], langs: list[str], data: Path, scorer: Scorer,
+                out: Path) -> int:
+    """Print the dev numbers (:func:`report_dev`) and write ``arrays`` to ``out``."""
+    report_dev(arrays, langs, data, scorer)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **arrays)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

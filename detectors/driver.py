@@ -13,6 +13,10 @@ through :meth:`Driver.command`. Three things are passed in:
 * **hooks** -- :class:`Hooks`, whose methods do nothing; the stream plugs in its
   Prometheus metrics (in the spirit of Faust's ``Sensor``).
 
+A fresh state (no stored one) asks the optional ``carried`` look-up for its
+brand's published pause flag and adopts a paused one (:mod:`detectors.crisis.carry`):
+a pause that survived a lost state is kept, not overwritten by "not paused".
+
 An optional :class:`~detectors.admission.Admission` bounds how many unconfigured
 brands have state (the stream sets one; replay keeps every brand): a mention of a
 brand past the cap is counted and dropped, and :meth:`Driver.evict` forgets an
@@ -29,7 +33,7 @@ from typing import Any, Protocol, cast
 
 from detectors.admission import Admission
 from detectors.config import BrandBook
-from detectors.crisis import pausing
+from detectors.crisis import carry, pausing
 from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.replies import ANSWER_WITHIN, id_hash
 from detectors.crisis.state import (
@@ -167,13 +171,16 @@ class Driver:
         hooks: instrumentation (default: none).
         baselines: learned baselines (warm start) for brands that have no stored state.
         admission: bounds the unconfigured brands with state (default: no bound).
+        carried: the published pause flag of a brand that has no state (default: none).
     """
 
     def __init__(self, book: BrandBook, *, load: Callable[[str], Mapping[str, Any] | None] | None = None,
                  dedupe: Dedupe | None = None, hooks: Hooks | None = None,
                  baselines: Mapping[str, RhythmBaseline] | None = None,
-                 admission: Admission | None = None) -> None:
+                 admission: Admission | None = None,
+                 carried: Callable[[str], carry.CarriedFlag | None] | None = None) -> None:
         self.book = book
+        self.carried = carried
         self.baselines = dict(baselines or {})
         self.load = load or (lambda brand: None)
         self.dedupe: Dedupe = dedupe if dedupe is not None else RecentIds()
@@ -190,14 +197,23 @@ class Driver:
         st = self.states.get(brand)
         if st is None:
             stored = self.load(brand)
-            if stored:
-                st = BrandState.from_dict(dict(stored))
-            else:
-                st = BrandState.new(brand, self.book.get(brand))
-                seed = self.baselines.get(brand)
-                if seed is not None:
-                    st.baseline.seed_from(seed)
+            st = BrandState.from_dict(dict(stored)) if stored else self.fresh(brand)
             self.adopt(st)
+        return st
+
+    def fresh(self, brand: str) -> BrandState:
+        """A new state for ``brand``: seeded from its learned baseline, holding a carried pause.
+
+        Args:
+            brand: the brand slug.
+        """
+        st = BrandState.new(brand, self.book.get(brand))
+        seed = self.baselines.get(brand)
+        if seed is not None:
+            st.baseline.seed_from(seed)
+        flag = self.carried(brand) if self.carried is not None else None
+        if flag is not None:
+            carry.adopt(st, flag)
         return st
 
     def adopt(self, st: BrandState) -> None:
@@ -230,6 +246,7 @@ class Driver:
         if self.event_max is None or obs.ts > self.event_max:
             self.event_max = obs.ts
         late = st.late
+        carry.watch(st, obs.ts, self.book.get(obs.brand))
         out = observe(st, obs, self.book.get(obs.brand))
         self.hooks.observed(obs.brand, obs, source, st.late > late)
         self.note(st, out)
@@ -303,6 +320,7 @@ class Driver:
             if owned is not None and not owned(brand):
                 continue
             st = self.state(brand)
+            carry.watch(st, watermark, self.book.get(brand))
             before = st.minute
             trans = advance(st, watermark, self.book.get(brand))
             trans += pausing.expire(st, watermark, self.book.get(brand))

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         5.0, ge=0, le=300, description="brand.state refresh per brand (changes: at once)")
     flag_refresh_seconds: float = Field(
         60.0, gt=0, description="re-publish interval of configured and non-normal brands' flags")
+    flag_settle_seconds: float = Field(
+        1200.0, ge=0, description="after the flag data was rebuilt from nothing (a broker reset "
+                                  "or a first start), readers hold brands whose flag has not "
+                                  "changed for this long (0: not at all)")
     unconfigured_brand_cap: int = Field(
         DEFAULT_CAP, ge=0, description="unconfigured brands tracked per worker; others counted only")
     unconfigured_idle_seconds: float = Field(

@@ -62,8 +62,14 @@ def command(state: BrandState, action: Action, ts: float, cfg: BrandConfig, *, b
     until = ts + for_minutes * 60 if for_minutes is not None else None
     if until is not None:
         why = f"{why} (for {for_minutes:g} min, until {iso(until)})".lstrip()
+    was_paused = state.paused
     out = override(state, action, ts, cfg, by=by, why=why)
     _queue_audit(state)
+    if action == "resume" and not was_paused:
+        # a person confirmed promotion may go out: the flag records when and who (readers
+        # trust a flag decided after flag data was rebuilt, streams.wire.flags.settling)
+        state.paused_since = ts
+        state.pause_reason = f"resume by {by}" + (f": {why}" if why else "")
     if action == "pause":
         if until is None:
             state.meta.pop("paused_until", None)

@@ -25,6 +25,7 @@ inference (:mod:`detectors.sentiment.learned`) sums weight rows of the same buck
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import zlib
@@ -40,12 +41,35 @@ WORD_SALT = 0x5BD1E995
 RAW_TOKEN_RE = re.compile(
     r"(?:https?://|www\.)\S+|@\w+|\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]")
 _REPEAT_RE = re.compile(r"(.)\1{3,}")
+_ESCAPE_RE = re.compile(r"\\u[0-9a-fA-F]{4}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?")
 DROPPED = frozenset("\ufe0f\ufe0e\u200d" + "".join(chr(c) for c in range(0x1F3FB, 0x1F400)))
 PLACEHOLDERS = frozenset({"@user", "http", "0"})
 __all__ = [
     "BUCKETS", "PLACEHOLDERS", "bigram_bucket", "char_buckets", "featurize", "normalize_token",
-    "raw_tokens", "tokens", "word_id",
+    "raw_tokens", "tokens", "unescape", "word_id",
 ]
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    units = match.group(0).encode("ascii").decode("unicode-escape")
+    return units.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def unescape(text: str) -> str:
+    """A post with literal ``\\uXXXX`` escapes and HTML entities (``&amp;``) decoded.
+
+    Exports and APIs hand over posts like ``can\\u2019t`` or ``Q&amp;A`` (12 % of the
+    English training tweets have such escapes); decoded, "can't" is a negation again
+    for the rules and the model. Both scorer and training read posts through this.
+
+    Args:
+        text: the post as received.
+    """
+    if "\\u" in text:
+        text = _ESCAPE_RE.sub(_decode_escape, text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -109,11 +133,13 @@ def char_buckets(token: str) -> list[int]:
     ]
 
 
-def featurize(text: str) -> tuple[list[int], list[float]]:
+def featurize(text: str, char_scale: float = 1.0) -> tuple[list[int], list[float]]:
     """Bucket indices and values of a raw post (repeats kept; add them up).
 
     Args:
         text: the post as written.
+        char_scale: weight of the character n-grams against the words (a model
+            hyperparameter, stored with the model: ``LanguageModel.char_scale``).
     """
     toks = tokens(text)
     if not toks:
@@ -125,7 +151,7 @@ def featurize(text: str) -> tuple[list[int], list[float]]:
     for tok in toks:
         chars = char_buckets(tok)
         indices += chars
-        values += [scale / math.sqrt(len(chars))] * len(chars)
+        values += [char_scale * scale / math.sqrt(len(chars))] * len(chars)
         ident = word_id(tok)
         indices.append(ident & MASK)
         values.append(scale)

@@ -14,6 +14,11 @@ in ``model/sentiment.npz``, written by ``benchmarks/train_sentiment.py``:
   at or below it (tuned with the threshold; -2 switches it off). The training
   posts are general tweets, so strongly negative lexicon evidence (complaint
   phrases, "slechtste ervaring ooit") keeps its weight on brand posts.
+* ``<lang>.lex_threshold`` (optional, the neg threshold when absent): the neg
+  threshold of posts the rule engine reads as negative (compound at or below
+  :data:`LEX_EVIDENCE`), tuned with the other; no higher than it.
+* ``<lang>.char_scale`` (optional, 1 when absent): the weight of the character
+  n-grams against the words, chosen by cross-validation (``features.featurize``).
 
 A language trained without neutral posts (Finnish) has a very negative neutral
 bias, so its P(neu) is practically 0. The linear model makes a post's score a
@@ -43,8 +48,10 @@ from detectors.sentiment.features import (
 MODEL_PATH = Path(__file__).parent / "model" / "sentiment.npz"
 CLASSES = ("neg", "neu", "pos")
 LEXICON_SCALE = 1.0
+LEX_EVIDENCE = -0.05  # a rule compound at or below this is negative lexicon evidence
 MEMO_LIMIT = 100_000
-__all__ = ["CLASSES", "MODEL_PATH", "LanguageModel", "Prediction", "lexicon_features", "load_models"]
+__all__ = ["CLASSES", "LEX_EVIDENCE", "MODEL_PATH", "LanguageModel", "Prediction",
+           "lexicon_features", "load_models"]
 
 ModelLabel = Literal["neg", "neu", "pos"]
 
@@ -80,19 +87,28 @@ class LanguageModel:
         bias: ``(3,)`` intercepts.
         neg_threshold: P(neg) from which a post is labelled ``neg``.
         rule_floor: rule compound at or below which a post is labelled ``neg``.
+        char_scale: weight of the character n-grams (as in training).
+        lex_threshold: P(neg) from which a post with negative lexicon evidence
+            is ``neg`` (``None``: ``neg_threshold``).
     """
 
     def __init__(self, weights: np.ndarray, lexicon: np.ndarray, bias: np.ndarray,
-                 neg_threshold: float, rule_floor: float = -2.0) -> None:
+                 neg_threshold: float, rule_floor: float = -2.0, char_scale: float = 1.0,
+                 lex_threshold: float | None = None) -> None:
         if weights.shape != (BUCKETS, 3) or lexicon.shape != (2, 3) or bias.shape != (3,):
             raise ValueError(f"bad model shapes {weights.shape} {lexicon.shape} {bias.shape}")
         if not 0.0 < neg_threshold < 1.0:
             raise ValueError(f"neg_threshold must be in (0, 1), got {neg_threshold}")
+        lex_threshold = neg_threshold if lex_threshold is None else lex_threshold
+        if not 0.0 < lex_threshold <= neg_threshold:
+            raise ValueError(f"lex_threshold must be in (0, neg_threshold], got {lex_threshold}")
         self._weights = np.ascontiguousarray(weights, dtype=np.float32)
         self._lexicon = [[float(v) for v in row] for row in lexicon]
         self._bias = [float(v) for v in bias]
         self.neg_threshold = neg_threshold
         self.rule_floor = rule_floor
+        self.char_scale = char_scale
+        self.lex_threshold = lex_threshold
         self._memo: dict[str, tuple[float, float, float, int]] = {}  # token -> vector, word id
 
     def _token(self, raw: str) -> tuple[float, float, float, int]:
@@ -113,7 +129,8 @@ class LanguageModel:
             else:
                 chars = char_buckets(tok)
                 ident = word_id(tok)
-                v0, v1, v2 = (self._weights[chars].sum(axis=0) / math.sqrt(len(chars))
+                v0, v1, v2 = (self._weights[chars].sum(axis=0)
+                              * (self.char_scale / math.sqrt(len(chars)))
                               + self._weights[ident & MASK]).tolist()
                 entry = (v0, v1, v2, ident)
                 self._memo[tok] = entry
@@ -172,13 +189,21 @@ class LanguageModel:
         total = e[0] + e[1] + e[2]
         neg, neu, pos = e[0] / total, e[1] / total, e[2] / total
         label: ModelLabel
-        if neg >= self.neg_threshold or (
+        threshold = self.neg_threshold
+        if lexicon_compound is not None and lexicon_compound <= LEX_EVIDENCE:
+            threshold = self.lex_threshold
+        if neg >= threshold or (
             lexicon_compound is not None and lexicon_compound <= self.rule_floor
         ):
             label = "neg"
         else:
             label = "pos" if pos >= neu else "neu"
         return Prediction(neg, neu, pos, label)
+
+
+def _number(data: np.lib.npyio.NpzFile, key: str, default: float) -> float:
+    """An optional scalar of the model file (``default`` when the file predates it)."""
+    return float(data[key]) if key in data.files else default
 
 
 def load_models(path: Path = MODEL_PATH) -> dict[str, LanguageModel]:
@@ -193,9 +218,11 @@ def load_models(path: Path = MODEL_PATH) -> dict[str, LanguageModel]:
     with np.load(path, allow_pickle=False) as data:
         langs = sorted({key.split(".", 1)[0] for key in data.files})
         for lang in langs:
+            lex_key = f"{lang}.lex_threshold"
             models[lang] = LanguageModel(
                 data[f"{lang}.weights"], data[f"{lang}.lexicon"], data[f"{lang}.bias"],
-                float(data[f"{lang}.neg_threshold"]),
-                float(data[f"{lang}.rule_floor"]) if f"{lang}.rule_floor" in data.files else -2.0,
+                float(data[f"{lang}.neg_threshold"]), _number(data, f"{lang}.rule_floor", -2.0),
+                _number(data, f"{lang}.char_scale", 1.0),
+                float(data[lex_key]) if lex_key in data.files else None,
             )
     return models

@@ -17,6 +17,11 @@ File formats (UTF-8, ``#`` starts a comment, fields separated by a tab):
   ``negator`` (value 1: may also follow its word, as German "nicht"),
   ``booster`` (value = VADER-style scalar, negative to dampen),
   ``contrast`` ("but") or ``negprefix`` (a prefix such as Latvian ``ne``).
+* ``<lang>/imported.tsv`` (optional): ``term  valence`` converted from a published
+  lexicon (``benchmarks/import_lexicon.py``; French: vaderSentiment-fr, MIT). Its
+  entries only fill words the hand-written files do not cover (neither an entry nor
+  one of their stems), and they do not count as the language's own words for
+  language ID.
 * ``emoji.tsv``: ``emoji-or-emoticon  valence``, shared by every language.
 """
 
@@ -67,6 +72,7 @@ class Lexicon:
         directory: where the data files live (tests may point elsewhere).
         emoji: whether to include the shared emoji and emoticon table.
         files: which term files of the language to read.
+        imported: whether to read ``imported.tsv`` after them (gaps only).
     """
 
     def __init__(
@@ -76,6 +82,7 @@ class Lexicon:
         directory: Path = LEXICON_DIR,
         emoji: bool = True,
         files: tuple[str, ...] = ("valence.tsv", "complaints.tsv"),
+        imported: bool = True,
     ) -> None:
         self.lang = lang
         self.words: dict[str, float] = {}
@@ -96,6 +103,11 @@ class Lexicon:
                 self.add(row[0], _valence(base / name, row))
                 if " " not in row[0] and not row[0].endswith("*"):
                     self.own_words.add(row[0].lower())
+        if imported:
+            own = Lexicon(lang, directory=directory, emoji=False, files=files, imported=False)
+            for row in read_rows(base / "imported.tsv"):
+                if not own._covered(row[0].lower()):
+                    self.add(row[0], _valence(base / "imported.tsv", row))
         prefixes = list(self.neg_prefixes)
         for row in read_rows(base / "modifiers.tsv"):
             term, kind = row[0].lower(), row[1] if len(row) > 1 else ""
@@ -161,6 +173,14 @@ class Lexicon:
             if value is not None:
                 return value
         return 0.0
+
+    def _covered(self, term: str) -> bool:
+        """Whether an entry of this lexicon (a word, a stem, a phrase head) covers ``term``."""
+        head = term.split()[0]
+        if head in self.words or head in self.phrase_words:
+            return True
+        return any(head[:end] in self.stems or head[:end] in self.phrase_stems
+                   for end in range(len(head), MIN_STEM - 1, -1))
 
     def info(self, token: str) -> Info:
         """Everything the rule engine needs about one lower-cased token (memoised)."""

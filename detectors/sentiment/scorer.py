@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 from detectors.sentiment.condolence import drop_comfort, is_comforting_grief
+from detectors.sentiment.features import unescape
 from detectors.sentiment.langid import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
 from detectors.sentiment.learned import MODEL_PATH, LanguageModel, load_models
 from detectors.sentiment.lexicon import Lexicon, available_languages
@@ -163,7 +164,7 @@ class Scorer:
 
         This is the learned model's lexicon feature; training reads it here.
         """
-        text = text.replace("’", "'")
+        text = unescape(text).replace("’", "'")
         if is_comforting_grief(text):
             text = drop_comfort(text)
         tokens = tokenize(text)
@@ -193,6 +194,7 @@ class Scorer:
         return result
 
     def _score(self, text: str, lang: str | None) -> Score:
+        text = unescape(text)
         if "’" in text:
             text = text.replace("’", "'")
         grief = is_comforting_grief(text)

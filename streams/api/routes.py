@@ -34,7 +34,14 @@ from streams.api.openapi import (
     PauseRequest,
     document,
 )
-from streams.wire.flags import HEARTBEAT_KEY, PauseFlag, PromotionAnswer, data_problem, heartbeat_at
+from streams.wire.flags import (
+    HEARTBEAT_KEY,
+    PauseFlag,
+    PromotionAnswer,
+    data_problem,
+    heartbeat_at,
+    settling,
+)
 from streams.wire.messages import command_message, dumps
 from streams.wire.states import BrandStateView
 from streams.wire.topics import scored_key
@@ -52,7 +59,8 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
     """The pause flag of ``brand`` as the API returns it.
 
     Fails safe: an unreadable record, or flag data that cannot be trusted (no fresh
-    worker heartbeat, or the topic was reset), answers paused with that reason.
+    worker heartbeat, the topic was reset, or the data was rebuilt and is still
+    settling for this brand), answers paused with that reason.
 
     Args:
         rt: the worker runtime.
@@ -68,7 +76,8 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
                                reason="unreadable flag record: promotion held", heartbeat_at=beat)
     answer = (PromotionAnswer.unknown(brand, stamp, beat) if flag is None
               else PromotionAnswer.of(flag, beat))
-    problem = data_problem(beat, rt.view.reset_at, now)
+    problem = (data_problem(beat, rt.view.reset_at, now)
+               or settling(rt.view.get(control, HEARTBEAT_KEY), flag, now))
     return answer if problem is None else answer.model_copy(update={"paused": True,
                                                                     "reason": problem})
 

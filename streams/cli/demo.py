@@ -92,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         ensure_topics([broker.bootstrap], names, PARTITIONS)
         env = {"FIREBREAK_APP_ID": "firebreak-demo", "FIREBREAK_PARTITIONS": str(PARTITIONS),
                "FIREBREAK_BRANDS_FILE": str(brands), "FIREBREAK_WATERMARK": "event",
-               "FIREBREAK_SESSION_TIMEOUT": "6", "FIREBREAK_FLAG_REFRESH_SECONDS": "30"}
+               "FIREBREAK_SESSION_TIMEOUT": "6", "FIREBREAK_FLAG_REFRESH_SECONDS": "30",
+               # the demo's broker is new each run: no flag data to settle after
+               "FIREBREAK_FLAG_SETTLE_SECONDS": "0"}
         if args.token:
             env["FIREBREAK_API_TOKEN"] = args.token
         worker = WorkerProcess(broker.url, port=_port(args.port), env=env,

@@ -13,7 +13,9 @@ Two ways to read the flag, one fail-safe rule::
 1. its flag says ``paused: true``; or
 2. the flag data is stale or lost: no worker heartbeat newer than ``max_age``
    (default 120 s; workers publish one every 5 s on the flag topic), or the topic
-   was reset (the broker lost it) and no worker has published since; or
+   was reset (the broker lost it) and no worker has published since, or the
+   heartbeat says the flag data was rebuilt from nothing and is still settling
+   and the brand's flag has not changed since (:func:`streams.wire.flags.settling`); or
 3. the flag could not be read (broker or API unreachable, timeout, bad answer,
    a record that does not fit the model).
 
@@ -43,6 +45,7 @@ from streams.wire.flags import (
     data_problem,
     decode_control,
     heartbeat_at,
+    settling,
 )
 from streams.wire.views import TopicView
 
@@ -176,7 +179,8 @@ class KafkaFlagReader:
         now = time.time()
         problem = self._problem(now)
         records = self.view.values(self.topic)
-        out = {b: evaluate(b, r, problem=problem, max_age=None, now=now)
+        beat = records.get(HEARTBEAT_KEY)
+        out = {b: evaluate(b, r, problem=problem or settling(beat, r, now), max_age=None, now=now)
                for b, r in records.items() if isinstance(r, PauseFlag)}
         out.update({b: Flag(b, None, True, "unreadable flag record")
                     for b in list(self.view.unreadable[self.topic])})
@@ -196,6 +200,7 @@ class KafkaFlagReader:
         problem = self._problem(now)
         record = self.view.get(self.topic, brand)
         record = record if isinstance(record, PauseFlag) else None
+        problem = problem or settling(self.view.get(self.topic, HEARTBEAT_KEY), record, now)
         return evaluate(brand, record, problem=problem, max_age=None, now=now)
 
     def _problem(self, now: float) -> str | None:
@@ -250,5 +255,7 @@ class HttpFlagReader:
             return evaluate(brand, None, source_ok=False)
         now = time.time()
         problem = data_problem(answer.heartbeat_at, None, now, self.max_age)
+        if problem is None and not answer.known and answer.paused:
+            problem = answer.reason or "held by the worker"  # no record, but its data is settling
         return evaluate(brand, answer if answer.known else None, problem=problem, max_age=None,
                         now=now)

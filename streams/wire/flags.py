@@ -9,7 +9,10 @@ compacted topic.
 The same topic carries the workers' :class:`Heartbeat` under the key
 :data:`HEARTBEAT_KEY` (never a brand slug). Readers trust the flags only while
 a heartbeat is fresh and the topic has not been reset since it
-(:func:`data_problem`); otherwise every brand reads as paused.
+(:func:`data_problem`); otherwise every brand reads as paused. A heartbeat
+whose flag data was rebuilt from nothing (a broker reset, or a first start)
+carries ``rebuilt_at`` and ``settle_until``: until then a brand whose flag has
+not changed since the rebuild reads as paused too (:func:`settling`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,12 @@ class Heartbeat(WireModel):
     worker: str = Field(description="host:port of the worker that published it")
     updated_at: Timestamp = Field(description="when it was published")
     started_at: Timestamp = Field(description="when that worker started")
+    rebuilt_at: Timestamp | None = Field(
+        None, description="when the flag data began afresh: the first heartbeat on a flag "
+                          "topic that had none (a broker reset, or a first start)")
+    settle_until: Timestamp | None = Field(
+        None, description="until then readers hold promotion for every brand whose flag has "
+                          "not changed since rebuilt_at (what was paused before is unknown)")
 
 
 def decode_control(raw: bytes) -> PauseFlag | Heartbeat:
@@ -96,6 +105,31 @@ def data_problem(heartbeat_at: datetime | None, reset_at: float | None, now: flo
         return (f"flag data stale/lost: the last worker heartbeat was at "
                 f"{format_time(heartbeat_at)}, more than {max_age:g} s ago")
     return None
+
+
+def settling(beat: object, flag: PauseFlag | None, now: float) -> str | None:
+    """Why ``flag`` cannot be trusted yet after the flag data was rebuilt, or ``None``.
+
+    While ``beat`` (the newest heartbeat) says the data is settling, a brand is held
+    unless its flag changed after the rebuild (a person's decision, or a crisis seen
+    on the new data): a brand with no record, or with a flag from a fresh state, may
+    have been paused before the data was lost.
+
+    Args:
+        beat: what a reader holds under :data:`HEARTBEAT_KEY`.
+        flag: the brand's flag record, if any.
+        now: wall-clock time, POSIX seconds.
+    """
+    if not isinstance(beat, Heartbeat) or beat.settle_until is None:
+        return None
+    if now >= beat.settle_until.timestamp() or (flag is not None and flag.paused):
+        return None  # settled, or held by the flag itself
+    rebuilt = beat.rebuilt_at
+    if flag is not None and flag.since is not None and rebuilt is not None and flag.since >= rebuilt:
+        return None
+    began = format_time(rebuilt) if rebuilt is not None else "start-up"
+    return (f"flag data rebuilt after a broker reset (or a first start) at {began}: promotion "
+            f"held until {format_time(beat.settle_until)} unless the flag changes")
 
 
 class PromotionAnswer(PauseFlag):

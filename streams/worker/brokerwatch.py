@@ -10,10 +10,12 @@ metadata and the end offsets of ``mentions.scored``:
   ends before an end offset it reported earlier (offsets never go back on a
   broker that kept its data; Faust's recovery would stop on a ``ConsistencyError``).
   The states in this worker's memory reflect offsets the new broker never had, so
-  they cannot be trusted against it: the worker says so in one line and stops
-  with exit code :data:`EXIT_BROKER_RESET`, without a final checkpoint. Started
-  again it begins from what the broker has (nothing, after a reset): pause flags
-  are re-established as brands are mentioned again; see docs/streaming.md.
+  they cannot be trusted against it. First, within a bounded time, it writes
+  every pause it holds to the new flag topic
+  (:func:`streams.worker.carryover.republish`), where a restarted worker adopts
+  them; then it says what happened in one line and stops with exit code
+  :data:`EXIT_BROKER_RESET`, without a final checkpoint. Started again it begins
+  from what the broker has; see docs/streaming.md, "Broker loss".
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from collections.abc import Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from streams.worker.carryover import republish
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 INTERVAL = 2.0
 TIMEOUT = 4.0
 EXIT_BROKER_RESET = 3
+REPUBLISH_SECONDS = 6.0  # of the 10 s a stop may take
 
 
 class Offsets:
@@ -88,6 +92,9 @@ class BrokerWatch:
         self.down_since: float | None = None
         self.offsets = Offsets(rt.names.scored)
         self._consumer: AIOKafkaConsumer | None = None
+        self._probing = asyncio.Lock()  # the loop and a rebalance may ask at once
+        self.reset: str | None = None  # why the broker turned out to be reset, once it did
+        self._stopping: asyncio.Task[None] | None = None
 
     async def _ends(self) -> dict[int, int] | None:
         if self._consumer is None:
@@ -110,6 +117,10 @@ class BrokerWatch:
 
     async def probe(self) -> str | None:
         """Ask the brokers once; returns why the broker was reset, if it was."""
+        async with self._probing:
+            return await self._probe()
+
+    async def _probe(self) -> str | None:
         try:
             ends = await asyncio.wait_for(self._ends(), TIMEOUT)
         except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - not reachable
@@ -126,7 +137,8 @@ class BrokerWatch:
             log.warning("broker reachable again after %.0f s", time.time() - (self.down_since or 0))
         self.reachable, self.down_since = True, None
         self.rt.metrics.broker_up.set(1)
-        return self.offsets.check(ends, dict(self.rt.cursor.next))
+        self.reset = self.reset or self.offsets.check(ends, dict(self.rt.cursor.next))
+        return self.reset
 
     async def _drop(self) -> None:
         consumer, self._consumer = self._consumer, None
@@ -142,7 +154,7 @@ class BrokerWatch:
             while not self.rt.stopping:
                 reason = await self.probe()
                 if reason is not None:
-                    stop_after_reset(self.rt, reason)
+                    await stop_after_reset(self.rt, reason)
                     return
                 await asyncio.sleep(INTERVAL)
         finally:
@@ -157,18 +169,67 @@ def _still_running(exc: BaseException) -> None:
         raise exc
 
 
-def stop_after_reset(rt: Runtime, reason: str) -> None:
-    """Say in one line that the broker was reset, and stop the worker with a non-zero code.
+def trusted(rt: Runtime) -> bool:
+    """Whether the worker may write to the broker now: it answered the last probe, and was
+    the same broker. While it is away nothing is queued for it (states, flags, heartbeats):
+    it may come back empty, and writes queued for the old one would land in the new one.
+
+    Args:
+        rt: the worker runtime.
+    """
+    return rt.broker is None or (rt.broker.reachable and rt.broker.reset is None)
+
+
+async def same_broker(rt: Runtime) -> bool:
+    """Probe now (before a rebalance writes states): False when the broker is away or was
+    reset (then the worker stops, :func:`stop_after_reset`).
+
+    Args:
+        rt: the worker runtime.
+    """
+    watch = rt.broker
+    if watch is None:
+        return True
+    if rt.exit_code == EXIT_BROKER_RESET:
+        return False
+    reason = await watch.probe()
+    if reason is not None:
+        if watch._stopping is None:
+            watch._stopping = asyncio.get_running_loop().create_task(stop_after_reset(rt, reason))
+        return False
+    return bool(watch.reachable)
+
+
+async def stop_after_reset(rt: Runtime, reason: str, budget: float = REPUBLISH_SECONDS) -> None:
+    """Re-publish the pauses this worker holds, say in one line that the broker was reset,
+    and stop the worker with a non-zero code.
 
     Args:
         rt: the worker runtime.
         reason: what showed the reset.
+        budget: seconds for re-publishing (within the 10 s a stop may take).
     """
-    log.error("broker reset: %s; this worker's state reflects data the broker no longer has, "
-              "so it stops (exit %d) without writing it; start it again to begin from the "
-              "broker's data", reason, EXIT_BROKER_RESET)
+    if rt.exit_code == EXIT_BROKER_RESET:
+        return  # already stopping for it
     rt.exit_code = EXIT_BROKER_RESET
-    rt.stopping = True  # no final checkpoint: its offsets belong to the old broker
+    rt.stopping = True  # no housekeeping, no final checkpoint: its offsets belong to the old broker
+    t0, c0 = time.monotonic(), time.process_time()
+    held = False
+    try:  # wait for a housekeeping run in progress, then write under the lock
+        held = await asyncio.wait_for(rt.lock.acquire(), budget / 2)
+    except TimeoutError:
+        pass  # a batch stuck on the broker: write what the states say now
+    try:
+        n, failed = await republish(rt, max(0.5, budget - (time.monotonic() - t0)))
+    finally:
+        if held:
+            rt.lock.release()
+    carried = (f"it could not re-publish its pause flags ({failed})" if failed is not None
+               else f"it re-published its {n} pause flag(s) to the new topic first (in "
+                    f"{time.monotonic() - t0:.2f} s, {time.process_time() - c0:.2f} CPU-s)")
+    log.error("broker reset: %s; this worker's state reflects data the broker no longer has, "
+              "so it stops (exit %d) without writing it; %s; start it again to begin from the "
+              "broker's data", reason, EXIT_BROKER_RESET, carried)
     os.kill(os.getpid(), signal.SIGTERM)
 
 

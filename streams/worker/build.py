@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from streams.api import routes as web
 from streams.settings import Settings
-from streams.worker import agents, brokerwatch, shutdown
+from streams.worker import agents, brokerwatch, carryover, shutdown
 from streams.worker.lognoise import quiet_idle_stream_errors
 from streams.worker.runtime import Runtime
 
@@ -22,6 +22,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Runt
     """
     quiet_idle_stream_errors()
     rt = Runtime(settings, registry)
+    rt.carry = rt.core.carried = carryover.Carry(rt)
     agents.register(rt)
     rt.app.before_stop = partial(shutdown.final_checkpoint, rt)
     brokerwatch.register(rt)

@@ -24,6 +24,7 @@ dirty brand once. Nothing here touches Kafka: storage and clock are passed in.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,25 +50,48 @@ class Decision:
 class MetricHooks(Hooks):
     """The driver's hooks as Prometheus metrics.
 
+    Per-mention counts (mentions, duplicates, late ones) are added up in plain
+    counters and reach Prometheus in :meth:`flush`, once per batch: a
+    ``labels()`` lookup per message cost more than the rest of the hook.
+
     Args:
         metrics: the worker's metrics.
     """
 
     def __init__(self, metrics: Metrics) -> None:
         self.m = metrics
+        self.seen: Counter[tuple[str, str, str | None, str | None]] = Counter()
+        self.dups: Counter[str] = Counter()
+        self.lates: Counter[str] = Counter()
 
     def duplicate(self, brand: str) -> None:
-        self.m.duplicates.labels(brand=self.m.brand_label(brand)).inc()
+        self.dups[brand] += 1
 
     def untracked(self, brand: str) -> None:
         self.m.untracked.inc()
 
     def observed(self, brand: str, obs: Observation, source: str | None, late: bool) -> None:
-        label = self.m.brand_label(brand)
         if late:
-            self.m.late.labels(brand=label).inc()
-        self.m.mentions.labels(brand=label, label=obs.label, lang=lang_label(obs.lang),
-                               source=source_label(source)).inc()
+            self.lates[brand] += 1
+        self.seen[(brand, obs.label, obs.lang, source)] += 1
+
+    def flush(self) -> None:
+        """Add the counts gathered since the last flush to the Prometheus counters."""
+        m, label = self.m, self.m.brand_label
+        series: Counter[tuple[str, str, str, str]] = Counter()  # unconfigured brands share one
+        for (brand, sentiment, lang, source), n in self.seen.items():
+            series[(label(brand), sentiment, lang_label(lang), source_label(source))] += n
+        for (b, sentiment, lang, source), n in series.items():
+            m.mentions.labels(brand=b, label=sentiment, lang=lang, source=source).inc(n)
+        for counter, counts in ((m.duplicates, self.dups), (m.late, self.lates)):
+            by_label: Counter[str] = Counter()
+            for brand, n in counts.items():
+                by_label[label(brand)] += n
+            for b, n in by_label.items():
+                counter.labels(brand=b).inc(n)
+        self.seen.clear()
+        self.dups.clear()
+        self.lates.clear()
 
     def overridden(self, brand: str, action: str) -> None:
         self.m.overrides.labels(brand=self.m.brand_label(brand), action=action).inc()
@@ -98,11 +122,16 @@ class DetectCore(Driver):
     def __init__(self, book: BrandBook, metrics: Metrics,
                  load: Callable[[str], Mapping[str, Any] | None], dedupe_per_brand: int = 1000,
                  baselines: Mapping[str, RhythmBaseline] | None = None) -> None:
+        self.counts = MetricHooks(metrics)
         super().__init__(book, load=load, dedupe=PerBrandIds(dedupe_per_brand),
-                         hooks=MetricHooks(metrics), baselines=baselines)
+                         hooks=self.counts, baselines=baselines)
         self.metrics = metrics
         self.dirty: set[str] = set()
         self.to_publish: set[str] = set()
+
+    def flush_metrics(self) -> None:
+        """Publish the per-mention counts gathered since the last call (once per batch)."""
+        self.counts.flush()
 
     def reset(self) -> None:
         """Forget cached objects (after a rebalance the table is the truth)."""
@@ -126,7 +155,7 @@ class DetectCore(Driver):
         if stored:  # new here, or the store moved ahead (recovered another owner's state)
             st = BrandState.from_dict(_copy_state_dict(stored))
         else:
-            st = BrandState.new(brand, self.book.get(brand))
+            st = self.fresh(brand)
             self.to_publish.add(brand)
         self.adopt(st)
         return st

@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry
 
 from detectors.admission import Admission
 from streams.settings import Settings
-from streams.wire.flags import decode_control
+from streams.wire.flags import HEARTBEAT_KEY, Heartbeat, decode_control
 from streams.wire.states import BrandStateView
 from streams.wire.topics import partition_of
 from streams.wire.views import TopicView
@@ -148,6 +148,7 @@ class Runtime:
         self.stopping = False  # set by the final checkpoint: housekeeping stops
         self.exit_code = 0  # non-zero when the worker stops itself (a broker reset)
         self.broker: Any = None  # the BrokerWatch (streams.worker.brokerwatch)
+        self.carry: Any = None  # carried pauses and the flag epoch (streams.worker.carryover)
 
     def _topic(self, name: str, partitions: int, compacting: bool = False) -> Any:
         return self.app.topic(
@@ -194,15 +195,6 @@ class Runtime:
         return [(k, v) for k, v in list(self.table.data.items())
                 if isinstance(v, dict) and not is_marker(k) and self.owned(k, parts)]
 
-    def write_state(self, brand: str, value: dict[str, Any]) -> None:
-        """Write a brand's state to the table (and so to its changelog).
-
-        Args:
-            brand: the brand slug.
-            value: ``BrandState`` dict.
-        """
-        self.table[brand] = value
-
     def marker(self, partition: int) -> int | None:
         """The scored offset up to which ``partition``'s stored states are complete, if known.
 
@@ -212,13 +204,18 @@ class Runtime:
         value = self.table.data.get(self._marker_keys[partition])
         return int(value["off"]) if isinstance(value, dict) else None
 
-    def write_markers(self) -> None:
-        """Write the position marker of every owned partition that moved (after the states)."""
+    def markers_due(self) -> list[tuple[str, dict[str, Any]]]:
+        """The position marker of every owned partition that moved, as table rows.
+
+        Write them after the states they vouch for (same changelog partitions, in order).
+        """
         parts = self.owned_partitions()
+        rows: list[tuple[str, dict[str, Any]]] = []
         for partition, nxt in list(self.cursor.next.items()):
             if partition in parts and self.marked.get(partition) != nxt:
-                self.table[self._marker_keys[partition]] = {"p": partition, "off": nxt - 1}
+                rows.append((self._marker_keys[partition], {"p": partition, "off": nxt - 1}))
                 self.marked[partition] = nxt
+        return rows
 
     async def declare_topics(self) -> None:
         """Create every topic (idempotent)."""
@@ -263,14 +260,18 @@ class Runtime:
         return out
 
     async def health(self) -> dict[str, Any]:
-        """Readiness: broker reachable, recovered, view caught up, input lag under the threshold."""
+        """Readiness: broker reachable, recovered, view caught up, a worker heartbeat on the
+        flag topic (the API's flag answers need one), input lag under the threshold."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
+        beat = isinstance(self.view.get(self.names.control, HEARTBEAT_KEY), Heartbeat)
         reachable = self.broker is None or self.broker.reachable
         lag = await self.lag() if recovered and reachable else -1
-        ready = reachable and recovered and view and 0 <= lag <= self.settings.ready_max_lag
+        ready = (reachable and recovered and view and beat
+                 and 0 <= lag <= self.settings.ready_max_lag)
         return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
-                "recovered": recovered, "view_caught_up": view, "lag": lag,
+                "recovered": recovered, "view_caught_up": view, "heartbeat_seen": beat,
+                "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}
 

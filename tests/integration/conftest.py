@@ -74,6 +74,8 @@ class Workers:
             "FIREBREAK_BRANDS_FILE": str(self.brands),
             "FIREBREAK_API_TOKEN": self.token,
             "FIREBREAK_SESSION_TIMEOUT": "6",
+            # every test starts on new topics (a "first start"): no settle period unless asked
+            "FIREBREAK_FLAG_SETTLE_SECONDS": "0",
             **{k[2:]: v for k, v in os.environ.items() if k.startswith("X_FIREBREAK_")},
         }
         env.update(extra)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.sentiment.features import BUCKETS, char_buckets, featurize, tokens
+from detectors.sentiment.features import BUCKETS, MASK, char_buckets, featurize, tokens, word_id
 from detectors.sentiment.learned import MODEL_PATH, lexicon_features, load_models
 from detectors.sentiment.scorer import Score, Scorer
 from detectors.sentiment.script import script_language, strip_non_linguistic
@@ -232,3 +232,50 @@ class TestStrongComplaints:
                                                              text: str) -> None:
         """Without strong complaint evidence the model's own label stands (here: not neg)."""
         assert undecided.score(text, "en").label != "neg"
+
+
+def _tiny_model(path: Path, **extra: float) -> Path:
+    """An English model whose only weight is on the word "hmm" (neg) and the lexicon."""
+    weights = np.zeros((BUCKETS, 3), np.float16)
+    weights[word_id("hmm") & MASK] = [2.0, 0.0, 0.0]
+    arrays = {"en.weights": weights, "en.lexicon": np.zeros((2, 3), np.float32),
+              "en.bias": np.zeros(3, np.float32),
+              "en.neg_threshold": np.array(0.9, np.float32),
+              "en.rule_floor": np.array(-2.0, np.float32)}
+    arrays.update({f"en.{k}": np.array(v, np.float32) for k, v in extra.items()})
+    np.savez(path, **arrays)
+    return path
+
+
+class TestModelOptions:
+    def test_lexicon_threshold_applies_only_with_negative_lexicon_evidence(
+            self, tmp_path: Path) -> None:
+        """A post the rules read as negative needs only lex_threshold; others neg_threshold."""
+        model = load_models(_tiny_model(tmp_path / "m.npz", lex_threshold=0.5))["en"]
+        p = model.predict("hmm", None)
+        assert 0.5 < p.neg < 0.9
+        assert model.predict("hmm", -0.3).label == "neg"
+        assert model.predict("hmm", 0.0).label != "neg"
+        assert model.predict("hmm", None).label != "neg"
+
+    def test_old_model_files_keep_one_threshold_and_full_char_weight(self, tmp_path: Path
+                                                                     ) -> None:
+        """A file without lex_threshold / char_scale reads as before (one threshold, scale 1)."""
+        model = load_models(_tiny_model(tmp_path / "m.npz"))["en"]
+        assert model.lex_threshold == model.neg_threshold and model.char_scale == 1.0
+
+    def test_char_scale_weighs_character_ngrams_like_training(self, tmp_path: Path) -> None:
+        """Inference scales the character n-grams as featurize(char_scale=...) did."""
+        weights = np.random.default_rng(0).normal(0, 1, (BUCKETS, 3)).astype(np.float16)
+        arrays = {"en.weights": weights, "en.lexicon": np.zeros((2, 3), np.float32),
+                  "en.bias": np.zeros(3, np.float32),
+                  "en.neg_threshold": np.array(0.5, np.float32),
+                  "en.char_scale": np.array(0.5, np.float32)}
+        np.savez(tmp_path / "m.npz", **arrays)
+        model = load_models(tmp_path / "m.npz")["en"]
+        text = "Package arrived early, well packed"
+        idx, val = featurize(text, 0.5)
+        expected = np.zeros(3)
+        for i, v in zip(idx, val, strict=True):
+            expected += v * weights[i].astype(np.float64)
+        assert model.logits(text, None) == pytest.approx(expected.tolist(), abs=1e-3)

@@ -11,18 +11,22 @@ pytest.importorskip("sklearn", reason="pip install -e '.[train]'")
 
 from scipy import sparse  # noqa: E402
 
-from benchmarks.sentiment_tuning import tune_threshold  # noqa: E402
-from benchmarks.train_sentiment import (  # noqa: E402
+from benchmarks.sentiment_pooled import (  # noqa: E402
     BLOCK,
-    design,
     fit_weighted,
     fold_language,
-    nb_scale,
     pooled_design,
     sample_weights,
-    scaled,
     without_neutral,
 )
+from benchmarks.sentiment_tuning import (  # noqa: E402
+    decide,
+    fold_rates,
+    neg_scores,
+    tune_threshold,
+    tune_thresholds,
+)
+from benchmarks.train_sentiment import design, nb_scale, scaled  # noqa: E402
 from detectors.sentiment.features import BUCKETS  # noqa: E402
 from detectors.sentiment.learned import CLASSES, LanguageModel  # noqa: E402
 from detectors.sentiment.scorer import Scorer  # noqa: E402
@@ -161,3 +165,43 @@ class TestNaiveBayesScaling:
         scale = 1.0 + rng.random(BUCKETS + 2)
         w = rng.normal(size=(BUCKETS + 2, 3))
         np.testing.assert_allclose(scaled(x, scale) @ w, x @ (w * scale[:, None]))
+
+
+class TestLexiconThreshold:
+    @staticmethod
+    def _case(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Posts where negative lexicon evidence makes a moderate P(neg) trustworthy."""
+        rng = np.random.default_rng(seed)
+        y = rng.integers(0, 3, 600)
+        rule = np.where(rng.random(600) < 0.5, -0.5, 0.0)
+        p_neg = rng.uniform(0.0, 0.5, 600)
+        p_neg[(y == 0) & (rule < 0)] += 0.2  # negatives with lexicon evidence: moderate
+        p_neg[(y == 0) & (rule == 0)] += 0.45  # without it: only confident ones count
+        proba = np.stack([p_neg, (1 - p_neg) / 2, (1 - p_neg) / 2], axis=1)
+        return y, proba, rule, np.arange(600) % 5
+
+    def test_two_thresholds_match_a_brute_force_search(self) -> None:
+        """The vectorised search finds the same best pair as trying every pair."""
+        y, proba, rule, folds = self._case(7)
+        threshold, lex_threshold, floor, f1 = tune_thresholds(y, proba, rule, 0.10, folds)
+        assert lex_threshold <= threshold
+        assert neg_scores(y, decide(proba, threshold, rule, floor, lex_threshold))[0] == (
+            pytest.approx(f1))
+        best = -1.0
+        for t_other in np.round(np.arange(0.20, 0.951, 0.01), 2):
+            for t_lex in np.round(np.arange(0.20, t_other + 1e-9, 0.01), 2):
+                for fl in (-2.0, -0.8, -0.7, -0.6, -0.5, -0.4):
+                    pred = decide(proba, float(t_other), rule, fl, float(t_lex))
+                    if max(fold_rates(y, pred, folds)) <= 0.10:
+                        best = max(best, neg_scores(y, pred)[0])
+        assert f1 == pytest.approx(best)
+
+    def test_lexicon_evidence_earns_a_lower_threshold_and_a_better_f1(self) -> None:
+        """When lexicon-backed negatives are less confident, their threshold is lower and F1
+        beats the single threshold's, with the positive limit still held in every fold."""
+        y, proba, rule, folds = self._case(11)
+        one_t, one_floor, one_f1 = tune_threshold(y, proba, rule, 0.10, folds)
+        threshold, lex_threshold, floor, f1 = tune_thresholds(y, proba, rule, 0.10, folds)
+        assert lex_threshold < threshold and f1 > one_f1
+        pred = decide(proba, threshold, rule, floor, lex_threshold)
+        assert max(fold_rates(y, pred, folds)) <= 0.10

@@ -15,6 +15,8 @@ from streams.client.pauseflag import HttpFlagReader, may_publish
 from streams.wire.base import at
 from streams.wire.flags import PromotionAnswer
 
+REBUILT = "flag data rebuilt after a broker reset (or a first start) at …"
+
 
 class FlagServer(ThreadingHTTPServer):
     """Answers ``/api/v1/brands/<b>/promotion``; fails the first ``failures`` requests."""
@@ -47,6 +49,10 @@ class Handler(BaseHTTPRequestHandler):
         brand = self.path.split("/")[4]
         now = time.time()
         beat = None if srv.heartbeat_age is None else at(now - srv.heartbeat_age)
+        if brand == "unseen":  # no record, held by the worker while its rebuilt data settles
+            self.answer(200, PromotionAnswer.unknown(brand, at(now), beat).model_copy(
+                update={"paused": True, "reason": REBUILT}).wire())
+            return
         self.answer(200, PromotionAnswer(brand=brand, known=True, paused=brand == "acme",
                                          reason="crisis: x" if brand == "acme" else None,
                                          updated_at=at(now - 3600), heartbeat_at=beat).wire())
@@ -102,6 +108,13 @@ def test_stale_or_missing_heartbeat_holds_promotion(server, age, why):
     assert flag.effective_paused and flag.why.startswith("flag data stale/lost") and why in flag.why
     server.heartbeat_age = 20.0
     assert not may_publish(HttpFlagReader(server.url, max_age=10).get("globex")), "max_age is ours"
+
+
+def test_a_brand_without_record_held_by_the_worker_stays_held(server):
+    """known: false but paused: true (the worker's flag data is settling): held, with its why."""
+    with HttpFlagReader(server.url) as reader:
+        f = reader.get("unseen")
+    assert not may_publish(f) and f.why == REBUILT
 
 
 def test_sends_the_bearer_token(server):

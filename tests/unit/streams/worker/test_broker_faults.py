@@ -7,12 +7,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
 from streams.cli.brokers import BrokerUnreachable, kafka_errors, require_brokers
 from streams.dev.broker import free_port
-from streams.worker.brokerwatch import Offsets
+from streams.worker.brokerwatch import Offsets, trusted
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -44,6 +46,22 @@ class TestOffsets:
         o = Offsets("t")
         o.check({0: 2})
         assert "no longer exists" in (o.check(None) or "")
+
+
+class TestTrusted:
+    @pytest.mark.parametrize(("reachable", "reset", "ok"), [
+        (True, None, True),  # answered the last probe, same broker: write
+        (False, None, False),  # away: queue nothing for it (it may come back empty)
+        (True, "t[0] is empty", False),  # back, but reset: write nothing to it
+    ])
+    def test_writes_only_to_the_broker_last_seen_and_still_the_same(self, reachable, reset, ok):
+        """Housekeeping writes only while the broker answered and was not found reset."""
+        rt = SimpleNamespace(broker=SimpleNamespace(reachable=reachable, reset=reset))
+        assert trusted(cast(Any, rt)) is ok
+
+    def test_without_a_watch_the_worker_writes(self):
+        """A runtime without a broker watch (tests, tools) is not held back."""
+        assert trusted(cast(Any, SimpleNamespace(broker=None)))
 
 
 class TestRequireBrokers:

@@ -174,3 +174,25 @@ def test_alert_and_dead_letter_counters_start_at_zero() -> None:
               for s in f.samples}
     assert brands == {"acme"}
     assert reg.get_sample_value("firebreak_dlq_messages_total", {"reason": "invalid_json"}) == 0.0
+
+
+class TestBatchedCounts:
+    """Per-mention counters are summed per batch and reach Prometheus in one ``inc`` per series."""
+
+    def test_counts_reach_prometheus_at_flush_with_unconfigured_brands_as_other(self) -> None:
+        reg, c = core()
+        msgs = [scored("acme", f"a{i}", T0 + i) for i in range(3)]
+        msgs += [scored(f"invented-{i}", f"x{i}", T0 + i, label="neu") for i in range(4)]
+        msgs.append(dict(scored("acme", "a0", T0 + 5)))  # the same mention id again: a duplicate
+        for off, d in enumerate(msgs):
+            c.apply(d, 0, off)
+        get = reg.get_sample_value
+        acme = {"brand": "acme", "label": "neg", "lang": "en", "source": "x"}
+        assert get("firebreak_mentions_processed_total", acme) is None  # not before the flush
+        c.flush_metrics()
+        assert get("firebreak_mentions_processed_total", acme) == 3
+        assert get("firebreak_mentions_processed_total",
+                   {"brand": "other", "label": "neu", "lang": "en", "source": "x"}) == 4
+        assert get("firebreak_duplicate_mentions_total", {"brand": "acme"}) == 1
+        c.flush_metrics()  # a second flush adds nothing
+        assert get("firebreak_mentions_processed_total", acme) == 3
