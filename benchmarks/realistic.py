@@ -21,7 +21,8 @@ Targets:
 * stream that begins mid-crisis                            -> crisis <= 15 min from stream start
 * slow burn (15 % -> 60 % negative, x3 over 3 h)           -> crisis in (20, 120] min
 * every crisis brand back to normal <= 18 h after its episode subsides
-* pages per incident (crisis entries with a new crisis_id) = 1; bystander brands stay out of crisis
+* pages per detected incident (crisis entries with a new crisis_id) = 1 (a missed incident
+  fails its own row); bystander brands stay out of crisis
 
 Every crisis brand has 7+ days of ordinary traffic first, except mid-crisis.
 
@@ -240,6 +241,22 @@ def replay(sc: RealScenario, jobs: int, tmp: Path, cache: Path | None = None,
     return trs
 
 
+def read_shares(sc: RealScenario, prepared: Scored) -> dict[str, Any]:
+    """The subject brand's true negative share and the share the scorer reads, before and at
+    the peak of its episode (the 2 h before onset; the episode's hold): how much of a rise in
+    negativity the detector can see."""
+    ep = sc.episodes[0]
+    spec = sc.brand(ep.brand)
+    peak = (sc.at(ep.start + ep.ramp).timestamp(), sc.at(ep.start + ep.ramp + ep.hold).timestamp())
+    spans = {"before": (peak[0] - ep.ramp * 60 - 7200, peak[0] - ep.ramp * 60), "peak": peak}
+    out: dict[str, Any] = {"true_before": spec.neg, "true_peak": ep.neg}
+    for name, (a, b) in spans.items():
+        labels = [o.label for o, own in prepared
+                  if not own and o.brand == ep.brand and a <= o.ts < b and o.label != "unscored"]
+        out[f"read_{name}"] = round(sum(x == "neg" for x in labels) / len(labels), 3) if labels else None
+    return out
+
+
 def _describe(sc: RealScenario, t: Transition) -> dict[str, Any]:
     zone = sc.brand(t.brand).zone
     return {"brand": t.brand, "at": datetime.fromtimestamp(t.at, tz=timezone.utc).isoformat(),
@@ -303,6 +320,10 @@ def _count(items: Any) -> dict[str, int]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _span(values: list[float | None], unit: str = "min") -> str:
     got = [v for v in values if v is not None]
     missed = len(values) - len(got)
@@ -348,14 +369,24 @@ def verdicts(res: dict[str, Any]) -> list[Row]:
         rows.append((f"{label} -> crisis {'in (20, 120]' if lo else f'<= {hi}'} min",
                      _span(d) + (f", {early} crises before onset" if early else "")
                      + (f", {already} already in crisis at onset (0 min)" if already else ""), ok))
+    for name in ("chronic_crisis", "night_crisis", "mid_crisis", "slow_burn"):
+        sh = [x["shares"] for x in pick(name) if "shares" in x]
+        if sh:
+            rows.append((f"  {name}: negative share true -> read by the scorer (reported)",
+                         "; ".join(f"{s['true_before']:.2f} -> {s['true_peak']:.2f} true, "
+                                   f"{_fmt(s['read_before'])} -> {_fmt(s['read_peak'])} read"
+                                   for s in sh), None))
     real = pick("retweet_storm_real_text")
     rows.append(("retweet storm of a real negative post (reported)",
                  _span([x["delay_min"] for x in real]), None))
     back = [x["normal_after_end_h"] for x in crisis]
     rows.append(("crisis brands back to normal <= 18 h after the episode", _span(back, "h"),
                  all(v is not None and v <= 18 for v in back)))
-    pages = [x["pages"] for x in crisis]
-    rows.append(("pages per incident = 1", f"{_count(str(p) for p in pages)} (pages: incidents)",
+    pages = [x["pages"] for x in crisis if x["delay_min"] is not None]
+    missed = sum(x["delay_min"] is None for x in crisis)
+    rows.append(("pages per detected incident = 1",
+                 f"{_count(str(p) for p in pages)} (pages: incidents)"
+                 + (f"; {missed} missed (in their own rows)" if missed else ""),
                  all(p == 1 for p in pages)))
     bys = sorted({f"{t['brand']}({x['scenario']})" for x in crisis for t in x["bystander_crises"]})
     rows.append(("bystander brands in crisis scenarios -> no crisis", ", ".join(bys) or "none",
@@ -382,6 +413,8 @@ def run_all(seeds: int, weeks: int, jobs: int, note: Callable[[str], None],
                 what = f"{r['crises']} crises, {r['elevations']} elevations"
             else:
                 r = measure_crisis(sc, trs)
+                if sc.episodes[0].kind == "crisis":
+                    r["shares"] = read_shares(sc, scored(sc, jobs, Path(tmp), cache)[0])
                 what = f"delay {r['delay_min']} min, pages {r['pages']}, back {r['normal_after_end_h']} h"
             res[kind].append(r)
             note(f"[{i}/{len(plan)}] {sc.name} seed {sc.seed} ({len(sc.brands)} brands, "

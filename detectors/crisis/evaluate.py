@@ -7,7 +7,11 @@
   over-dispersion), from enough distinct authors, and the share is unusual for
   the posts seen given the brand's own hour-to-hour swing (a beta-binomial
   tail). Viral praise and neutral news raise volume but not the share; a troll
-  raises neither once capped.
+  raises neither once capped. Both tails together must also be extraordinary
+  (Fisher's combined p-value at most ``JOINT_P``): a volume wave that only just
+  passes its tail, meeting a share that only just passes its own, is a
+  coincidence a brand sees every few weeks (a burst of neutral news the scorer
+  partly reads as negative), not a crisis.
 * **sustained rise** — the same checks with a smaller rise, once the drift test
   (:mod:`detectors.crisis.drift`) has seen the share stay above the usual for a
   while: a slow burn never jumps, it lasts.
@@ -26,11 +30,21 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.crisis.stats import betabinom_sf, nbinom_sf, poisson_sf, share_rho, smoothed_share
+from detectors.crisis.stats import (
+    betabinom_sf,
+    fisher_p,
+    nbinom_sf,
+    poisson_sf,
+    share_rho,
+    smoothed_share,
+)
 from detectors.crisis.window import AuthorWindow
 
 PRIOR_WEIGHT = 10.0
 SPREAD_Z = 3.0  # the share must rise this many of the brand's own hourly swings
+# Fisher's combined p-value of the volume and share tails for a crisis from one window: the
+# single gates (crisis_p, crisis_share_p) allow a product of 3e-9 (combined 6e-8)
+JOINT_P = 1e-10
 Level = Literal["elevated", "crisis"]
 
 
@@ -176,8 +190,12 @@ def assess(
             p_share = expect.share_p(window.neg, window.scored, usual_share)
             if p_share > (th.elevated_share_p if sustained else share_p):
                 continue  # a lasting rise has its evidence in the drift test already
+            joint = fisher_p(p, p_share)
+            if level == "crisis" and not sustained and joint > JOINT_P:
+                continue  # two tails that only just pass: a coincidence, not a crisis
             numbers["p_value"] = float(f"{p:.3g}")
             numbers["p_share"] = float(f"{p_share:.3g}")
+            numbers["p_joint"] = float(f"{joint:.3g}")
             test = "negative_surge"
             if sustained and share < usual_share + max(margin, swing) and level == "crisis":
                 test = "sustained_rise"
@@ -216,10 +234,13 @@ def _sudden(
     p_share = expect.share_p(neg, scored, usual_share)
     if p_share > th.sudden_share_p:
         return None
+    joint = fisher_p(p, p_share)
+    if joint > JOINT_P:
+        return None  # the same joint evidence as the long window's
     numbers["sudden"] = {"minutes": th.sudden_minutes, "negative": neg, "scored": scored,
                          "negative_authors": authors, "neg_share": round(share, 3),
                          "expected_negative": round(expected, 2), "p_value": float(f"{p:.3g}"),
-                         "p_share": float(f"{p_share:.3g}")}
+                         "p_share": float(f"{p_share:.3g}"), "p_joint": float(f"{joint:.3g}")}
     reason = (f"sudden surge: {neg} negative of {scored} scored mentions in the last "
               f"{th.sudden_minutes} min from {authors} authors ({neg / expected:.0f}x expected); "
               + _summary(numbers))

@@ -99,6 +99,22 @@ def nbinom_sf(k: float, mu: float, alpha: float) -> float:
     return min(1.0, total)
 
 
+def fisher_p(p1: float, p2: float) -> float:
+    """Fisher's combined p-value of two independent tests (chi-squared with 4 degrees of freedom).
+
+    Two tests that each only just pass are far weaker evidence together than
+    either passing strongly: the combined tail is ``q * (1 - ln q)`` for ``q = p1 * p2``.
+
+    Args:
+        p1: the first test's p-value.
+        p2: the second test's p-value.
+    """
+    q = p1 * p2
+    if q <= 0.0:
+        return 0.0
+    return min(1.0, q * (1.0 - math.log(q)))
+
+
 def _share_tail_edge(kk: int, n: int, p: float) -> float | None:
     """P(X >= kk) where it needs no sum (no hits asked, more than n, a share of 0 or 1)."""
     if kk <= 0:
