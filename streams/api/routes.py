@@ -78,8 +78,9 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
               else PromotionAnswer.of(flag, beat))
     problem = (data_problem(beat, rt.view.reset_at, now)
                or settling(rt.view.get(control, HEARTBEAT_KEY), flag, now))
-    return answer if problem is None else answer.model_copy(update={"paused": True,
-                                                                    "reason": problem})
+    # held: ``known`` true, so that every reader (older ones too) honours the hold
+    return answer if problem is None else answer.model_copy(
+        update={"paused": True, "reason": problem, "known": True})
 
 
 def _version() -> str:

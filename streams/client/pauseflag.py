@@ -40,6 +40,7 @@ from streams.client.http import JsonClient
 from streams.wire.flags import (
     DEFAULT_HEARTBEAT_MAX_AGE,
     HEARTBEAT_KEY,
+    HELD,
     PauseFlag,
     PromotionAnswer,
     data_problem,
@@ -255,7 +256,8 @@ class HttpFlagReader:
             return evaluate(brand, None, source_ok=False)
         now = time.time()
         problem = data_problem(answer.heartbeat_at, None, now, self.max_age)
-        if problem is None and not answer.known and answer.paused:
-            problem = answer.reason or "held by the worker"  # no record, but its data is settling
+        if problem is None and answer.paused and (
+                not answer.known or (answer.reason or "").startswith(HELD)):
+            problem = answer.reason or "held by the worker"  # the worker's flag data is stale/settling
         return evaluate(brand, answer if answer.known else None, problem=problem, max_age=None,
                         now=now)

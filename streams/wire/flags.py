@@ -87,6 +87,9 @@ def heartbeat_at(value: object) -> datetime | None:
     return value.updated_at if isinstance(value, Heartbeat) else None
 
 
+HELD = "flag data "  # every reason data_problem and settling give starts with it
+
+
 def data_problem(heartbeat_at: datetime | None, reset_at: float | None, now: float,
                  max_age: float = DEFAULT_HEARTBEAT_MAX_AGE) -> str | None:
     """Why the flag data cannot be trusted (then every brand reads as paused), or ``None``.
@@ -135,7 +138,9 @@ def settling(beat: object, flag: PauseFlag | None, now: float) -> str | None:
 class PromotionAnswer(PauseFlag):
     """The HTTP answer for a brand's flag: the flag, and whether any record exists."""
 
-    known: bool = Field(description="false: no record, the brand was never seen (not paused)")
+    known: bool = Field(description="false: no record and nothing holds the brand: it was never "
+                        "seen (not paused); true when a record or a hold (stale or settling flag "
+                        "data) answers")
     heartbeat_at: Timestamp | None = Field(
         None, description="the newest worker heartbeat the answering worker has seen; "
                           "readers treat the answer as paused when it is too old")

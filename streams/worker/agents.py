@@ -67,6 +67,9 @@ def register(rt: Runtime) -> None:
     @app.agent(rt.t_scored, name="firebreak.detect")
     async def detect(stream: Any) -> None:
         rt.detect_stream = stream
+        # decide nothing before the flag topic is read: a fresh state must see a pause carried
+        # over a broker reset before it is checkpointed or flagged (nothing taken, nothing to ack)
+        await rt.view.caught_up.wait()
         async for events in stream.noack_take(s.batch_size, within=s.batch_seconds):
             await detect_batch(rt, events)
 
@@ -204,6 +207,8 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
         rt: the worker runtime.
         events: Faust events of ``mentions.scored``.
     """
+    if rt.stopping:
+        return  # stopping (a reset, SIGTERM): write nothing more; the events stay unacknowledged
     decisions: list[Decision] = []
     now = time.time()
     async with rt.lock:
