@@ -38,9 +38,8 @@ from streams.wire.flags import (
     HEARTBEAT_KEY,
     PauseFlag,
     PromotionAnswer,
-    data_problem,
+    flag_problem,
     heartbeat_at,
-    settling,
 )
 from streams.wire.messages import command_message, dumps
 from streams.wire.states import BrandStateView
@@ -76,8 +75,7 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
                                reason="unreadable flag record: promotion held", heartbeat_at=beat)
     answer = (PromotionAnswer.unknown(brand, stamp, beat) if flag is None
               else PromotionAnswer.of(flag, beat))
-    problem = (data_problem(beat, rt.view.reset_at, now)
-               or settling(rt.view.get(control, HEARTBEAT_KEY), flag, now))
+    problem = flag_problem(rt.view.get(control, HEARTBEAT_KEY), rt.view.reset_at, flag, now)
     # held: ``known`` true, so that every reader (older ones too) honours the hold
     return answer if problem is None else answer.model_copy(
         update={"paused": True, "reason": problem, "known": True})

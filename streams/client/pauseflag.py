@@ -45,8 +45,7 @@ from streams.wire.flags import (
     PromotionAnswer,
     data_problem,
     decode_control,
-    heartbeat_at,
-    settling,
+    flag_problem,
 )
 from streams.wire.views import TopicView
 
@@ -178,10 +177,10 @@ class KafkaFlagReader:
         if not self._ready():
             return {}
         now = time.time()
-        problem = self._problem(now)
         records = self.view.values(self.topic)
-        beat = records.get(HEARTBEAT_KEY)
-        out = {b: evaluate(b, r, problem=problem or settling(beat, r, now), max_age=None, now=now)
+        beat, reset_at = records.get(HEARTBEAT_KEY), self.view.reset_at
+        out = {b: evaluate(b, r, problem=flag_problem(beat, reset_at, r, now, self.max_age),
+                           max_age=None, now=now)
                for b, r in records.items() if isinstance(r, PauseFlag)}
         out.update({b: Flag(b, None, True, "unreadable flag record")
                     for b in list(self.view.unreadable[self.topic])})
@@ -198,15 +197,11 @@ class KafkaFlagReader:
         if brand in self.view.unreadable[self.topic]:
             return Flag(brand, None, True, "unreadable flag record")
         now = time.time()
-        problem = self._problem(now)
         record = self.view.get(self.topic, brand)
         record = record if isinstance(record, PauseFlag) else None
-        problem = problem or settling(self.view.get(self.topic, HEARTBEAT_KEY), record, now)
+        problem = flag_problem(self.view.get(self.topic, HEARTBEAT_KEY), self.view.reset_at,
+                               record, now, self.max_age)
         return evaluate(brand, record, problem=problem, max_age=None, now=now)
-
-    def _problem(self, now: float) -> str | None:
-        beat = heartbeat_at(self.view.get(self.topic, HEARTBEAT_KEY))
-        return data_problem(beat, self.view.reset_at, now, self.max_age)
 
 
 class HttpFlagReader:

@@ -167,3 +167,19 @@ class PromotionAnswer(PauseFlag):
             heartbeat_at: the newest heartbeat seen.
         """
         return cls(known=True, heartbeat_at=heartbeat_at, **dict(flag))
+
+
+def flag_problem(beat: object, reset_at: float | None, flag: PauseFlag | None, now: float,
+                 max_age: float = DEFAULT_HEARTBEAT_MAX_AGE) -> str | None:
+    """Why a reader of the flag topic must hold ``flag``'s brand, or ``None``: the flag
+    data is stale or lost (:func:`data_problem`), or still settling (:func:`settling`).
+
+    Args:
+        beat: what the reader holds under :data:`HEARTBEAT_KEY`.
+        reset_at: when the reader saw the topic reset (POSIX seconds), if ever.
+        flag: the brand's flag record, if any.
+        now: wall-clock time, POSIX seconds.
+        max_age: seconds after which a heartbeat is stale.
+    """
+    return (data_problem(heartbeat_at(beat), reset_at, now, max_age)
+            or settling(beat, flag, now))
