@@ -75,7 +75,7 @@ def demo(seed: int = 1) -> Scenario:
               BrandSpec("umbrella", 0.5), BrandSpec("nordair", 1.0, langs={"fi": .6, "sv": .3,
                                                                             "en": .1}),
               BrandSpec("hooli", 4.0)]
-    eps = [Episode("acme", "crisis", 3 * 60, hold=90, volume=8, neg=0.7, pos=0.05, ramp=2,
+    eps = [Episode("acme", "crisis", 3 * 60, hold=90, volume=10, neg=0.9, pos=0.03, ramp=2,
                    decay=60),
            Episode("hooli", "praise", 3 * 60 + 20, hold=60, volume=6, neg=0.05, pos=0.8, ramp=5,
                    decay=30)]
