@@ -19,17 +19,14 @@ from streams.wire.topics import scored_key
 SAMPLE = re.compile(r"^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)$")
 
 
-def metric(url: str, name: str, **labels: str) -> float:
-    """The sum of the samples of ``name`` (matching ``labels``) on a worker's ``/metrics``.
-
-    Args:
-        url: the worker's base URL.
-        name: the sample name (e.g. ``firebreak_untracked_mentions_total``).
-        labels: label values the samples must have.
-    """
+def scrape(url: str) -> str:
+    """One read of a worker's ``/metrics`` ("" if it did not answer)."""
     status, body = http_json(f"{url}/metrics", timeout=10)
-    if status != 200 or not isinstance(body, str):
-        return float("nan")
+    return body if status == 200 and isinstance(body, str) else ""
+
+
+def sample_sum(body: str, name: str, **labels: str) -> float:
+    """The sum of the samples of ``name`` (matching ``labels``) in one scrape's ``body``."""
     total = 0.0
     for line in body.splitlines():
         m = SAMPLE.match(line)
@@ -39,6 +36,18 @@ def metric(url: str, name: str, **labels: str) -> float:
         if all(got.get(k) == v for k, v in labels.items()):
             total += float(m.group(3))
     return total
+
+
+def metric(url: str, name: str, **labels: str) -> float:
+    """The sum of the samples of ``name`` (matching ``labels``) on a worker's ``/metrics``.
+
+    Args:
+        url: the worker's base URL.
+        name: the sample name (e.g. ``firebreak_untracked_mentions_total``).
+        labels: label values the samples must have.
+    """
+    body = scrape(url)
+    return sample_sum(body, name, **labels) if body else float("nan")
 
 
 def invented(n: int, prefix: str = "inv") -> list[tuple[bytes, bytes]]:
@@ -102,16 +111,21 @@ def rss_bytes(pid: int | None) -> int:
 
 
 def over(url: str, seconds: float) -> int:
-    """Runs of the 1 s housekeeping timer that were more than ``seconds`` late so far."""
-    return int(metric(url, "firebreak_housekeeping_delay_seconds_count")
-               - metric(url, "firebreak_housekeeping_delay_seconds_bucket", le=f"{seconds:.1f}"))
+    """Runs of the 1 s housekeeping timer that were more than ``seconds`` late so far.
+
+    The count and the bucket come from one scrape: read from two, a run observed between
+    them lands in the second read only, and the difference comes out one short (even -1).
+    """
+    body = scrape(url)
+    return int(sample_sum(body, "firebreak_housekeeping_delay_seconds_count")
+               - sample_sum(body, "firebreak_housekeeping_delay_seconds_bucket",
+                            le=f"{seconds:.1f}"))
 
 
 def delays(url: str) -> dict[str, float]:
     """The housekeeping delay histogram's cumulative buckets (for failure messages)."""
-    status, body = http_json(f"{url}/metrics", timeout=10)
     return dict(re.findall(r'^firebreak_housekeeping_delay_seconds_bucket\{le="([^"]+)"\} (\S+)$',
-                           body if isinstance(body, str) else "", flags=re.M))
+                           scrape(url), flags=re.M))
 
 
 def processed(url: str) -> float:
