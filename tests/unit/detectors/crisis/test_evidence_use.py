@@ -1,0 +1,53 @@
+"""Evidence the detector no longer wastes: traffic expected for the part of the current
+minute that has not happened yet."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from detectors.config import BrandConfig
+from detectors.crisis.evaluate import Expect, assess, exposure
+from detectors.crisis.window import NEG, NEU, AuthorWindow
+
+HOUR0 = 480_000  # an epoch hour (a Monday in 2024); any will do
+
+
+class TestExposure:
+    @pytest.mark.parametrize(("minutes", "elapsed", "want"), [
+        (5, 12.0, 4.2), (5, 0.0, 4.0), (5, 60.0, 5.0), (20, 30.0, 19.5), (20, None, 20.0),
+        (1, 0.0, 0.5),
+    ])
+    def test_a_window_has_seen_its_full_minutes_and_the_part_of_this_one_that_passed(
+            self, minutes: int, elapsed: float | None, want: float) -> None:
+        assert exposure(minutes, elapsed) == pytest.approx(want)
+
+    def test_the_expected_traffic_is_for_the_time_the_window_covers(self) -> None:
+        """Read 12 s into its newest minute, a 20-minute window expects 19.2 minutes of traffic."""
+        w = AuthorWindow(20, 2)
+        for i in range(30):
+            w.add(1000 + i % 20, i, NEG if i < 5 else NEU, (), 1.0, "en")
+        expect = dict(rate=1.5, share=0.2, alpha=0.1, spread=0.03, share_sd=0.03)
+        whole = assess(w, Expect(**expect), BrandConfig(), 1019)
+        early = assess(w, Expect(**expect), BrandConfig(), 1019, 12.0)
+        assert whole.numbers["expected_mentions"] == pytest.approx(30.0)
+        assert early.numbers["expected_mentions"] == pytest.approx(1.5 * 19.2)
+
+    def test_a_sudden_surge_seconds_into_a_minute_is_judged_on_the_minutes_it_spans(self) -> None:
+        """Eight negative voices of ten in 4 min 6 s of a 0.5/min brand usually 15 %
+        negative, bursty over minutes: against five whole minutes of expected traffic they
+        are not yet extraordinary; against the 4.1 minutes that actually passed they are."""
+        w = AuthorWindow(20, 2)
+        for i in range(8):  # an ordinary quarter of an hour before it
+            w.add(1000 + 2 * i, i, NEG if i == 0 else NEU, (), 1.0, "en")
+        for i in range(10):
+            w.add(1015 + i % 5, 100 + i, NEG if i < 8 else NEU, (), 1.0, "en")
+        expect = dict(rate=0.5, share=0.15, alpha=0.0, alpha_short=0.25, spread=0.02,
+                      share_sd=0.02, weight=math.inf)
+        late = assess(w, Expect(**expect), BrandConfig(), 1019)
+        early = assess(w, Expect(**expect), BrandConfig(), 1019, 6.0)
+        assert late.level != "crisis"
+        assert early.level == "crisis" and early.test == "sudden_surge"
+        assert early.numbers["sudden"]["expected_negative"] == pytest.approx(0.5 * 4.1 * 0.15,
+                                                                           abs=0.01)
