@@ -364,7 +364,7 @@ class RhythmBaseline:
         Its hour-of-week rhythm is taken only when it was learned in this
         baseline's time zone (a brand whose ``timezone`` changed relearns it).
         """
-        names = ["level", "alpha", "share_neg", "share_n", "prior_share", "spread",
+        names = ["level", "alpha", "share_neg", "share_n", "prior_share", "spread", "spread_n",
                  "hours_learned", "recent", "hourly", "kw_rate"]
         if other.tz == self.tz:
             names += ["hod", "hod_n", "dow", "dow_n"]

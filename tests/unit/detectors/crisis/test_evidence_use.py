@@ -1,5 +1,5 @@
 """Evidence the detector no longer wastes: traffic expected for the part of the current
-minute that has not happened yet."""
+minute that has not happened yet, and the swing a seeded brand's history measured."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import math
 import pytest
 
 from detectors.config import BrandConfig
+from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.evaluate import Expect, assess, exposure
 from detectors.crisis.window import NEG, NEU, AuthorWindow
 
@@ -51,3 +52,24 @@ class TestExposure:
         assert early.level == "crisis" and early.test == "sudden_surge"
         assert early.numbers["sudden"]["expected_negative"] == pytest.approx(0.5 * 4.1 * 0.15,
                                                                            abs=0.01)
+
+
+def learned(hours: list[tuple[int, int]]) -> RhythmBaseline:
+    """A baseline (prior share 0.2) that learned clean hours of (scored, negative) mentions."""
+    base = RhythmBaseline(0.2)
+    for h, (scored, neg) in enumerate(hours):
+        for i in range(scored):
+            base.count(HOUR0 + h, True, i < neg)
+    base.roll(HOUR0 + len(hours))
+    return base
+
+
+def test_a_seeded_baseline_keeps_the_swing_it_learned() -> None:
+    """Two busy days of history at a steady share make a brand whose swing is known: seeding
+    takes the hours the swing was learned from with it, not only the swing (with none, the
+    cautious prior of a brand never seen replaced what history had measured)."""
+    history = learned([(60, 12)] * 96)
+    fresh = RhythmBaseline(0.2)
+    fresh.seed_from(history)
+    assert fresh.swing == pytest.approx(history.swing)
+    assert fresh.swing < RhythmBaseline(0.2).swing
