@@ -14,8 +14,9 @@ state), four things about one brand:
   squared coefficient of variation of its hourly rate beyond Poisson. A bursty
   brand gets negative-binomial tails instead of Poisson's.
 * **its usual negative share**: decayed pooled counts over clean hours, with a
-  small prior. No cap: an airline whose ordinary talk is 70 % negative learns
-  0.7, in hours, not weeks.
+  small prior, an hour busier than expected counted as one expected hour (the
+  share of its typical hour, not of its loudest). No cap: an airline whose
+  ordinary talk is 70 % negative learns 0.7, in hours, not weeks.
 * **how much that share varies** from hour to hour beyond sampling noise
   (beta-binomial spread, as a standard deviation, shrunk towards a cautious
   prior for its first two days), so a brand whose mood swings needs a larger
@@ -273,12 +274,15 @@ class RhythmBaseline:
         if count == 0 and expected is not None and expected * 60 >= GAP_MIN_EXPECTED:
             return  # an hour of silence where dozens were due: a gap in the feed, not a lull
         rate = count / 60.0
+        weight = 1.0
         if expected is not None:
             rate = min(rate, expected * CLIP)
             self._learn_dispersion(count, expected * 60.0, self.hod_n[local_slot(self.hour,
                                                                                  self.tz)[1]])
+            if count > expected * 60.0 > 0:
+                weight = expected * 60.0 / count  # a burst hour's share counts as one hour's
         self._learn_volume(rate)
-        self._learn_share()
+        self._learn_share(weight)
         self.hours_learned += 1
 
     def _learn_volume(self, rate: float) -> None:
@@ -311,7 +315,10 @@ class RhythmBaseline:
         excess = min(ALPHA_MAX / 2, max(0.0, excess))  # bounded: one odd hour moves it little
         self.alpha += ALPHA_LEARN * (excess - self.alpha)
 
-    def _learn_share(self) -> None:
+    def _learn_share(self, weight: float = 1.0) -> None:
+        # the usual share is the brand's typical hour, not a mix ruled by its loudest: an
+        # hour busier than expected weighs as much as an expected one (a praise wave of eight
+        # times the traffic otherwise pulled a chronic brand's usual down for days)
         scored, neg = self.h_scored, self.h_neg
         self.share_neg *= SHARE_DECAY
         self.share_n *= SHARE_DECAY
@@ -324,8 +331,8 @@ class RhythmBaseline:
             alpha = max(SPREAD_ALPHA, 1.0 / (self.spread_n + 1))
             self.spread = math.sqrt(max(0.0, self.spread ** 2 + alpha * (extra - self.spread ** 2)))
             self.spread_n += 1
-        self.share_neg += neg
-        self.share_n += scored
+        self.share_neg += neg * weight
+        self.share_n += scored * weight
 
     def _learn_keywords(self) -> None:
         # a keyword the brand hears every day becomes part of its normal
