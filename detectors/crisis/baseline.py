@@ -20,7 +20,9 @@ state), four things about one brand:
 * **how much that share varies** from hour to hour beyond sampling noise
   (beta-binomial spread, as a standard deviation, shrunk towards a cautious
   prior for its first two days), so a brand whose mood swings needs a larger
-  rise before it counts.
+  rise before it counts. Each hour weighs by its mentions, up to those expected
+  of it: a quiet night hour's share is mostly sampling noise, and with equal
+  votes a night of ten-post hours set a brand's swing.
 
 A crisis cannot teach it that crises are normal: flagged hours are left out,
 and a clean hour's volume is clipped at a multiple of what was expected.
@@ -99,7 +101,7 @@ class RhythmBaseline:
     __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
                  "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
                  "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw",
-                 "spread_n", "seen_scored", "seen_neg")
+                 "spread_n", "spread_w", "seen_scored", "seen_neg")
 
     def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
         self.tz = tz
@@ -114,6 +116,7 @@ class RhythmBaseline:
         self.prior_share = share
         self.spread = 0.0  # hour-to-hour sd of the share beyond sampling noise
         self.spread_n = 0  # hours it was learned from
+        self.spread_w = 0.0  # decayed scored mentions of those hours (each hour's weight)
         self.seen_scored = 0  # every scored mention counted, flagged hours included
         self.seen_neg = 0
         self.hours_learned = 0
@@ -328,7 +331,11 @@ class RhythmBaseline:
         if scored >= 10 and self.share_n >= 50:
             observed = neg / scored
             extra = (observed - usual) ** 2 - usual * (1 - usual) / scored
-            alpha = max(SPREAD_ALPHA, 1.0 / (self.spread_n + 1))
+            # each hour weighs by its mentions, up to those expected of it: a quiet night
+            # hour's excess is mostly noise, and a burst hour (a slow burn not yet flagged
+            # among them) must not set the swing alone
+            self.spread_w = (1.0 - SPREAD_ALPHA) * self.spread_w + scored * weight
+            alpha = scored * weight / self.spread_w
             self.spread = math.sqrt(max(0.0, self.spread ** 2 + alpha * (extra - self.spread ** 2)))
             self.spread_n += 1
         self.share_neg += neg * weight
@@ -361,7 +368,10 @@ class RhythmBaseline:
         if data.get("version") != VERSION:
             return obj
         for name in cls.__slots__:
-            setattr(obj, name, _copy(data[name]))
+            if name != "spread_w" or name in data:
+                setattr(obj, name, _copy(data[name]))
+        if "spread_w" not in data:  # saved before hours were weighed: its steady-state weight
+            obj.spread_w = obj.share_n * (1.0 - SHARE_DECAY) / SPREAD_ALPHA
         obj.h_kw = {w: set(a) for w, a in data["h_kw"].items()}
         return obj
 
@@ -372,7 +382,7 @@ class RhythmBaseline:
         baseline's time zone (a brand whose ``timezone`` changed relearns it).
         """
         names = ["level", "alpha", "share_neg", "share_n", "prior_share", "spread", "spread_n",
-                 "hours_learned", "recent", "hourly", "kw_rate"]
+                 "spread_w", "hours_learned", "recent", "hourly", "kw_rate"]
         if other.tz == self.tz:
             names += ["hod", "hod_n", "dow", "dow_n"]
         for name in names:

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from detectors.config import BrandConfig
-from detectors.crisis.baseline import RhythmBaseline
+from detectors.crisis.baseline import SHARE_DECAY, SPREAD_ALPHA, RhythmBaseline
 from detectors.crisis.evaluate import Expect, assess, exposure
 from detectors.crisis.window import NEG, NEU, AuthorWindow
 
@@ -89,3 +89,34 @@ def test_a_quiet_hour_weighs_by_its_own_mentions() -> None:
     """An hour quieter than expected is not scaled up: ten posts say less than sixty."""
     base = learned([(60, 27)] * 72 + [(10, 10)] * 3)
     assert 0.45 < base.share < 0.48
+
+
+class TestSwingByMentions:
+    STEADY = [(60, 12)] * 48  # two days of busy hours at exactly the usual share
+
+    def test_a_quiet_hour_far_off_the_usual_moves_the_swing_less_than_a_busy_one(self) -> None:
+        """Six negative of ten is mostly sampling noise; 36 of 60 is a real swing: each hour
+        weighs by its mentions, up to those expected of it (with equal votes the two moved
+        it alike)."""
+        steady = learned(self.STEADY).spread
+        quiet = learned(self.STEADY + [(10, 6)]).spread
+        busy = learned(self.STEADY + [(60, 36)]).spread
+        assert busy ** 2 - steady ** 2 > 4 * (quiet ** 2 - steady ** 2) > 0
+
+    def test_a_burst_hour_weighs_no_more_than_an_expected_one(self) -> None:
+        """Eight times the usual traffic at half negative (a slow burn not flagged yet, say)
+        moves the swing as one expected hour at that share would, not eight."""
+        steady = learned(self.STEADY).spread
+        burst = learned(self.STEADY + [(480, 240)]).spread
+        usual = learned(self.STEADY + [(60, 30)]).spread
+        assert burst ** 2 - steady ** 2 < 1.5 * (usual ** 2 - steady ** 2)
+
+    def test_a_saved_baseline_keeps_its_weights_and_an_older_one_gets_its_steady_state(
+            self) -> None:
+        base = learned(self.STEADY + [(60, 30)])
+        data = base.to_dict()
+        assert RhythmBaseline.from_dict(data).spread_w == pytest.approx(base.spread_w)
+        del data["spread_w"]
+        old = RhythmBaseline.from_dict(data)
+        assert old.spread == base.spread
+        assert old.spread_w == pytest.approx(base.share_n * (1 - SHARE_DECAY) / SPREAD_ALPHA)
