@@ -104,3 +104,13 @@ def test_memoised_vote_equals_the_token_by_token_vote() -> None:
         for text in TEXTS:
             lowered = text.lower().split()
             assert detector.vote(lowered) == reference_vote(detector._words, lowered), text
+
+
+def test_latin_shortcut_agrees_with_the_script_lookup() -> None:
+    """Letters the script check takes as Latin without a lookup are Latin by their Unicode name."""
+    from detectors.sentiment.script import _LATIN_LETTERS, _script, script_language
+
+    assert {_script(ch) for ch in _LATIN_LETTERS} == {"LATIN"}
+    assert "ā" in _LATIN_LETTERS and "ß" in _LATIN_LETTERS and "µ" not in _LATIN_LETTERS
+    assert script_language("Ļoti slikti, ß, ñ, åäö") == (True, None)
+    assert script_language("Очень плохо ß") == (False, "ru")
