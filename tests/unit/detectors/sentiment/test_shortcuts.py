@@ -1,4 +1,8 @@
-"""The language detector's shortcuts give py3langid's and the plain vote's answers exactly."""
+"""The scorer's shortcuts give the plain algorithms' answers exactly.
+
+The memoised py3langid walk, the memoised vote, the Latin-letter shortcut of the
+script check and the lexicon's prefix walk for the longest stem.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from detectors.sentiment.langid import (
     Votes,
     default_detector,
 )
+from detectors.sentiment.lexicon import MIN_STEM, Lexicon
 
 SCORED = frozenset({"en", "fi", "sv", "fr", "nl", "lv", "de", "es"})
 TEXTS = [
@@ -114,3 +119,46 @@ def test_latin_shortcut_agrees_with_the_script_lookup() -> None:
     assert "ā" in _LATIN_LETTERS and "ß" in _LATIN_LETTERS and "µ" not in _LATIN_LETTERS
     assert script_language("Ļoti slikti, ß, ñ, åäö") == (True, None)
     assert script_language("Очень плохо ß") == (False, "ru")
+
+
+def reference_valence(lexicon: Lexicon, token: str) -> float:
+    """The longest-stem rule as first written: every length from the token's own down."""
+    value = lexicon.words.get(token)
+    if value is not None:
+        return value
+    for end in range(len(token), MIN_STEM - 1, -1):
+        value = lexicon.stems.get(token[:end])
+        if value is not None:
+            return value
+    return 0.0
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    """Finnish with a few made-up stems nested in each other."""
+    lexicon = Lexicon("fi")
+    for term, valence in (("hyvä*", 2.0), ("hyväksy*", 0.0), ("hyväksyttävä*", -1.0),
+                          ("ab*", 3.0), ("abcd*", -2.0), ("huono on*", -2.5)):
+        lexicon.add(term, valence)
+    return lexicon
+
+
+class TestStemPrefixWalk:
+    @pytest.mark.parametrize("token", ["hyvää", "hyväksyn", "hyväksyttävää", "hyv", "hy", "abc",
+                                       "abcde", "abcd", "ab", "huonoa", "x", ""])
+    def test_longest_stem_wins(self, lexicon: Lexicon, token: str) -> None:
+        """The prefix walk finds the same longest stem as trying every length."""
+        assert lexicon.valence_of(token) == reference_valence(lexicon, token)
+
+    @settings(max_examples=300, deadline=None)
+    @given(token=st.text(alphabet="abcdhyväksttuon", max_size=14))
+    def test_any_token(self, lexicon: Lexicon, token: str) -> None:
+        """Random tokens over the stems' letters agree with the plain rule."""
+        assert lexicon.valence_of(token) == reference_valence(lexicon, token)
+
+    def test_prefixes_follow_added_stems(self) -> None:
+        """A stem added after a lookup is found (the prefix set is rebuilt)."""
+        lexicon = Lexicon("sv")
+        assert lexicon.valence_of("zzqxkaos") == 0.0
+        lexicon.add("zzqx*", -3.0)
+        assert lexicon.valence_of("zzqxkaos") == -3.0
