@@ -55,7 +55,7 @@ class TestIsPlainQuestion:
 
 class TestScorerRule:
     @pytest.mark.parametrize("text", ["Does the gym have lockers?",
-                                      "When does boarding start for flight 22?"])
+                                      "Can I pay in cash on the bus?"])
     def test_plain_question_the_model_reads_negative_is_not_neg(
             self, scorer: Scorer, without_rule: Scorer, text: str) -> None:
         """A plain question the model alone labels neg comes out neu or pos, in band."""
