@@ -134,8 +134,8 @@ def assess(
             verdict.calm = not longwindow.holds(base.hours, minute, cfg, base, warm=warm,
                                                 usual=expect.share)
         return verdict
-    test, span = found
-    numbers = {**verdict.numbers, "span": span}
+    test, span = found  # the span's counts in the window's terms; the window's own under "window"
+    numbers = {**verdict.numbers, **span, "window": {k: verdict.numbers.get(k) for k in span}}
     return Verdict("crisis", test, longwindow.describe(span, expect.slot), False, numbers)
 
 

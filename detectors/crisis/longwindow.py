@@ -66,6 +66,7 @@ class Rhythm(Protocol):
     """What the span test reads of the brand's baseline."""
 
     seen_scored: int
+    hours_learned: int
 
     @property
     def usual(self) -> float:
@@ -89,10 +90,22 @@ class Rhythm(Protocol):
 class HourCounts:
     """One brand's mentions in hourly buckets over the last ``KEEP`` hours."""
 
-    __slots__ = ("buckets",)
+    __slots__ = ("buckets", "_rates")
 
     def __init__(self) -> None:
         self.buckets: list[list[Any]] = []
+        self._rates: tuple[int, int, list[float]] | None = None  # not saved: a cache
+
+    def rates(self, base: Rhythm, now: int) -> list[float]:
+        """The rhythm's expected rates for the last ``SPANS[-1]`` hours and this one.
+
+        Cached until the hour or the baseline changes (it learns only as hours close).
+        """
+        cached = self._rates
+        if cached is None or cached[0] != now or cached[1] != base.hours_learned:
+            cached = self._rates = (now, base.hours_learned, [
+                base.expected_rate(h) or 0.0 for h in range(now - SPANS[-1], now + 1)])
+        return cached[2]
 
     def count(self, hour: int, scored: bool, negative: bool, author: int, base: Rhythm) -> None:
         """Count one mention of epoch-hour ``hour`` (earlier hours than the newest are ignored).
@@ -212,12 +225,12 @@ def judge(
             continue
         current = minute - now * 60 + 1  # minutes of the current hour so far
         windows = (span * 60 + current) / cfg.window_minutes
-        expected = None
+        volume = expected = None
         if warm:
-            expected = _expected(base, oldest, now, current)
-            if expected >= th.min_mentions * windows:
+            volume = _expected(hours.rates(base, now)[SPANS[-1] - span:], current)
+            if volume >= th.min_mentions * windows:
                 continue  # a busy brand: its windows judge it (and see it calm down)
-            expected = max(0.05, u * expected)
+            expected = max(0.05, u * volume)
             if neg / expected < th.crisis_ratio:
                 continue
         elif total >= th.min_mentions * windows:
@@ -225,7 +238,10 @@ def judge(
         found = _span_test(hours, oldest, th, cap, need, u, w, sw, alpha, expected,
                            authors_min, (total, scored), prior_weight, joint_p)
         if found is not None:
-            found["hours"] = round(span + current / 60, 2)
+            found["window_minutes"] = span * 60 + current
+            if volume is not None:
+                found["expected_mentions"] = round(volume, 2)
+                found["volume_ratio"] = round(total / max(volume, 0.05), 2)
             return ("long_surge" if warm else "long_cold_start"), found
     return None
 
@@ -286,7 +302,7 @@ def holds(hours: HourCounts, minute: int, cfg: BrandConfig, base: Rhythm, *, war
         return False  # uncapped counts bound the capped ones
     current = minute - now * 60 + 1
     windows = (SPANS[-1] * 60 + current) / cfg.window_minutes
-    expected = _expected(base, oldest, now, current) if warm else float(total)
+    expected = _expected(hours.rates(base, now), current) if warm else float(total)
     if expected >= th.min_mentions * windows:
         return False  # a busy brand: its window says when it is calm
     capped, excess, authors = hours.voices(oldest, cfg.author_cap)
@@ -295,18 +311,18 @@ def holds(hours: HourCounts, minute: int, cfg: BrandConfig, base: Rhythm, *, war
     return not warm or capped >= th.calm_ratio * max(usual * expected, 0.05)
 
 
-def _expected(base: Rhythm, oldest: int, now: int, current: int) -> float:
-    """Mentions the brand's hour-of-week rhythm expects from epoch-hour ``oldest`` to now."""
-    return sum((base.expected_rate(h) or 0.0) * (60 if h < now else current)
-               for h in range(oldest, now + 1))
+def _expected(rates: list[float], current: int) -> float:
+    """Mentions expected over full hours at ``rates[:-1]`` and ``current`` minutes at ``rates[-1]``."""
+    return 60 * sum(rates[:-1]) + current * rates[-1]
 
 
 def describe(span: dict[str, Any], slot: str) -> str:
     """The span's evidence as one line for on-call."""
-    text = (f"over the last {span['hours']:.1f} h: {span['negative']} negative of "
+    text = (f"over the last {span['window_minutes'] / 60:.1f} h: {span['negative']} negative of "
             f"{span['scored']} scored mentions (share {span['neg_share']:.2f} vs its usual "
-            f"{span['usual_share']:.2f}" + (f" for {slot}" if slot else "")
+            f"{span['usual_share']:.2f}" + (f" before these hours, for {slot}" if slot else "")
             + f"), {span['negative_authors']} negative authors")
     if "negative_ratio" in span:
-        text += f", {span['negative_ratio']:.1f}x the expected negatives"
+        text += (f", {span['negative_ratio']:.1f}x the expected negatives, "
+                 f"volume {span['volume_ratio']:.1f}x baseline")
     return text

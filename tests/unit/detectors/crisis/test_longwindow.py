@@ -56,8 +56,10 @@ class TestSparseCrisis:
         _, out = sparse_brand(burst)
         found = crises(out)
         assert len(found) == 1 and found[0].test == "long_surge"
-        span = found[0].numbers["span"]
+        span = found[0].numbers  # the span's counts, in the window's terms
         assert span["negative_authors"] >= 7 and span["p_joint"] <= 1e-10 / 4
+        assert span["window_minutes"] > 60 and span["window"]["window_minutes"] == 20
+        assert span["window"]["negative_authors"] < 7
         assert self.START < found[0].at <= self.START + 4 * HOUR
         assert "over the last" in found[0].reason
 
