@@ -21,6 +21,7 @@ checked to the minute. Exit status 1 when any crisis comes before its brand's on
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import time
@@ -60,18 +61,29 @@ def scored(path: Path) -> tuple[list[Observation], BrandBook]:
     return out, book
 
 
-def detect(obs: list[Observation], book: BrandBook, spans: bool) -> tuple[list[Transition],
-                                                                           float, dict[str, int]]:
-    """(transitions, CPU seconds, bytes of each brand's final state) of one detection pass."""
+def detect(obs: list[Observation], book: BrandBook, spans: bool,
+           own: list[bool] | None = None) -> tuple[list[Transition], float, dict[str, int]]:
+    """(transitions, CPU seconds, bytes of each brand's final state and, under "hours", the
+    largest brand's hourly buckets) of one detection pass.
+
+    Args:
+        obs: scored mentions in event-time order.
+        book: brand configuration.
+        spans: with the spans over hours (else the window's tests alone).
+        own: per mention, whether the brand itself wrote it (default: none did).
+    """
     original = state.assess
     if not spans:
         state.assess = evaluate._assess_window  # the window's tests alone
+    flags = own or [False] * len(obs)
+    gc.disable()  # as a replay does: the detector makes no cycles
     try:
         eng = engine.Engine(book)
         t0 = time.process_time()
-        out = [t for o in obs for t in eng.feed(o)[1]]
+        out = [t for o, mine in zip(obs, flags, strict=True) for t in eng.feed(o, own=mine)[1]]
         cpu = time.process_time() - t0
     finally:
+        gc.enable()
         state.assess = original
     sizes = {b: len(dumps(eng.state(b).to_dict())) for b in sorted({o.brand for o in obs})}
     sizes["hours"] = max(len(dumps(eng.state(b).baseline.hours.to_list())) for b in sizes)

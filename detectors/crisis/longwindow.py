@@ -137,15 +137,6 @@ class HourCounts:
             else:
                 bucket[_O] += 1
 
-    def before(self, oldest: int) -> tuple[float, float, float] | None:
-        """(usual share, its weight, its swing) as they stood when the span from ``oldest`` began."""
-        first = None
-        for bucket in reversed(self.buckets):
-            if bucket[_H] < oldest:
-                break
-            first = bucket
-        return None if first is None else (first[_U], first[_U + 1], first[_U + 2])
-
     def voices(self, oldest: int, cap: int) -> tuple[int, int, int]:
         """(negatives capped per author, excess posts removed, distinct negative authors) since
         epoch-hour ``oldest``; unnamed authors' negatives count in full, as no author."""
@@ -199,6 +190,8 @@ def judge(
     if not buckets or buckets[-1][_H] < now - SPANS[-1]:
         return None
     authors_min = th.crisis_authors if warm else th.cold_start_authors
+    current = minute - now * 60 + 1  # minutes of the current hour so far
+    rates = hours.rates(base, now) if warm else []
     i = len(buckets) - 1
     total = scored = neg = 0
     for span in SPANS:
@@ -209,11 +202,15 @@ def judge(
             i -= 1
         if neg < authors_min:
             continue  # every distinct author adds at least one negative
+        windows = (span * 60 + current) / cfg.window_minutes
+        volume = _expected(rates[SPANS[-1] - span:], current) if warm else float(total)
+        if volume >= th.min_mentions * windows:
+            continue  # a busy brand: its windows judge it (and see it calm down)
         u, w, sw = usual, weight, swing
-        if warm:  # the brand as it was before the span, if that was calmer than now
-            then = hours.before(oldest)
-            if then is not None and then[0] < u:
-                u, w, sw = then
+        if warm:  # the brand as it was before the span (its oldest bucket), if calmer than now
+            then = buckets[i + 1]
+            if then[_U] < u:
+                u, w, sw = then[_U], then[_U + 1], then[_U + 2]
             need = max(th.crisis_share, u + max(th.crisis_share_margin, spread_z * sw))
         else:  # against what came before the span, if more negative than the prior
             seen = base.share_before(neg, scored)
@@ -223,23 +220,16 @@ def judge(
         # uncapped counts bound the capped ones: (n - e) / (s - e) <= n / s
         if smoothed_share(neg, scored, u, prior_weight) < need:
             continue
-        current = minute - now * 60 + 1  # minutes of the current hour so far
-        windows = (span * 60 + current) / cfg.window_minutes
-        volume = expected = None
+        expected = None
         if warm:
-            volume = _expected(hours.rates(base, now)[SPANS[-1] - span:], current)
-            if volume >= th.min_mentions * windows:
-                continue  # a busy brand: its windows judge it (and see it calm down)
             expected = max(0.05, u * volume)
             if neg / expected < th.crisis_ratio:
                 continue
-        elif total >= th.min_mentions * windows:
-            continue
         found = _span_test(hours, oldest, th, cap, need, u, w, sw, alpha, expected,
                            authors_min, (total, scored), prior_weight, joint_p)
         if found is not None:
             found["window_minutes"] = span * 60 + current
-            if volume is not None:
+            if warm:
                 found["expected_mentions"] = round(volume, 2)
                 found["volume_ratio"] = round(total / max(volume, 0.05), 2)
             return ("long_surge" if warm else "long_cold_start"), found
