@@ -358,8 +358,9 @@ class RhythmBaseline:
         obj = cls()
         if data.get("version") != VERSION:
             return obj
-        for name in cls.__slots__[:-1]:  # all but hours, which older saves lack
-            setattr(obj, name, _copy(data[name]))
+        for name in cls.__slots__:
+            if name != "hours":  # older saves lack it
+                setattr(obj, name, _copy(data[name]))
         obj.hours = HourCounts.from_list(data.get("hours") or [])
         obj.h_kw = {w: set(a) for w, a in data["h_kw"].items()}
         return obj
