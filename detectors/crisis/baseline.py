@@ -36,6 +36,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from detectors.crisis.longwindow import HourCounts
+
 VERSION = 2
 HOURS = 24
 DAYS = 7
@@ -101,7 +103,7 @@ class RhythmBaseline:
     __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
                  "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
                  "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw",
-                 "spread_n", "spread_w", "seen_scored", "seen_neg")
+                 "spread_n", "spread_w", "seen_scored", "seen_neg", "hours")
 
     def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
         self.tz = tz
@@ -129,6 +131,7 @@ class RhythmBaseline:
         self.hourly: list[float] = []  # shares of the last two days' hours, flagged or not
         self.kw_rate: dict[str, float] = {}  # configured keyword -> distinct authors per hour
         self.h_kw: dict[str, set[int]] = {}  # this hour's authors per keyword
+        self.hours = HourCounts()  # the last hours' counts (detectors.crisis.longwindow)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -233,6 +236,7 @@ class RhythmBaseline:
                 return
             self.roll(hour)
         self.h_total += 1
+        self.hours.count(hour, scored, negative, author, self)
         for word in keywords:
             seen = self.h_kw.setdefault(word, set())
             if len(seen) < 10_000:
@@ -358,6 +362,7 @@ class RhythmBaseline:
         """Serialise to JSON-ready values."""
         out: dict[str, Any] = {name: getattr(self, name) for name in self.__slots__}
         out["h_kw"] = {w: sorted(a) for w, a in self.h_kw.items()}
+        out["hours"] = self.hours.to_list()
         out["version"] = VERSION
         return out
 
@@ -368,8 +373,9 @@ class RhythmBaseline:
         if data.get("version") != VERSION:
             return obj
         for name in cls.__slots__:
-            if name != "spread_w" or name in data:
+            if name != "hours" and (name != "spread_w" or name in data):  # older saves lack them
                 setattr(obj, name, _copy(data[name]))
+        obj.hours = HourCounts.from_list(data.get("hours") or [])
         if "spread_w" not in data:  # saved before hours were weighed: its steady-state weight
             obj.spread_w = obj.share_n * (1.0 - SHARE_DECAY) / SPREAD_ALPHA
         obj.h_kw = {w: set(a) for w, a in data["h_kw"].items()}
