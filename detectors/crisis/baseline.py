@@ -14,9 +14,8 @@ state), four things about one brand:
   squared coefficient of variation of its hourly rate beyond Poisson. A bursty
   brand gets negative-binomial tails instead of Poisson's.
 * **its usual negative share**: decayed pooled counts over clean hours, with a
-  small prior, an hour busier than expected counted as one expected hour (the
-  share of its typical hour, not of its loudest). No cap: an airline whose
-  ordinary talk is 70 % negative learns 0.7, in hours, not weeks.
+  small prior. No cap: an airline whose ordinary talk is 70 % negative learns
+  0.7, in hours, not weeks.
 * **how much that share varies** from hour to hour beyond sampling noise
   (beta-binomial spread, as a standard deviation, shrunk towards a cautious
   prior for its first two days), so a brand whose mood swings needs a larger
@@ -287,7 +286,7 @@ class RhythmBaseline:
             self._learn_dispersion(count, expected * 60.0, self.hod_n[local_slot(self.hour,
                                                                                  self.tz)[1]])
             if count > expected * 60.0 > 0:
-                weight = expected * 60.0 / count  # a burst hour's share counts as one hour's
+                weight = expected * 60.0 / count  # a burst hour's swing counts as one hour's
         self._learn_volume(rate)
         self._learn_share(weight)
         self.hours_learned += 1
@@ -323,9 +322,7 @@ class RhythmBaseline:
         self.alpha += ALPHA_LEARN * (excess - self.alpha)
 
     def _learn_share(self, weight: float = 1.0) -> None:
-        # the usual share is the brand's typical hour, not a mix ruled by its loudest: an
-        # hour busier than expected weighs as much as an expected one (a praise wave of eight
-        # times the traffic otherwise pulled a chronic brand's usual down for days)
+        # ``weight``: how much of the hour counts in the swing (a burst hour as an expected one)
         scored, neg = self.h_scored, self.h_neg
         self.share_neg *= SHARE_DECAY
         self.share_n *= SHARE_DECAY
@@ -342,8 +339,8 @@ class RhythmBaseline:
             alpha = scored * weight / self.spread_w
             self.spread = math.sqrt(max(0.0, self.spread ** 2 + alpha * (extra - self.spread ** 2)))
             self.spread_n += 1
-        self.share_neg += neg * weight
-        self.share_n += scored * weight
+        self.share_neg += neg
+        self.share_n += scored
 
     def _learn_keywords(self) -> None:
         # a keyword the brand hears every day becomes part of its normal

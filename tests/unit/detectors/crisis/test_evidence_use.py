@@ -75,22 +75,6 @@ def test_a_seeded_baseline_keeps_the_swing_it_learned() -> None:
     assert fresh.swing < RhythmBaseline(0.2).swing
 
 
-def test_a_praise_wave_does_not_pull_a_chronic_brands_usual_share_down_for_days() -> None:
-    """Three hours of eight times the traffic at 5 % negative, after three days at 45 %: the
-    usual share is the brand's typical hour, so the wave weighs as three hours, not as
-    twenty-four (by mentions it fell to 0.35, and the brand's own normal then read as a
-    rise that lasts)."""
-    base = learned([(60, 27)] * 72 + [(480, 24)] * 3)
-    assert base.share > 0.42
-    assert learned([(60, 27)] * 75).share == pytest.approx(0.45, abs=0.01)
-
-
-def test_a_quiet_hour_weighs_by_its_own_mentions() -> None:
-    """An hour quieter than expected is not scaled up: ten posts say less than sixty."""
-    base = learned([(60, 27)] * 72 + [(10, 10)] * 3)
-    assert 0.45 < base.share < 0.48
-
-
 class TestSwingByMentions:
     STEADY = [(60, 12)] * 48  # two days of busy hours at exactly the usual share
 
