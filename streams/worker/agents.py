@@ -1,10 +1,11 @@
 """The agents: *score* (stateless, spreads), *detect* (keyed by brand), and *act*.
 
-* **score** reads ``mentions`` (any key), validates against the wall clock,
-  scores, and produces an Observation keyed by brand to ``mentions.scored``:
-  that is the repartition (no ``group_by``). Bad input goes to ``mentions.dlq``.
-  The brand's own posts are not scored; those replying to a mention go on as
-  ``kind="own"`` (they answer it).
+* **score** is not an agent but a batch loop run as a Faust service
+  (:mod:`streams.worker.scoring`): it reads ``mentions`` (any key), validates
+  against the wall clock, scores, and produces an Observation keyed by brand to
+  ``mentions.scored``: that is the repartition (no ``group_by``). Bad input goes
+  to ``mentions.dlq``. The brand's own posts are not scored; those replying to a
+  mention go on as ``kind="own"`` (they answer it).
 * **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
   acknowledged only after the states that reflect them are checkpointed. Each
   full checkpoint ends with a position marker per partition; after a rebalance a
@@ -23,24 +24,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from detectors.crisis.state import Observation
-from detectors.engine import is_own_post, to_observation
-from detectors.events import mention_from_json
 from detectors.sentiment.scorer import get_scorer
-from streams.wire.messages import dlq_record, dumps, reason_code
-from streams.wire.topics import scored_key
 from streams.worker import bounds, brokerwatch
 from streams.worker.detect import Decision
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
 from streams.worker.positions import Verdict
 from streams.worker.publishing import act, checkpoint, publish, send_outboxes
 from streams.worker.runtime import Runtime
+from streams.worker.scoring import ScoreLoop, reject
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
@@ -59,10 +55,13 @@ def register(rt: Runtime) -> None:
     _register_notifier(rt)
     init_series(rt.metrics, rt.book.brands)
 
-    @app.agent(rt.t_mentions, name="firebreak.score")
-    async def score(stream: Any) -> None:
-        async for events in stream.take_events(s.batch_size, within=s.batch_seconds):
-            await score_batch(rt, scorer, events)
+    @app.service
+    class Score(ScoreLoop):
+        """The score hop (its own consumer group), started and stopped with the app."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(s, rt.metrics, scorer, **kwargs)
+            rt.score_loop = self
 
     @app.agent(rt.t_scored, name="firebreak.detect")
     async def detect(stream: Any) -> None:
@@ -112,7 +111,7 @@ def register(rt: Runtime) -> None:
     async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
         await rebalanced(rt)  # the checkpoint is normally a no-op: revocation already wrote it
 
-    rt.agents = (score, detect, housekeeping)
+    rt.agents = (detect, housekeeping)
 
 
 async def rebalanced(rt: Runtime) -> None:
@@ -145,43 +144,6 @@ def forget(rt: Runtime) -> None:
     rt.rescan_due = True
 
 
-async def score_batch(rt: Runtime, scorer: Any, events: list[Any]) -> None:
-    """Validate, score and forward one batch of raw mentions.
-
-    Args:
-        rt: the worker runtime.
-        scorer: the process's scorer.
-        events: Faust events of the ``mentions`` topic.
-    """
-    now = datetime.now(timezone.utc)
-    max_future = timedelta(seconds=rt.settings.max_future)
-    # Straight to the producer, not ``Topic.send``: that adds a FutureMessage, a
-    # buffer hop and sensor calls per message. Faust flushes the producer before
-    # it commits the input offsets, so this is still at-least-once.
-    send, scored = rt.app.producer.send, rt.names.scored
-    for ev in events:
-        msg = ev.message
-        try:
-            m = mention_from_json(ev.value, now=now, max_future=max_future)
-            cfg = rt.book.get(m.brand)
-            if is_own_post(m, cfg):
-                rt.metrics.own_posts.labels(brand=rt.metrics.brand_label(m.brand)).inc()
-                if not m.in_reply_to:
-                    continue
-                d = Observation(m.brand, m.ts, m.id, m.author_key, "unscored",
-                                in_reply_to=m.in_reply_to).to_dict()
-                d.update(kind="own")
-            else:
-                d = to_observation(m, cfg, scorer).to_dict()
-                d.update(kind="obs", source=m.source, in_ts=msg.timestamp)
-            value = dumps(d)
-        except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
-            await dead_letter(rt, ev, exc)
-            continue
-        # the brand's partition from the runtime's cache: the producer would hash each key
-        await send(scored, scored_key(m.brand), value, rt.partition(m.brand), None, None)
-
-
 async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
     """Route a rejected message to ``mentions.dlq`` with its reason and origin.
 
@@ -191,13 +153,9 @@ async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
         exc: why it was rejected.
     """
     msg = ev.message
-    if not hasattr(exc, "field"):
-        log.warning("processing error at %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset,
-                    exc)
-    value = bytes(ev.value) if isinstance(ev.value, (bytes, bytearray)) else msg.value
-    rec = dlq_record(value, exc, msg.topic, msg.partition, msg.offset, time.time())
-    rt.metrics.dlq.labels(reason=reason_code(exc)).inc()
-    await rt.t_dlq.send(key=msg.key, value=dumps(rec))
+    raw = ev.value if isinstance(ev.value, (bytes, bytearray)) else msg.value
+    await rt.t_dlq.send(key=msg.key, value=reject(rt.metrics, exc, raw, msg.topic, msg.partition,
+                                                  msg.offset))
 
 
 async def detect_batch(rt: Runtime, events: list[Any]) -> None:

@@ -142,7 +142,8 @@ class Runtime:
         self.last_sweep = 0.0
         self.rescan_due = True
         self.last_rescan = 0.0
-        self.agents: tuple[Any, ...] = ()  # score, detect, housekeeping (set by register)
+        self.agents: tuple[Any, ...] = ()  # detect, housekeeping (set by register)
+        self.score_loop: Any = None  # the score hop (streams.worker.scoring), once built
         self.notifier: Any = None  # the alert notifier, when any target is configured
         self.started_at = time.time()
         self.stopping = False  # set by the final checkpoint: housekeeping stops
@@ -257,21 +258,25 @@ class Runtime:
                 continue
             if high is not None and pos is not None:
                 out[(tp.topic, tp.partition)] = max(0, high - pos)
+        if self.score_loop is not None:  # ``mentions`` is read by the score loop's own consumer
+            out.update(await self.score_loop.lag_by_partition())
         return out
 
     async def health(self) -> dict[str, Any]:
         """Readiness: broker reachable, recovered, view caught up, a worker heartbeat on the
-        flag topic (the API's flag answers need one), input lag under the threshold."""
+        flag topic (the API's flag answers need one), the score loop joined its group, input
+        lag under the threshold."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
+        scoring = self.score_loop is None or self.score_loop.joined.is_set()
         beat = isinstance(self.view.get(self.names.control, HEARTBEAT_KEY), Heartbeat)
         reachable = self.broker is None or self.broker.reachable
         lag = await self.lag() if recovered and reachable else -1
-        ready = (reachable and recovered and view and beat
+        ready = (reachable and recovered and view and beat and scoring
                  and 0 <= lag <= self.settings.ready_max_lag)
         return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
                 "recovered": recovered, "view_caught_up": view, "heartbeat_seen": beat,
-                "lag": lag,
+                "scoring": scoring, "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}
 
