@@ -164,11 +164,14 @@ def processed(workers: list[WorkerProcess]) -> int:
 
 
 def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
-                cpus: list[str | None] | None = None, label: str = "") -> dict[str, Any]:
+                cpus: list[str | None] | None = None, label: str = "",
+                root: Path | None = None, barrier: Any = None) -> dict[str, Any]:
     """Rate and CPU cost of ``n_workers`` workers on a backlog produced before they start.
 
     Between 10 % and 90 % of the backlog done, it samples the mentions processed
-    and the CPU seconds (``/proc``) of every worker and of the broker.
+    and the CPU seconds (``/proc``) of every worker and of the broker. ``root``: the
+    checkout the workers run (default: this one); ``barrier``: a ``threading.Barrier``
+    waited on between producing the backlog and starting the workers (A/B pairs).
     """
     tag = label or f"w{n_workers}"
     names = TopicNames(f"tp{tag}.")
@@ -177,8 +180,10 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
         producer_us = produce(broker.bootstrap, names.mentions, mentions)
         # every brand of the run tracked (the default cap of unconfigured brands is 5,000)
         env = {**_env(names, tmp), "FIREBREAK_UNCONFIGURED_BRAND_CAP": str(_brands(mentions))}
-        ws = [WorkerProcess(broker.url, env=env, log_file=tmp / f"{tag}-{i}.log")
+        ws = [WorkerProcess(broker.url, env=env, log_file=tmp / f"{tag}-{i}.log", root=root)
               for i in range(n_workers)]
+        if barrier is not None:
+            barrier.wait()
         n = len(mentions)
         series: list[tuple[float, int, list[float | None], float | None, int]] = []
         scored = ScoredCount(broker.bootstrap, names.scored)
@@ -398,9 +403,15 @@ def main() -> int:
         (tmp / "decisive").mkdir()
         result["decisive_to_pause_flag_at_half_load"] = run_decisive(20, half, tmp / "decisive")
     result.update(cpu_cores=os.cpu_count(), logs=str(tmp))
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return emit(result, args.json)
+
+
+def emit(result: dict[str, Any], path: Path | None) -> int:
+    """Print ``result`` as JSON, and write it to ``path`` when given; the exit code (0)."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if path:
+        path.write_text(text + "\n")
     return 0
 
 
