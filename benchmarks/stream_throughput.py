@@ -8,7 +8,8 @@
 2. one worker on a backlog of ``--mentions`` mentions over ``--brands`` brands,
    produced before the worker starts: the sustained rate and the CPU-µs per
    mention of the worker and of the broker (``/proc/<pid>/stat``) from 5 % of the mentions scored
-   (``mentions.scored`` end offsets) to the last decided
+   (the workers' ``firebreak_scored_mentions_total``; for workers without it, the
+   ``mentions.scored`` end offsets: one record per mention) to the last decided
    (``rate_per_second``, ``worker_cpu_us_per_mention``; mentions decided are
    ``firebreak_mentions_processed_total`` plus ``firebreak_untracked_mentions_total``;
    between 10 % and 90 % decided, when the score hop has mostly run ahead:
@@ -153,14 +154,24 @@ def produce(bootstrap: str, topic: str, mentions: list[dict[str, Any]]) -> float
 
 def processed(workers: list[WorkerProcess]) -> int:
     """Mentions decided, summed over workers: observed, or counted past the unconfigured-brand cap."""
-    total = 0
+    return progress(workers)[0]
+
+
+def progress(workers: list[WorkerProcess]) -> tuple[int, int]:
+    """Mentions decided (see :func:`processed`) and mentions scored, summed over workers.
+
+    Scored is ``firebreak_scored_mentions_total``: a worker that packs observations
+    into few ``mentions.scored`` records counts them there (0 for workers without it).
+    """
+    decided = scored = 0
     for w in workers:
         status, text = http_json(f"{w.url}/metrics", timeout=5)
         if status == 200:
             totals = metric_totals(text)
-            total += int(totals.get("firebreak_mentions_processed_total", 0)
-                         + totals.get("firebreak_untracked_mentions_total", 0))
-    return total
+            decided += int(totals.get("firebreak_mentions_processed_total", 0)
+                           + totals.get("firebreak_untracked_mentions_total", 0))
+            scored += int(totals.get("firebreak_scored_mentions_total", 0))
+    return decided, scored
 
 
 def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
@@ -193,10 +204,10 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
                 w.start(loglevel="info", cpus=(cpus or [None] * n_workers)[i])
             deadline = time.time() + 600
             while time.time() < deadline:
-                c = processed(ws)
+                c, counted = progress(ws)  # scored: the workers' count, else the topic's end
                 series.append((time.time(), c, [w.cpu_seconds() for w in ws],
                                cpu_seconds(broker.proc.pid if broker.proc else None),
-                               scored.count()))
+                               counted or scored.count()))
                 if c >= n:
                     break
                 time.sleep(0.5)

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -30,13 +31,14 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from detectors.sentiment.scorer import get_scorer
+from streams.wire.messages import dumps
 from streams.worker import bounds, brokerwatch
 from streams.worker.detect import Decision
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
 from streams.worker.positions import Verdict
 from streams.worker.publishing import act, checkpoint, publish, send_outboxes
 from streams.worker.runtime import Runtime
-from streams.worker.scoring import ScoreLoop, reject
+from streams.worker.scoring import PACKED, ScoreLoop, reject
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
@@ -193,22 +195,56 @@ async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) ->
 
     Args:
         rt: the worker runtime.
-        ev: a Faust event, or a :class:`GapEvent`.
+        ev: a Faust event, or a :class:`ShapedEvent`.
         decisions: where to add its decision.
         now: wall-clock time of the batch.
     """
     msg = ev.message
     try:
         data = orjson.loads(ev.value)  # strict JSON, a third of json.loads' time
-        decision = rt.core.apply(data, msg.partition, msg.offset)
+        items = data["items"] if data.get("kind") == PACKED else None
+        if items is None:
+            decision = rt.core.apply(data, msg.partition, msg.offset)
     except Exception as exc:  # noqa: BLE001
         await dead_letter(rt, ev, exc)
+        return
+    if items is not None:
+        await decide_items(rt, msg, items, decisions, now)
         return
     in_ts = data.get("in_ts")
     if isinstance(in_ts, (int, float)) and in_ts > 0:
         rt.metrics.latency.observe(max(0.0, now - in_ts))
     if decision is not None:
         decisions.append(decision)
+
+
+async def decide_items(rt: Runtime, msg: Any, items: list[Any], decisions: list[Decision],
+                       now: float) -> None:
+    """Apply the items of one packed record (:func:`streams.worker.scoring.pack`) in order.
+
+    A bad item is a dead letter (with the record's origin); the others go on.
+
+    Args:
+        rt: the worker runtime (caller holds the lock).
+        msg: the record's message (its partition and offset).
+        items: the decoded observations.
+        decisions: where to add decisions.
+        now: wall-clock time of the batch.
+    """
+    moved: set[str] = set()
+    apply, observe, p, off = rt.core.apply, rt.metrics.latency.observe, msg.partition, msg.offset
+    for data in items:
+        try:
+            decision = apply(data, p, off, moved)
+        except Exception as exc:  # noqa: BLE001
+            await dead_letter(rt, ShapedEvent(dumps(data), msg), exc)
+            continue
+        in_ts = data.get("in_ts")
+        if isinstance(in_ts, (int, float)) and in_ts > 0:
+            observe(max(0.0, now - in_ts))
+        if decision is not None:
+            decisions.append(decision)
+    await asyncio.sleep(0)  # hundreds of items: let timers and heartbeats run (lock held)
 
 
 @dataclass
@@ -224,11 +260,12 @@ class GapMessage:
 
 
 @dataclass
-class GapEvent:
-    """A :class:`GapMessage` shaped as a Faust event (``value`` and ``message``)."""
+class ShapedEvent:
+    """A value and its message shaped as a Faust event: a :class:`GapMessage`, or one item of
+    a packed record (for its dead letter)."""
 
     value: bytes | None
-    message: GapMessage
+    message: Any
 
 
 async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float) -> None:
@@ -273,7 +310,7 @@ async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float)
                     n += 1
                     gm = GapMessage(msg.topic, p, rec.offset, rec.key, rec.value,
                                     rec.timestamp / 1000.0)
-                    await decide(rt, GapEvent(rec.value, gm), decisions, now)
+                    await decide(rt, ShapedEvent(rec.value, gm), decisions, now)
     finally:
         await consumer.stop()
     rt.cursor.filled(p, end + 1)

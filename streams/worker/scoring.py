@@ -9,10 +9,18 @@ per batch:
    ``<app_id>-score``, offsets committed by hand);
 2. decodes, validates, scores and encodes each record (:func:`score_records`);
    a bad record becomes a ``mentions.dlq`` record with its reason, as before;
-3. produces the observations in one batch per ``mentions.scored`` partition
-   (the brand key's partition, as Kafka's default partitioner) and waits for
-   every acknowledgement;
+3. packs the observations of each ``mentions.scored`` partition (the brand
+   key's partition, as Kafka's default partitioner) into few records
+   (:func:`pack`: ``{"kind": "batch", "items": [...]}``, in input order, up to
+   :data:`PACK_BYTES` each), produces them and waits for every acknowledgement;
 4. only then commits the input offsets.
+
+Packing is what makes the detect hop cheap: Faust delivers, and the detect stage
+acknowledges, one record per partition and batch instead of one per mention
+(its per-message path cost about as much as the detection itself). The detect
+stage still applies, skips and de-duplicates each item on its own
+(:meth:`streams.worker.detect.DetectCore.apply`); single-observation records
+(override commands, older workers) are read as before.
 
 So a crash or a rebalance re-reads at most the batch in hand (at-least-once);
 the detect stage drops re-scored copies by mention id. A revocation waits for
@@ -44,30 +52,33 @@ from detectors.engine import is_own_post, to_observation
 from detectors.events import mention_from_json
 from streams.settings import Settings
 from streams.wire.messages import dlq_record, dumps, reason_code
-from streams.wire.topics import partition_of, scored_key
+from streams.wire.topics import partition_of
 from streams.worker.metrics import Metrics
 
 log = logging.getLogger(__name__)
 BATCH_BYTES = 1_048_576  # produce batches up to 1 MiB per partition
+PACK_BYTES = 262_144  # a packed record's size (at most half of max_message_bytes)
+PACKED = "batch"  # the ``kind`` of a packed ``mentions.scored`` record
 CHUNK = 100  # records scored between two yields to the event loop (Faust's timers, heartbeats)
 
 
 @lru_cache(maxsize=65_536)  # bounded: invented brand names cannot grow it without limit
-def route(brand: str, partitions: int) -> tuple[bytes, int]:
-    """A brand's ``mentions.scored`` key and partition (Kafka's default partitioner).
+def route(brand: str, partitions: int) -> int:
+    """A brand's ``mentions.scored`` partition (Kafka's default partitioner on its key).
 
     Args:
         brand: the brand slug.
         partitions: the partition count.
     """
-    return scored_key(brand), partition_of(brand, partitions)
+    return partition_of(brand, partitions)
 
 
 @dataclass
 class Scored:
-    """What one input batch becomes: observations per output partition, dead letters, counts."""
+    """What one input batch becomes: encoded observations per output partition (input order),
+    dead letters, counts."""
 
-    out: dict[int, list[tuple[bytes, bytes]]] = field(default_factory=dict)
+    out: dict[int, list[bytes]] = field(default_factory=dict)
     dead: list[tuple[bytes | None, bytes]] = field(default_factory=list)
     own_posts: Counter[str] = field(default_factory=Counter)
 
@@ -129,7 +140,7 @@ def score_records(records: Iterable[Any], book: BrandBook, scorer: Any, metrics:
             else:
                 d = to_observation(m, cfg, scorer).to_dict()
                 d.update(kind="obs", source=m.source, in_ts=rec.timestamp / 1000.0)
-            key, p = route(m.brand, partitions)
+            p = route(m.brand, partitions)
             value = dumps(d)
         except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
             res.dead.append((rec.key, reject(metrics, exc, rec.value, rec.topic, rec.partition,
@@ -138,8 +149,32 @@ def score_records(records: Iterable[Any], book: BrandBook, scorer: Any, metrics:
         part = out.get(p)
         if part is None:
             part = out[p] = []
-        part.append((key, value))
+        part.append(value)
     return res
+
+
+def pack(values: list[bytes], limit: int = PACK_BYTES) -> list[bytes]:
+    """Encoded observations as packed records, in order: ``{"kind": "batch", "items": [...]}``.
+
+    A record holds items up to about ``limit`` bytes (at least one item).
+
+    Args:
+        values: encoded observations (JSON objects) of one partition.
+        limit: the size a record stays under unless a single item is larger.
+    """
+    out: list[bytes] = []
+    head, tail = b'{"kind":"' + PACKED.encode() + b'","items":[', b"]}"
+    chunk: list[bytes] = []
+    size = 0
+    for v in values:
+        if chunk and size + len(v) + 1 > limit:
+            out.append(head + b",".join(chunk) + tail)
+            chunk, size = [], 0
+        chunk.append(v)
+        size += len(v) + 1
+    if chunk:
+        out.append(head + b",".join(chunk) + tail)
+    return out
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -245,11 +280,11 @@ class ScoreLoop(mode.Service):
             score_records(records[i:i + CHUNK], self.book, self.scorer, self.metrics,
                           s.partitions, s.max_future, now=now, into=res)
         acks = await self.produce(res)
-        if res.own_posts:
-            m = self.metrics
-            for brand, n in res.own_posts.items():
-                m.own_posts.labels(brand=m.brand_label(brand)).inc(n)
+        m = self.metrics
+        for brand, n in res.own_posts.items():
+            m.own_posts.labels(brand=m.brand_label(brand)).inc(n)
         await asyncio.gather(*acks)
+        m.scored.inc(sum(len(v) for v in res.out.values()))
         offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items() if recs}
         try:
             await self.consumer.commit(offsets)
@@ -259,7 +294,7 @@ class ScoreLoop(mode.Service):
                      len(offsets), exc)
 
     async def produce(self, res: Scored) -> list[Any]:
-        """Send the scored records in one batch per partition and the dead letters; the futures.
+        """Send the packed observations of each partition and the dead letters; the futures.
 
         Args:
             res: a scored batch.
@@ -267,18 +302,10 @@ class ScoreLoop(mode.Service):
         producer, s = self.producer, self.settings
         assert producer is not None
         scored, acks = s.topics.scored, []
-        for p, rows in res.out.items():
-            b = producer.create_batch()
-            for key, value in rows:
-                if b.append(key=key, value=value, timestamp=None) is None:
-                    if b.record_count():
-                        acks.append(await producer.send_batch(b, scored, partition=p))
-                        b = producer.create_batch()
-                    if b.append(key=key, value=value, timestamp=None) is None:  # one huge record
-                        acks.append(await producer.send(scored, value, key=key, partition=p))
-                        b = producer.create_batch()
-            if b.record_count():
-                acks.append(await producer.send_batch(b, scored, partition=p))
+        limit = min(PACK_BYTES, s.max_message_bytes // 2)
+        for p, values in res.out.items():
+            for value in pack(values, limit):
+                acks.append(await producer.send(scored, value, partition=p))
         for dkey, dvalue in res.dead:
             acks.append(await producer.send(s.topics.dlq, dvalue, key=dkey))
         return acks
