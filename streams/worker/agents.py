@@ -5,8 +5,10 @@
   against the wall clock, scores, and produces an Observation keyed by brand to
   ``mentions.scored``: that is the repartition (no ``group_by``). Bad input goes
   to ``mentions.dlq``. The brand's own posts are not scored; those replying to a
-  mention go on as ``kind="own"`` (they answer it).
-* **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
+  mention go on as ``kind="own"`` (they answer it). It packs each scored
+  partition's observations of a batch into few records.
+* **detect** reads ``mentions.scored`` in batches (``noack_take``) and applies
+  them in chunks (:mod:`streams.worker.scored`); events are
   acknowledged only after the states that reflect them are checkpointed. Each
   full checkpoint ends with a position marker per partition; after a rebalance a
   partition that starts past its marker (or, without a marker, past offset 0)
@@ -21,29 +23,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from detectors.sentiment.scorer import get_scorer
-from streams.wire.messages import dumps
 from streams.worker import bounds, brokerwatch
-from streams.worker.detect import Decision
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
-from streams.worker.positions import Verdict
 from streams.worker.publishing import act, checkpoint, publish, send_outboxes
 from streams.worker.runtime import Runtime
-from streams.worker.scoring import PACKED, ScoreLoop, reject
+from streams.worker.scored import detect_batch
+from streams.worker.scoring import ScoreLoop
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
 GAUGE_SECONDS = 5.0
-GAP_SECONDS = 30.0  # give up on a gap when the broker returns nothing for this long
 
 
 def register(rt: Runtime) -> None:
@@ -128,6 +122,7 @@ async def rebalanced(rt: Runtime) -> None:
     """
     same = not rt.stopping and await brokerwatch.same_broker(rt)  # stopping: checkpoint done
     async with rt.lock:
+        rt.generation += 1  # a detect batch taken before this ends at its next chunk
         if same:
             await checkpoint(rt)
         if rt.broker is None or rt.broker.reset is None:
@@ -144,177 +139,6 @@ def forget(rt: Runtime) -> None:
     rt.cursor.reset()
     rt.marked.clear()
     rt.rescan_due = True
-
-
-async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
-    """Route a rejected message to ``mentions.dlq`` with its reason and origin.
-
-    Args:
-        rt: the worker runtime.
-        ev: the Faust event.
-        exc: why it was rejected.
-    """
-    msg = ev.message
-    raw = ev.value if isinstance(ev.value, (bytes, bytearray)) else msg.value
-    await rt.t_dlq.send(key=msg.key, value=reject(rt.metrics, exc, raw, msg.topic, msg.partition,
-                                                  msg.offset))
-
-
-async def detect_batch(rt: Runtime, events: list[Any]) -> None:
-    """Apply one batch of scored messages; act on transitions; checkpoint when due.
-
-    Args:
-        rt: the worker runtime.
-        events: Faust events of ``mentions.scored``.
-    """
-    if rt.stopping:
-        return  # stopping (a reset, SIGTERM): write nothing more; the events stay unacknowledged
-    decisions: list[Decision] = []
-    now = time.time()
-    async with rt.lock:
-        cur = rt.cursor
-        for ev in events:
-            msg = ev.message
-            rt.pending.append(ev)
-            p = msg.partition
-            if not cur.started(p):
-                cur.start(p, rt.marker(p))
-            if cur.admit(p, msg.offset) is Verdict.FILL:
-                await fill_gap(rt, msg, decisions, now)
-            await decide(rt, ev, decisions, now)
-        rt.core.flush_metrics()
-        rt.metrics.batch_size.observe(len(events))
-        if decisions:
-            await act(rt, decisions)
-        elif time.monotonic() - rt.last_checkpoint >= rt.settings.checkpoint_seconds:
-            await checkpoint(rt)
-
-
-async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) -> None:
-    """Apply one scored message (caller holds the lock); collect its decision.
-
-    Args:
-        rt: the worker runtime.
-        ev: a Faust event, or a :class:`ShapedEvent`.
-        decisions: where to add its decision.
-        now: wall-clock time of the batch.
-    """
-    msg = ev.message
-    try:
-        data = orjson.loads(ev.value)  # strict JSON, a third of json.loads' time
-        items = data["items"] if data.get("kind") == PACKED else None
-        if items is None:
-            decision = rt.core.apply(data, msg.partition, msg.offset)
-    except Exception as exc:  # noqa: BLE001
-        await dead_letter(rt, ev, exc)
-        return
-    if items is not None:
-        await decide_items(rt, msg, items, decisions, now)
-        return
-    in_ts = data.get("in_ts")
-    if isinstance(in_ts, (int, float)) and in_ts > 0:
-        rt.metrics.latency.observe(max(0.0, now - in_ts))
-    if decision is not None:
-        decisions.append(decision)
-
-
-async def decide_items(rt: Runtime, msg: Any, items: list[Any], decisions: list[Decision],
-                       now: float) -> None:
-    """Apply the items of one packed record (:func:`streams.worker.scoring.pack`) in order.
-
-    A bad item is a dead letter (with the record's origin); the others go on.
-
-    Args:
-        rt: the worker runtime (caller holds the lock).
-        msg: the record's message (its partition and offset).
-        items: the decoded observations.
-        decisions: where to add decisions.
-        now: wall-clock time of the batch.
-    """
-    moved: set[str] = set()
-    apply, observe, p, off = rt.core.apply, rt.metrics.latency.observe, msg.partition, msg.offset
-    for data in items:
-        try:
-            decision = apply(data, p, off, moved)
-        except Exception as exc:  # noqa: BLE001
-            await dead_letter(rt, ShapedEvent(dumps(data), msg), exc)
-            continue
-        in_ts = data.get("in_ts")
-        if isinstance(in_ts, (int, float)) and in_ts > 0:
-            observe(max(0.0, now - in_ts))
-        if decision is not None:
-            decisions.append(decision)
-    await asyncio.sleep(0)  # hundreds of items: let timers and heartbeats run (lock held)
-
-
-@dataclass
-class GapMessage:
-    """A ``mentions.scored`` record read directly to fill a gap (shaped as a Faust message)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp: float
-
-
-@dataclass
-class ShapedEvent:
-    """A value and its message shaped as a Faust event: a :class:`GapMessage`, or one item of
-    a packed record (for its dead letter)."""
-
-    value: bytes | None
-    message: Any
-
-
-async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float) -> None:
-    """Read and apply the offsets of ``msg``'s partition between the cursor and ``msg``.
-
-    They are read with a separate, group-less consumer: seeking the Faust consumer
-    back does not work reliably (it drops re-fetched offsets below the last one it
-    delivered). Caller holds the lock.
-
-    Args:
-        rt: the worker runtime.
-        msg: the Faust message that arrived past the cursor.
-        decisions: where to add decisions.
-        now: wall-clock time of the batch.
-    """
-    p, end = msg.partition, msg.offset
-    start = rt.cursor.next[p]
-    log.info("scored partition %d: reading %d..%d again (states' position), before %d",
-             p, start, end - 1, end)
-    rt.metrics.rewinds.inc()
-    tp = TopicPartition(msg.topic, p)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=rt.settings.bootstrap, enable_auto_commit=False, group_id=None,
-        auto_offset_reset="earliest", max_partition_fetch_bytes=rt.settings.max_message_bytes,
-        fetch_max_bytes=max(rt.settings.max_message_bytes, 52_428_800),
-    )
-    await consumer.start()
-    n, deadline = 0, time.monotonic() + GAP_SECONDS
-    try:
-        consumer.assign([tp])
-        consumer.seek(tp, start)
-        while await consumer.position(tp) < end:
-            if time.monotonic() > deadline:
-                log.error("scored partition %d: gap %d..%d stalled for %.0f s (read %d)",
-                          p, start, end - 1, GAP_SECONDS, n)
-                break
-            batch = await consumer.getmany(tp, timeout_ms=200, max_records=5000)
-            if batch.get(tp):
-                deadline = time.monotonic() + GAP_SECONDS
-            for rec in batch.get(tp, ()):
-                if start <= rec.offset < end:
-                    n += 1
-                    gm = GapMessage(msg.topic, p, rec.offset, rec.key, rec.value,
-                                    rec.timestamp / 1000.0)
-                    await decide(rt, ShapedEvent(rec.value, gm), decisions, now)
-    finally:
-        await consumer.stop()
-    rt.cursor.filled(p, end + 1)
-    log.info("scored partition %d: read %d message(s) of the gap", p, n)
 
 
 async def tick(rt: Runtime) -> None:

@@ -133,6 +133,7 @@ class Runtime:
         self.marked: dict[int, int] = {}
         self._marker_keys = [marker_key(i, p, partition_of) for i in range(p)]
         self.lock = asyncio.Lock()
+        self.generation = 0  # rebalances seen (a detect batch stops at the next one)
         self.last_checkpoint = time.monotonic()
         self.last_flag_refresh = 0.0
         self.last_heartbeat = 0.0
