@@ -51,13 +51,15 @@ def register(rt: Runtime) -> None:
     _register_notifier(rt)
     init_series(rt.metrics, rt.book.brands)
 
-    @app.service
-    class Score(ScoreLoop):
-        """The score hop (its own consumer group), started and stopped with the app."""
+    # the score hop (its own consumer group): started with the app, stopped after Faust's
+    # consumer (FirebreakApp.after_stop): leaving its group can wait for a join (half the
+    # session timeout on Tansu), and Faust's consumer must not take an assignment meanwhile
+    score_loop = rt.score_loop = ScoreLoop(s, rt.metrics, scorer)
+    app.after_stop = score_loop.stop
 
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(s, rt.metrics, scorer, **kwargs)
-            rt.score_loop = self
+    @app.task
+    async def start_scoring() -> None:
+        await score_loop.start()
 
     @app.agent(rt.t_scored, name="firebreak.detect")
     async def detect(stream: Any) -> None:

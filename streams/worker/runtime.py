@@ -42,12 +42,15 @@ PARTITION_CACHE = 50_000
 
 
 class FirebreakApp(faust.App):
-    """``faust.App`` with a hook that runs first when the app stops (the final checkpoint).
+    """``faust.App`` with a hook that runs first when the app stops (the final checkpoint),
+    and one that runs last, once Faust's consumer and producer have stopped (the score loop).
 
-    ``before_stop`` is set by :func:`streams.worker.build.build`.
+    ``before_stop`` is set by :func:`streams.worker.build.build`, ``after_stop`` by
+    :func:`streams.worker.agents.register`.
     """
 
     before_stop: Callable[[], Awaitable[None]] | None = None
+    after_stop: Callable[[], Awaitable[None]] | None = None
 
     async def on_stop(self) -> None:
         """Run ``before_stop`` while consumer and producer still work, then stop as Faust does."""
@@ -57,6 +60,15 @@ class FirebreakApp(faust.App):
             except Exception:  # noqa: BLE001 - stopping must go on
                 log.exception("final checkpoint failed")
         await super().on_stop()
+
+    async def on_shutdown(self) -> None:
+        """Run ``after_stop`` once Faust's services (its consumer among them) have stopped."""
+        await super().on_shutdown()
+        if self.after_stop is not None:
+            try:
+                await self.after_stop()
+            except Exception:  # noqa: BLE001 - stopping must go on
+                log.exception("stopping the score loop failed")
 
 
 class Runtime:
