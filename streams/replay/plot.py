@@ -18,6 +18,7 @@ MAX_BRANDS = 6
 MAX_CHOSEN = 24
 SHARE_LABEL = "negative share (line)"
 DATE_FORMAT = "%Y-%m-%d %H:%M"
+SHARED_SPAN = 3  # one time axis unless the brands together span 3x the longest one
 
 
 @dataclass(frozen=True)
@@ -91,46 +92,70 @@ def draw(series: dict[str, BrandSeries], transitions: list[Transition],
     brands = pick_brands(series, transitions, chosen)
     if not brands:
         raise ValueError("nothing to plot: no mentions were processed")
-    first = min(min(s.minutes) for s in series.values() if s.minutes)
-    last = max(max(s.minutes) for s in series.values() if s.minutes)
-    span = max(1, last - first + 1)
-    if bin_minutes is None:
-        bin_minutes = next((b for b in (1, 5, 10, 15, 30, 60, 120) if span / b <= 400), 240)
+    ranges = {b: (min(series[b].minutes), max(series[b].minutes))
+              for b in brands if b in series and series[b].minutes}
+    if not ranges:
+        raise ValueError("nothing to plot: the chosen brands have no mentions")
+    first = min(lo for lo, _ in ranges.values())
+    last = max(hi for _, hi in ranges.values())
+    # brands talked about in different periods (a replay of several incidents) each get
+    # their own time axis: on one shared axis each would be a sliver
+    own = max(hi - lo + 1 for lo, hi in ranges.values())
+    shared = last - first + 1 <= SHARED_SPAN * own
     fig, axes = plt.subplots(len(brands), 1, figsize=(12, 2.2 * len(brands) + 0.6),
-                             sharex=True, squeeze=False)
+                             sharex=shared, squeeze=False)
     for ax, brand in zip(axes[:, 0], brands, strict=True):
-        s = series.get(brand, BrandSeries())
-        bins: dict[int, list[int]] = {}
-        for minute, (total, neg, _pos) in s.minutes.items():
-            b = bins.setdefault(minute // bin_minutes, [0, 0])
-            b[0] += total
-            b[1] += neg
-        keys = sorted(bins)
-        xs = [_dt(k * bin_minutes) for k in keys]
-        width = bin_minutes / 1440
-        ax.bar(xs, [bins[k][0] for k in keys], width=width, color="#9bb7d4", align="edge",
-               label=f"mentions / {bin_minutes} min")
-        ax.bar(xs, [bins[k][1] for k in keys], width=width, color="#5a5a8a", align="edge",
-               label="negative")
-        _bands(ax, brand, transitions, _dt(last + 1))
+        lo, hi = (first, last) if shared else ranges.get(brand, (first, last))
+        width_min = bin_minutes or _bin_for(hi - lo + 1)
+        _brand_panel(ax, series.get(brand, BrandSeries()), width_min)
+        _bands(ax, brand, transitions, _dt(hi + 1))
         ax.set_title(brand, loc="left", fontsize=9, fontweight="bold")
-        ax.set_ylabel(f"mentions / {bin_minutes} min", fontsize=8)
-        ax2 = ax.twinx()
-        # share only where the bin holds enough mentions to mean something
-        share = [bins[k][1] / bins[k][0] if bins[k][0] >= 5 else float("nan") for k in keys]
-        ax2.plot(xs, share, color="#222", linewidth=0.8, label="negative share")
-        ax2.set_ylim(0, 1)
-        ax2.set_ylabel(SHARE_LABEL, fontsize=8)
-        ax2.tick_params(labelsize=7)
-        ax.tick_params(labelsize=7)
+        if not shared:
+            ax.set_xlim(_dt(lo), _dt(hi + 1))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMAT))
     axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
     fig.suptitle("Firebreak replay: volume, negativity and state "
                  "(amber = elevated, red = crisis)", fontsize=10)
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMAT))
-    axes[-1, 0].set_xlabel("event time (UTC)", fontsize=8)
-    fig.autofmt_xdate()
+    axes[-1, 0].set_xlabel("event time (UTC)" + ("" if shared else "; each brand its own period"),
+                           fontsize=8)
+    if shared:
+        fig.autofmt_xdate()
+    else:  # autofmt_xdate would hide every axis's dates but the last
+        for ax in axes[:, 0]:
+            plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
     fig.tight_layout()
     return fig, brands
+
+
+def _bin_for(span: int) -> int:
+    """A bar width (minutes) that gives at most 400 bars over ``span`` minutes."""
+    return next((b for b in (1, 5, 10, 15, 30, 60, 120) if span / b <= 400), 240)
+
+
+def _brand_panel(ax: Any, s: BrandSeries, bin_minutes: int) -> None:
+    """Bars of mentions and negative mentions per ``bin_minutes``, and the share line."""
+    bins: dict[int, list[int]] = {}
+    for minute, (total, neg, _pos) in s.minutes.items():
+        b = bins.setdefault(minute // bin_minutes, [0, 0])
+        b[0] += total
+        b[1] += neg
+    keys = sorted(bins)
+    xs = [_dt(k * bin_minutes) for k in keys]
+    width = bin_minutes / 1440
+    ax.bar(xs, [bins[k][0] for k in keys], width=width, color="#9bb7d4", align="edge",
+           label=f"mentions / {bin_minutes} min")
+    ax.bar(xs, [bins[k][1] for k in keys], width=width, color="#5a5a8a", align="edge",
+           label="negative")
+    ax.set_ylabel(f"mentions / {bin_minutes} min", fontsize=8)
+    ax2 = ax.twinx()
+    # share only where the bin holds enough mentions to mean something
+    share = [bins[k][1] / bins[k][0] if bins[k][0] >= 5 else float("nan") for k in keys]
+    ax2.plot(xs, share, color="#222", linewidth=0.8, label="negative share")
+    ax2.set_ylim(0, 1)
+    ax2.set_ylabel(SHARE_LABEL, fontsize=8)
+    ax2.tick_params(labelsize=7)
+    ax.tick_params(labelsize=7)
 
 
 def _dt(minute: int) -> datetime:

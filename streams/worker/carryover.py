@@ -26,6 +26,7 @@ from typing import Any
 from detectors.crisis import carry
 from detectors.crisis.carry import CarriedFlag
 from detectors.crisis.state import BrandState
+from detectors.events import format_time
 from streams.wire.admin import ensure_topics
 from streams.wire.flags import HEARTBEAT_KEY, Heartbeat, PauseFlag
 from streams.wire.messages import dumps, flag_message, state_message
@@ -131,14 +132,25 @@ class Carry:
     def epoch(self, now: float) -> tuple[float | None, float | None]:
         """``(rebuilt_at, settle_until)`` for this worker's heartbeats (call once the view has
         read the flag topic): carried over from the newest heartbeat there, or, on a topic
-        with none, the flag data begins now and settles for ``flag_settle_seconds``.
+        with none, the flag data begins now and settles for ``flag_settle_seconds``; an
+        earlier beginning in another worker's later heartbeat is taken over.
 
         Args:
             now: wall-clock time.
         """
-        if not self._epoch_known:
+        prev = self.rt.view.get(self.rt.names.control, HEARTBEAT_KEY)
+        if self._epoch_known:
+            # two workers that found the topic empty together each began the data at their
+            # own start: the earliest is when it began, and taking it makes their heartbeats
+            # agree (a resume between the two would otherwise flip held/trusted every beat)
+            if (isinstance(prev, Heartbeat) and prev.rebuilt_at is not None
+                    and self.rebuilt_at is not None
+                    and prev.rebuilt_at.timestamp() < self.rebuilt_at):
+                log.info("flag data began at %s by %s's heartbeat, earlier than here: taking it",
+                         format_time(prev.rebuilt_at), prev.worker)
+                self.rebuilt_at, self.settle_until = _ts(prev.rebuilt_at), _ts(prev.settle_until)
+        else:
             self._epoch_known = True
-            prev = self.rt.view.get(self.rt.names.control, HEARTBEAT_KEY)
             if isinstance(prev, Heartbeat):
                 self.rebuilt_at, self.settle_until = _ts(prev.rebuilt_at), _ts(prev.settle_until)
             else:

@@ -55,3 +55,32 @@ def test_axes_are_labelled_and_dates_carry_the_year() -> None:
         assert bars[-1].get_xlabel() == "event time (UTC)"
     finally:
         plt.close(fig)
+
+
+def test_brands_of_different_periods_each_get_their_own_time_axis() -> None:
+    """Two incidents months apart: each brand's panel spans its own two days, not the
+    whole half year (where each would be a sliver); overlapping brands share one axis."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    apart = series(2)
+    apart["brand-01"] = BrandSeries({m + 180 * DAY: v for m, v in apart["brand-01"].minutes.items()},
+                                    apart["brand-01"].labels)
+    for data, one_axis in ((apart, False), (series(2), True)):
+        fig, shown = draw(data, [])
+        try:
+            bars = [ax for ax in fig.get_axes() if ax.get_title(loc="left") in shown]
+            spans = [mdates.num2date(ax.get_xlim()[1]) - mdates.num2date(ax.get_xlim()[0])
+                     for ax in bars]
+            if one_axis:
+                assert bars[0].get_xlim() == bars[1].get_xlim()
+            else:
+                assert all(1.9 < span.total_seconds() / 86400 < 2.5 for span in spans), spans
+                left = {ax.get_title(loc="left"): ax.get_xlim()[0] for ax in bars}
+                assert left["brand-01"] - left["brand-00"] > 170  # days: its own period
+                assert "own period" in bars[-1].get_xlabel()
+                fig.canvas.draw()
+                assert all(any(t.get_text() and t.get_visible() for t in ax.get_xticklabels())
+                           for ax in bars), "every panel shows its own dates"
+        finally:
+            plt.close(fig)
