@@ -52,14 +52,8 @@ def register(rt: Runtime) -> None:
     init_series(rt.metrics, rt.book.brands)
 
     # the score hop (its own consumer group): started with the app, stopped after Faust's
-    # consumer (FirebreakApp.after_stop): leaving its group can wait for a join (half the
-    # session timeout on Tansu), and Faust's consumer must not take an assignment meanwhile
-    score_loop = rt.score_loop = ScoreLoop(s, rt.metrics, scorer)
-    app.after_stop = score_loop.stop
-
-    @app.task
-    async def start_scoring() -> None:
-        await score_loop.start()
+    # consumer (see FirebreakApp)
+    app.companion = rt.score_loop = ScoreLoop(s, rt.metrics, scorer)
 
     @app.agent(rt.t_scored, name="firebreak.detect")
     async def detect(stream: Any) -> None:

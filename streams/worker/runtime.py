@@ -43,14 +43,17 @@ PARTITION_CACHE = 50_000
 
 class FirebreakApp(faust.App):
     """``faust.App`` with a hook that runs first when the app stops (the final checkpoint),
-    and one that runs last, once Faust's consumer and producer have stopped (the score loop).
+    and a companion service started with the app and stopped last (the score loop).
 
-    ``before_stop`` is set by :func:`streams.worker.build.build`, ``after_stop`` by
-    :func:`streams.worker.agents.register`.
+    ``before_stop`` is set by :func:`streams.worker.build.build`, ``companion`` by
+    :func:`streams.worker.agents.register`. The companion starts when the app starts, so
+    its consumer group joins beside Faust's (a join takes half the session timeout on
+    Tansu), and stops once Faust's consumer and producer have stopped: leaving its group
+    can wait for a join, and Faust's consumer must not take an assignment meanwhile.
     """
 
     before_stop: Callable[[], Awaitable[None]] | None = None
-    after_stop: Callable[[], Awaitable[None]] | None = None
+    companion: Any = None  # a mode.Service
 
     async def on_stop(self) -> None:
         """Run ``before_stop`` while consumer and producer still work, then stop as Faust does."""
@@ -61,14 +64,20 @@ class FirebreakApp(faust.App):
                 log.exception("final checkpoint failed")
         await super().on_stop()
 
+    async def on_start(self) -> None:
+        """Start as Faust does, then the companion (its group joins beside Faust's)."""
+        await super().on_start()
+        if self.companion is not None:
+            await self.companion.start()
+
     async def on_shutdown(self) -> None:
-        """Run ``after_stop`` once Faust's services (its consumer among them) have stopped."""
+        """Stop the companion once Faust's services (its consumer among them) have stopped."""
         await super().on_shutdown()
-        if self.after_stop is not None:
+        if self.companion is not None:
             try:
-                await self.after_stop()
+                await self.companion.stop()
             except Exception:  # noqa: BLE001 - stopping must go on
-                log.exception("stopping the score loop failed")
+                log.exception("stopping %s failed", type(self.companion).__name__)
 
 
 class Runtime:
@@ -277,15 +286,16 @@ class Runtime:
 
     async def health(self) -> dict[str, Any]:
         """Readiness: broker reachable, recovered, view caught up, a worker heartbeat on the
-        flag topic (the API's flag answers need one), the score loop joined its group, input
-        lag under the threshold."""
+        flag topic (the API's flag answers need one), input lag under the threshold; and
+        whether the score loop has joined its group (``scoring``, not waited for: its lag
+        counts once it has partitions)."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
         scoring = self.score_loop is None or self.score_loop.joined.is_set()
         beat = isinstance(self.view.get(self.names.control, HEARTBEAT_KEY), Heartbeat)
         reachable = self.broker is None or self.broker.reachable
         lag = await self.lag() if recovered and reachable else -1
-        ready = (reachable and recovered and view and beat and scoring
+        ready = (reachable and recovered and view and beat
                  and 0 <= lag <= self.settings.ready_max_lag)
         return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
                 "recovered": recovered, "view_caught_up": view, "heartbeat_seen": beat,

@@ -59,13 +59,15 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
         events: Faust events of ``mentions.scored``.
     """
     start, generation = 0, rt.generation
-    while start < len(events):
+    while True:  # an empty batch too: it checkpoints when one is due
         if rt.stopping or rt.generation != generation:
             return  # stopping (a reset, SIGTERM) or rebalanced: the rest stays unacknowledged
         async with rt.lock:
             if rt.stopping or rt.generation != generation:
                 return
             start = await detect_chunk(rt, events, start)
+        if start >= len(events):
+            return
 
 
 async def detect_chunk(rt: Runtime, events: list[Any], start: int) -> int:
