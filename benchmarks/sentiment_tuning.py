@@ -7,7 +7,8 @@ a limit in every cross-validation fold; :func:`tune_thresholds` does the same wi
 thresholds, one for posts the rule engine reads as negative (compound <=
 :data:`LEX_EVIDENCE`) and one for the others (the shipped rule: it won the nested
 check in docs/sentiment-model.md); :func:`nested_check` measures how a selection rule
-does on folds it was not chosen on.
+does on folds it was not chosen on, and :func:`safe_limit` lowers the every-fold limit
+until that held-out share, plus a sampling margin, stays under the 10 % target.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from detectors.sentiment.learned import LEX_EVIDENCE
 
 FLOORS = (-2.0, -0.8, -0.7, -0.6, -0.5, -0.4)  # -2: off
 THRESHOLDS = np.round(np.arange(0.20, 0.951, 0.01), 2)
+SAFETY_Z = 1.645  # one-sided 95 %: the held-out share plus this many standard errors
 
 
 def decide(proba: np.ndarray, threshold: float, rule: np.ndarray | None = None,
@@ -168,3 +170,34 @@ def nested_check(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, fold_of: np.n
         f1s.append(f1)
         rates.append(rate)
     return float(np.mean(f1s)), float(np.mean(rates)), max(rates)
+
+
+def safe_limit(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, fold_of: np.ndarray,
+               limits: tuple[float, ...], target: float = 0.10, z: float = SAFETY_Z
+               ) -> tuple[float, bool, list[tuple[float, float, float, bool]]]:
+    """The largest every-fold limit whose held-out positives-read-as-negative stays under ``target``.
+
+    For each limit of ``limits`` (largest first), the nested check (:func:`nested_check`,
+    one threshold and two thresholds, the better held-out F1 kept) gives the mean share
+    ``p`` of positives read as negative on folds the thresholds were not chosen on. The
+    limit is safe when ``p + z * sqrt(p (1 - p) / m)`` is at most ``target``, with ``m``
+    the positives of one held-out fold: a sample of that size (the size of a dev split
+    or of a hidden test) then exceeds ``target`` with a probability of about 5 % (z 1.645).
+    When no limit is safe, the smallest is taken.
+
+    Returns:
+        (limit, whether two thresholds won there, the (limit, held-out F1, bound, two
+        thresholds won) rows checked, largest limit first).
+    """
+    m = max(1.0, float(np.sum(y == 2)) / len(np.unique(fold_of)))
+    rows: list[tuple[float, float, float, bool]] = []
+    for limit in limits:
+        one = nested_check(y, oof, rule, fold_of, limit)
+        two = nested_check(y, oof, rule, fold_of, limit, two=True)
+        use_two = two[0] > one[0]
+        f1, mean, _ = two if use_two else one
+        bound = mean + z * float(np.sqrt(mean * (1.0 - mean) / m))
+        rows.append((limit, f1, bound, use_two))
+        if bound <= target:
+            return limit, use_two, rows
+    return limits[-1], rows[-1][3], rows

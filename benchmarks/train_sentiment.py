@@ -41,6 +41,7 @@ from benchmarks.sentiment_tuning import (
     fold_labels,
     neg_scores,
     nested_check,
+    safe_limit,
     tune_threshold,
     tune_thresholds,
 )
@@ -50,6 +51,7 @@ from detectors.sentiment.scorer import Scorer
 
 GRID = (0.25, 0.5, 1.0, 2.0)
 POS_LIMIT = 0.08  # in every fold: below the 10 % target, a margin for unseen data
+MIN_POS_LIMIT = 0.04  # safe_limit lowers the limit in 1-point steps down to this
 NEU_BIAS = -30.0  # a language trained without neutral posts never says neu
 NB_BETA = 1.0  # column scale 1 + NB_BETA * |log-count ratio| (0: off); won the cross-validation
 NB_ALPHA = 1.0  # smoothing of the log-count ratio
@@ -159,8 +161,11 @@ def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...
 
     Every (character scale, C) pair of ``char_grid`` x ``grid`` is cross-validated;
     the pair with the best out-of-fold F1(neg) (threshold and rule floor tuned on the
-    same rows) wins. Then a separate threshold for posts with negative lexicon evidence
-    (:func:`tune_thresholds`) is kept only when it does better in the nested check.
+    same rows, ``pos_limit`` in every fold) wins. Then :func:`safe_limit` lowers the
+    every-fold limit in 1-point steps (down to :data:`MIN_POS_LIMIT`) until the nested
+    check's held-out share of positives read as negative, plus a sampling margin, stays
+    under 10 %; at that limit a separate threshold for posts with negative lexicon
+    evidence (:func:`tune_thresholds`) is kept only when it does better in the nested check.
     """
     started = time.perf_counter()
     train, dev = load_split(lang, data)
@@ -193,13 +198,19 @@ def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...
             if f1 > best[0]:
                 best, best_oof = (f1, c, threshold, floor, char_scale), oof
     f1, c, threshold, floor, char_scale = best
-    one = nested_check(y, best_oof, rule, fold_of, pos_limit)
-    two = nested_check(y, best_oof, rule, fold_of, pos_limit, two=True)
-    lex_threshold = threshold
-    if two[0] > one[0]:
-        threshold, lex_threshold, floor, f1 = tune_thresholds(y, best_oof, rule, pos_limit, fold_of)
-    print(f"[{lang}]   nested held-out F1(neg) one threshold {one[0]:.3f} (pos->neg {one[1]:.1%}), "
-          f"two {two[0]:.3f} ({two[1]:.1%}): threshold {threshold:.2f}, with negative lexicon "
+    steps = (round(pos_limit - step / 100, 2) for step in range(10))
+    limits = tuple(x for x in steps if x >= MIN_POS_LIMIT - 1e-9) or (pos_limit,)
+    limit, two, checked = safe_limit(y, best_oof, rule, fold_of, limits)
+    for tried, nested_f1, bound, won in checked:
+        print(f"[{lang}]   every fold <= {tried:.0%}: nested held-out F1(neg) {nested_f1:.3f} "
+              f"({'two thresholds' if won else 'one threshold'}), pos->neg bound {bound:.1%}",
+              flush=True)
+    if two:
+        threshold, lex_threshold, floor, f1 = tune_thresholds(y, best_oof, rule, limit, fold_of)
+    else:
+        threshold, floor, f1 = tune_threshold(y, best_oof, rule, limit, fold_of)
+        lex_threshold = threshold
+    print(f"[{lang}]   limit {limit:.0%}: threshold {threshold:.2f}, with negative lexicon "
           f"evidence {lex_threshold:.2f}, rule floor {floor}", flush=True)
     x = designs[char_scale]
     scale = nb_scale(x, y, beta) if beta else np.ones(x.shape[1])

@@ -103,6 +103,9 @@ class LanguageModel:
         if not 0.0 < lex_threshold <= neg_threshold:
             raise ValueError(f"lex_threshold must be in (0, neg_threshold], got {lex_threshold}")
         self._weights = np.ascontiguousarray(weights, dtype=np.float32)
+        # Row ``b`` is ``flat[3b:3b+3]``: indexing a memoryview gives a Python float at once,
+        # so the dozen rows a post needs are summed without numpy's per-call overhead.
+        self._flat = self._weights.reshape(-1).data
         self._lexicon = [[float(v) for v in row] for row in lexicon]
         self._bias = [float(v) for v in bias]
         self.neg_threshold = neg_threshold
@@ -127,11 +130,18 @@ class LanguageModel:
             if known is not None:
                 entry = known
             else:
+                flat = self._flat
                 chars = char_buckets(tok)
+                c0 = c1 = c2 = 0.0
+                for bucket in chars:
+                    k = 3 * bucket
+                    c0 += flat[k]
+                    c1 += flat[k + 1]
+                    c2 += flat[k + 2]
+                scale = self.char_scale / math.sqrt(len(chars))
                 ident = word_id(tok)
-                v0, v1, v2 = (self._weights[chars].sum(axis=0)
-                              * (self.char_scale / math.sqrt(len(chars)))
-                              + self._weights[ident & MASK]).tolist()
+                k = 3 * (ident & MASK)
+                v0, v1, v2 = c0 * scale + flat[k], c1 * scale + flat[k + 1], c2 * scale + flat[k + 2]
                 entry = (v0, v1, v2, ident)
                 self._memo[tok] = entry
             if tok in PLACEHOLDERS and tok != raw:
@@ -148,8 +158,8 @@ class LanguageModel:
         z1 += lp * a1 + ln * b1
         z2 += lp * a2 + ln * b2
         memo = self._memo
-        t0 = t1 = t2 = 0.0
-        bigrams: list[int] = []
+        flat = self._flat
+        t0 = t1 = t2 = g0 = g1 = g2 = 0.0
         previous = -1
         count = 0
         for raw in RAW_TOKEN_RE.findall(text.lower()):
@@ -164,15 +174,16 @@ class LanguageModel:
             t1 += entry[1]
             t2 += entry[2]
             if previous >= 0:  # features.bigram_bucket, inlined
-                bigrams.append((((previous * 0x9E3779B1) ^ ident) * 0x85EBCA77 >> 15) & MASK)
+                k = 3 * ((((previous * 0x9E3779B1) ^ ident) * 0x85EBCA77 >> 15) & MASK)
+                g0 += flat[k]
+                g1 += flat[k + 1]
+                g2 += flat[k + 2]
             previous = ident
         if not count:
             return z0, z1, z2
-        if bigrams:
-            g0, g1, g2 = self._weights.take(bigrams, axis=0).sum(axis=0).tolist()
-            t0 += g0
-            t1 += g1
-            t2 += g2
+        t0 += g0
+        t1 += g1
+        t2 += g2
         scale = 1.0 / math.sqrt(count)
         return z0 + scale * t0, z1 + scale * t1, z2 + scale * t2
 

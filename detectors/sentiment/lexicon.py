@@ -91,6 +91,8 @@ class Lexicon:
         self.neg_prefixes: tuple[str, ...] = ()
         self.phrase_words: dict[str, list[Phrase]] = {}
         self.phrase_stems: dict[str, list[Phrase]] = {}
+        self._prefixes: frozenset[str] | None = None  # of stems, built on first use
+        self._phrase_prefixes: frozenset[str] | None = None
         for mixin in mixins:
             self._merge(mixin)
         if emoji:
@@ -123,6 +125,7 @@ class Lexicon:
 
     def _merge(self, other: Lexicon) -> None:
         # Modifiers stay per language: English "no" is Latvian "from".
+        self._prefixes = self._phrase_prefixes = None
         self.words.update(other.words)
         self.stems.update(other.stems)
         for key, phrases in other.phrase_words.items():
@@ -140,6 +143,7 @@ class Lexicon:
         parts = term.lower().split()
         if not parts:
             raise ValueError("empty lexicon term")
+        self._prefixes = self._phrase_prefixes = None
         head = parts[0]
         if len(parts) == 1:
             if head.endswith("*") and len(head) > 1:
@@ -168,11 +172,39 @@ class Lexicon:
         if value is not None:
             return value
         stems = self.stems
-        for end in range(len(token), MIN_STEM - 1, -1):
+        best = 0.0
+        for end in self._prefix_ends(token, self._stem_prefixes()):
             value = stems.get(token[:end])
             if value is not None:
-                return value
-        return 0.0
+                best = value  # longer matches come later: the longest wins
+        return best
+
+    def _stem_prefixes(self) -> frozenset[str]:
+        """Every prefix (of at least :data:`MIN_STEM` letters) of a stem."""
+        if self._prefixes is None:
+            self._prefixes = _prefixes_of(self.stems)
+        return self._prefixes
+
+    def _phrase_stem_prefixes(self) -> frozenset[str]:
+        """Every prefix (of at least :data:`MIN_STEM` letters) of a phrase-head stem."""
+        if self._phrase_prefixes is None:
+            self._phrase_prefixes = _prefixes_of(self.phrase_stems)
+        return self._phrase_prefixes
+
+    @staticmethod
+    def _prefix_ends(token: str, prefixes: frozenset[str]) -> list[int]:
+        """Lengths ``end`` (shortest first) for which ``token[:end]`` may be an entry.
+
+        Walks up from :data:`MIN_STEM` letters while ``token[:end]`` is still the
+        prefix of some entry, so a token that starts like no entry costs one lookup
+        instead of one per length.
+        """
+        ends = []
+        for end in range(MIN_STEM, len(token) + 1):
+            if token[:end] not in prefixes:
+                break
+            ends.append(end)
+        return ends
 
     def _covered(self, term: str) -> bool:
         """Whether an entry of this lexicon (a word, a stem, a phrase head) covers ``term``."""
@@ -202,7 +234,7 @@ class Lexicon:
         if "’" in token:
             token = token.replace("’", "'")
         phrases = list(self.phrase_words.get(token, ()))
-        for end in range(len(token), MIN_STEM - 1, -1):
+        for end in reversed(self._prefix_ends(token, self._phrase_stem_prefixes())):
             phrases.extend(self.phrase_stems.get(token[:end], ()))
         phrases.sort(key=lambda p: -len(p[0]))
         found = tuple(phrases)
@@ -228,6 +260,11 @@ class Lexicon:
         if valence == 0.0 and len(token) == 1 and not token.isalnum():
             return (0.0, PUNCT, 0.0, found)
         return (valence, WORD, 0.0, found)
+
+
+def _prefixes_of(stems: Iterable[str]) -> frozenset[str]:
+    """Every prefix of at least :data:`MIN_STEM` letters of each of ``stems``."""
+    return frozenset(stem[:end] for stem in stems for end in range(MIN_STEM, len(stem) + 1))
 
 
 def available_languages(directory: Path = LEXICON_DIR) -> tuple[str, ...]:

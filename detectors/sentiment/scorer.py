@@ -44,9 +44,10 @@ from detectors.sentiment.features import unescape
 from detectors.sentiment.langid import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
 from detectors.sentiment.learned import MODEL_PATH, LanguageModel, load_models
 from detectors.sentiment.lexicon import Lexicon, available_languages
+from detectors.sentiment.questions import is_plain_question
 from detectors.sentiment.rules import normalize, tokenize, unnormalize, valence_sum
 from detectors.sentiment.script import language_text, script_language
-from detectors.sentiment.vader_fast import FastVader
+from detectors.sentiment.vader_fast import NEGATE, FastVader
 
 Label = Literal["neg", "neu", "pos", "unscored"]
 NEG_THRESHOLD = -0.05
@@ -223,6 +224,10 @@ class Scorer:
         if (pred.label != "neg" and lang == "en" and compound <= NEG_THRESHOLD
                 and self._complaint_valence(tokens, lowered) <= STRONG_COMPLAINT):
             return Score(_in_band(pred.pos - pred.neg, "neg"), "neg", lang, pred.neg)
+        if (pred.label == "neg" and lang == "en" and "?" in text
+                and self._plain_question(text, tokens, lowered)):
+            label: Label = "pos" if pred.pos >= pred.neu else "neu"
+            return Score(_in_band(pred.pos - pred.neg, label), label, lang, max(pred.pos, pred.neu))
         if grief and pred.label == "pos":  # sympathy is not praise: at most neutral
             return Score(_in_band(pred.pos - pred.neg, "neu"), "neu", lang, pred.neu + pred.pos)
         return Score(_in_band(pred.pos - pred.neg, pred.label), pred.label, lang, pred.confidence)
@@ -236,6 +241,11 @@ class Scorer:
         if lang == "en":
             return self._score_english(text, tokens, lowered)
         return normalize(valence_sum(tokens, lexicon, None, lowered))
+
+    def _plain_question(self, text: str, tokens: list[str], lowered: list[str]) -> bool:
+        """An English question asking for information (:mod:`detectors.sentiment.questions`)."""
+        return (is_plain_question(text, lowered, self._vader.lexicon, NEGATE)
+                and self._complaint_valence(tokens, lowered) == 0.0)
 
     def _complaint_valence(self, tokens: list[str], lowered: list[str]) -> float:
         """Summed valence of the English complaint phrases in a post (0 when none)."""

@@ -25,6 +25,12 @@ _LINKS_RE = re.compile(r"(?:https?://|www\.)\S+|@[\w.]+", re.IGNORECASE)
 _NON_ASCII_LETTER_RE = re.compile(r"[^\x00-\x7f\W\d_]")
 _ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 _script_of: dict[str, str] = {}
+# Accented letters of Latin alphabets (Latin-1 to Latin Extended-B, U+00C0-U+024F): a post
+# whose non-ASCII letters are all among them is Latin without a name lookup per letter.
+_LATIN_LETTERS = frozenset(
+    ch for ch in map(chr, range(0xC0, 0x250))
+    if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN ")
+)
 __all__ = [
     "SCRIPT_LANGUAGES", "dominant_script", "language_text", "script_language", "strip_non_linguistic",
 ]
@@ -89,7 +95,10 @@ def script_language(text: str) -> tuple[bool, str | None]:
     """
     if text.isascii():
         return True, None
-    others = [ch for ch in _NON_ASCII_LETTER_RE.findall(text) if _script(ch) != "LATIN"]
+    letters = _NON_ASCII_LETTER_RE.findall(text)
+    if _LATIN_LETTERS.issuperset(letters):
+        return True, None  # only accented Latin letters
+    others = [ch for ch in letters if _script(ch) != "LATIN"]
     if not others or len(others) * 2 < len(_ASCII_LETTER_RE.findall(text)):
         return True, None  # accents of Latin alphabets, or a few foreign letters among Latin ones
     script = dominant_script(text)

@@ -63,6 +63,11 @@ class FastVader:
         self._emoji_chars = frozenset(k for k in analyzer.emojis if len(k) == 1)
         self._tokens: dict[str, Token] = {}
 
+    @property
+    def lexicon(self) -> dict[str, float]:
+        """VADER's word -> valence table (read-only by convention)."""
+        return self._lexicon
+
     def _token(self, raw: str) -> Token:
         stripped = raw.strip(_PUNCT)
         word = raw if len(stripped) <= 2 else stripped  # keeps emoticons such as ":)"

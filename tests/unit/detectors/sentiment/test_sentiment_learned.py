@@ -191,7 +191,7 @@ class TestFeatures:
             expected += value * weights[index]
         expected += np.array(model._lexicon, dtype=np.float64).T @ np.array(lexicon_features(-0.4))
         for _ in range(2):  # cold, then from the memo
-            assert np.allclose(model.logits(text, -0.4), expected, atol=1e-4)
+            assert np.allclose(model.logits(text, -0.4), expected, rtol=0, atol=1e-6)
 
 
 def test_missing_model_file_falls_back_to_rules(tmp_path: Path) -> None:

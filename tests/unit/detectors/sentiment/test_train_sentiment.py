@@ -23,6 +23,8 @@ from benchmarks.sentiment_tuning import (  # noqa: E402
     decide,
     fold_rates,
     neg_scores,
+    nested_check,
+    safe_limit,
     tune_threshold,
     tune_thresholds,
 )
@@ -144,6 +146,23 @@ class TestWeightsAndThresholds:
             assert np.mean(proba[pos, 0] >= threshold) <= 0.10
         pooled, _, _ = tune_threshold(y, proba, np.zeros(400), 0.10)
         assert threshold >= pooled and floor == -2.0
+
+    def test_safe_limit_keeps_the_held_out_share_under_target_with_a_margin(self) -> None:
+        """The limit is lowered until the nested held-out share plus 1.645 standard errors of
+        one fold's positives is at most 10 %; each step checked is reported."""
+        y, proba = self._noisy(7)
+        fold_of = np.arange(400) % 5
+        rule = np.zeros(400)
+        limit, two, rows = safe_limit(y, proba, rule, fold_of, (0.12, 0.10, 0.08, 0.06, 0.04))
+        assert [r[0] for r in rows] == [0.12, 0.10, 0.08, 0.06, 0.04][: len(rows)]
+        assert rows[-1][0] == limit and rows[-1][3] == two
+        m = np.sum(y == 2) / 5
+        _, mean, _ = nested_check(y, proba, rule, fold_of, limit, two=two)
+        bound = mean + 1.645 * np.sqrt(mean * (1 - mean) / m)
+        assert bound == pytest.approx(rows[-1][2])
+        if limit != 0.04:
+            assert bound <= 0.10
+        assert all(r[2] > 0.10 for r in rows[:-1])  # every larger limit missed the target
 
 
 class TestNaiveBayesScaling:
