@@ -371,8 +371,8 @@ def main() -> int:
     ap.add_argument("--mentions", type=int, default=30_000)
     ap.add_argument("--brands", type=int, default=1000)
     ap.add_argument("--paced-seconds", type=float, default=20.0)
-    ap.add_argument("--only", choices=["one", "all"], default="all",
-                    help="one: only the unpinned one-worker run")
+    ap.add_argument("--only", choices=["one", "scaling", "all"], default="all",
+                    help="one: only the unpinned one-worker run; scaling: one and two workers")
     ap.add_argument("--repeat", type=int, default=1, help="runs per backlog measurement (medians)")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
@@ -389,7 +389,9 @@ def main() -> int:
         pinned = "1" if (os.cpu_count() or 1) > 1 else "0"
         runs["one_worker_pinned"] = repeated(
             rep, lambda i: run_backlog(1, mentions, tmp, cpus=[pinned], label=f"pin{i}"))
+    if args.only in ("scaling", "all"):
         runs["two_workers"] = repeated(rep, lambda i: run_backlog(2, mentions, tmp, label=f"two{i}"))
+    if args.only == "all":
         many = make_mentions(args.mentions, args.brands * 10, seed=4)
         runs["one_worker_10x_brands"] = repeated(
             rep, lambda i: run_backlog(1, many, tmp, label=f"many{i}"))
