@@ -33,6 +33,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from detectors.crisis.longwindow import HourCounts
+
 VERSION = 2
 HOURS = 24
 DAYS = 7
@@ -98,7 +100,7 @@ class RhythmBaseline:
     __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
                  "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
                  "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw",
-                 "spread_n", "seen_scored", "seen_neg")
+                 "spread_n", "seen_scored", "seen_neg", "hours")
 
     def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
         self.tz = tz
@@ -125,6 +127,7 @@ class RhythmBaseline:
         self.hourly: list[float] = []  # shares of the last two days' hours, flagged or not
         self.kw_rate: dict[str, float] = {}  # configured keyword -> distinct authors per hour
         self.h_kw: dict[str, set[int]] = {}  # this hour's authors per keyword
+        self.hours = HourCounts()  # the last hours' counts (detectors.crisis.longwindow)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -229,6 +232,7 @@ class RhythmBaseline:
                 return
             self.roll(hour)
         self.h_total += 1
+        self.hours.count(hour, scored, negative, author, self)
         for word in keywords:
             seen = self.h_kw.setdefault(word, set())
             if len(seen) < 10_000:
@@ -344,6 +348,7 @@ class RhythmBaseline:
         """Serialise to JSON-ready values."""
         out: dict[str, Any] = {name: getattr(self, name) for name in self.__slots__}
         out["h_kw"] = {w: sorted(a) for w, a in self.h_kw.items()}
+        out["hours"] = self.hours.to_list()
         out["version"] = VERSION
         return out
 
@@ -354,7 +359,9 @@ class RhythmBaseline:
         if data.get("version") != VERSION:
             return obj
         for name in cls.__slots__:
-            setattr(obj, name, _copy(data[name]))
+            if name != "hours":  # older saves lack it
+                setattr(obj, name, _copy(data[name]))
+        obj.hours = HourCounts.from_list(data.get("hours") or [])
         obj.h_kw = {w: set(a) for w, a in data["h_kw"].items()}
         return obj
 

@@ -19,6 +19,9 @@
 * **keyword** — a configured crisis word from enough distinct authors in
   non-positive posts, far more than the brand hears it every day (a Poisson
   tail on distinct authors against the word's learned usual use).
+* **long surge / long cold start** — the same joint evidence over the last one
+  to six hours (:mod:`detectors.crisis.longwindow`), for a brand whose crisis is
+  too sparse for any one window.
 * **calm** — the window no longer supports an elevated level (hysteresis: the
   calm thresholds sit below the entry thresholds).
 """
@@ -30,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
+from detectors.crisis import longwindow
+from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.stats import (
     betabinom_sf,
     fisher_p,
@@ -76,6 +81,7 @@ class Expect:
     drift: float = 0.0
     share_sd: float = 0.0
     alpha_short: float = 0.0
+    base: RhythmBaseline | None = None  # for the spans of hours (longwindow); None: none
 
     def share_p(self, neg: int, scored: int, usual: float) -> float:
         """How surprising ``neg`` of ``scored`` are at the usual share, given the brand's swing.
@@ -103,6 +109,37 @@ class Verdict:
 
 
 def assess(
+    window: AuthorWindow, expect: Expect, cfg: BrandConfig, minute: int | None = None,
+) -> Verdict:
+    """Assess a window, then, short of a crisis, the last hours (:mod:`detectors.crisis.longwindow`).
+
+    Args:
+        window: the brand's current window.
+        expect: what the baseline expects now (``expect.base``: the hours to judge too).
+        cfg: the brand's configuration.
+        minute: the current event-time minute.
+    """
+    verdict = _assess_window(window, expect, cfg, minute)
+    base = expect.base
+    if verdict.level == "crisis" or base is None or minute is None:
+        return verdict
+    warm = expect.rate is not None
+    found = longwindow.judge(
+        base.hours, minute, cfg, base, warm=warm,
+        usual=expect.share, swing=expect.spread, alpha=expect.alpha,
+        weight=base.share_weight if warm else expect.weight,
+        bars=(PRIOR_WEIGHT, SPREAD_Z, JOINT_P))
+    if found is None:
+        if verdict.calm and window.neg_authors < cfg.thresholds.elevated_authors:
+            verdict.calm = not longwindow.holds(base.hours, minute, cfg, base, warm=warm,
+                                                usual=expect.share)
+        return verdict
+    test, span = found  # the span's counts in the window's terms; the window's own under "window"
+    numbers = {**verdict.numbers, **span, "window": {k: verdict.numbers.get(k) for k in span}}
+    return Verdict("crisis", test, longwindow.describe(span, expect.slot), False, numbers)
+
+
+def _assess_window(
     window: AuthorWindow, expect: Expect, cfg: BrandConfig, minute: int | None = None,
 ) -> Verdict:
     """Assess a window.

@@ -241,7 +241,7 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
         slot=base.describe(hour) if warm else "",
         keywords={w: base.keyword_rate(w) * cfg.window_minutes / 60 for w in cfg.keywords}
         if cfg.keywords else {},
-        weight=weight, drift=state.drift.score, alpha_short=state.drift.alpha,
+        weight=weight, drift=state.drift.score, alpha_short=state.drift.alpha, base=base,
     )
     verdict = assess(state.window, expect, cfg, int(ts // 60))
     state.last_verdict = verdict.numbers
