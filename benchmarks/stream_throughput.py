@@ -8,7 +8,8 @@
 2. one worker on a backlog of ``--mentions`` mentions over ``--brands`` brands,
    produced before the worker starts: the sustained rate and the CPU-µs per
    mention of the worker and of the broker (``/proc/<pid>/stat``) from 5 % of the mentions scored
-   (``mentions.scored`` end offsets) to the last decided
+   (the workers' ``firebreak_scored_mentions_total``; for workers without it, the
+   ``mentions.scored`` end offsets: one record per mention) to the last decided
    (``rate_per_second``, ``worker_cpu_us_per_mention``; mentions decided are
    ``firebreak_mentions_processed_total`` plus ``firebreak_untracked_mentions_total``;
    between 10 % and 90 % decided, when the score hop has mostly run ahead:
@@ -153,22 +154,35 @@ def produce(bootstrap: str, topic: str, mentions: list[dict[str, Any]]) -> float
 
 def processed(workers: list[WorkerProcess]) -> int:
     """Mentions decided, summed over workers: observed, or counted past the unconfigured-brand cap."""
-    total = 0
+    return progress(workers)[0]
+
+
+def progress(workers: list[WorkerProcess]) -> tuple[int, int]:
+    """Mentions decided (see :func:`processed`) and mentions scored, summed over workers.
+
+    Scored is ``firebreak_scored_mentions_total``: a worker that packs observations
+    into few ``mentions.scored`` records counts them there (0 for workers without it).
+    """
+    decided = scored = 0
     for w in workers:
         status, text = http_json(f"{w.url}/metrics", timeout=5)
         if status == 200:
             totals = metric_totals(text)
-            total += int(totals.get("firebreak_mentions_processed_total", 0)
-                         + totals.get("firebreak_untracked_mentions_total", 0))
-    return total
+            decided += int(totals.get("firebreak_mentions_processed_total", 0)
+                           + totals.get("firebreak_untracked_mentions_total", 0))
+            scored += int(totals.get("firebreak_scored_mentions_total", 0))
+    return decided, scored
 
 
 def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
-                cpus: list[str | None] | None = None, label: str = "") -> dict[str, Any]:
+                cpus: list[str | None] | None = None, label: str = "",
+                root: Path | None = None, barrier: Any = None) -> dict[str, Any]:
     """Rate and CPU cost of ``n_workers`` workers on a backlog produced before they start.
 
     Between 10 % and 90 % of the backlog done, it samples the mentions processed
-    and the CPU seconds (``/proc``) of every worker and of the broker.
+    and the CPU seconds (``/proc``) of every worker and of the broker. ``root``: the
+    checkout the workers run (default: this one); ``barrier``: a ``threading.Barrier``
+    waited on between producing the backlog and starting the workers (A/B pairs).
     """
     tag = label or f"w{n_workers}"
     names = TopicNames(f"tp{tag}.")
@@ -177,8 +191,10 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
         producer_us = produce(broker.bootstrap, names.mentions, mentions)
         # every brand of the run tracked (the default cap of unconfigured brands is 5,000)
         env = {**_env(names, tmp), "FIREBREAK_UNCONFIGURED_BRAND_CAP": str(_brands(mentions))}
-        ws = [WorkerProcess(broker.url, env=env, log_file=tmp / f"{tag}-{i}.log")
+        ws = [WorkerProcess(broker.url, env=env, log_file=tmp / f"{tag}-{i}.log", root=root)
               for i in range(n_workers)]
+        if barrier is not None:
+            barrier.wait()
         n = len(mentions)
         series: list[tuple[float, int, list[float | None], float | None, int]] = []
         scored = ScoredCount(broker.bootstrap, names.scored)
@@ -188,10 +204,10 @@ def run_backlog(n_workers: int, mentions: list[dict[str, Any]], tmp: Path,
                 w.start(loglevel="info", cpus=(cpus or [None] * n_workers)[i])
             deadline = time.time() + 600
             while time.time() < deadline:
-                c = processed(ws)
+                c, counted = progress(ws)  # scored: the workers' count, else the topic's end
                 series.append((time.time(), c, [w.cpu_seconds() for w in ws],
                                cpu_seconds(broker.proc.pid if broker.proc else None),
-                               scored.count()))
+                               counted or scored.count()))
                 if c >= n:
                     break
                 time.sleep(0.5)
@@ -355,8 +371,8 @@ def main() -> int:
     ap.add_argument("--mentions", type=int, default=30_000)
     ap.add_argument("--brands", type=int, default=1000)
     ap.add_argument("--paced-seconds", type=float, default=20.0)
-    ap.add_argument("--only", choices=["one", "all"], default="all",
-                    help="one: only the unpinned one-worker run")
+    ap.add_argument("--only", choices=["one", "scaling", "all"], default="all",
+                    help="one: only the unpinned one-worker run; scaling: one and two workers")
     ap.add_argument("--repeat", type=int, default=1, help="runs per backlog measurement (medians)")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
@@ -373,7 +389,9 @@ def main() -> int:
         pinned = "1" if (os.cpu_count() or 1) > 1 else "0"
         runs["one_worker_pinned"] = repeated(
             rep, lambda i: run_backlog(1, mentions, tmp, cpus=[pinned], label=f"pin{i}"))
+    if args.only in ("scaling", "all"):
         runs["two_workers"] = repeated(rep, lambda i: run_backlog(2, mentions, tmp, label=f"two{i}"))
+    if args.only == "all":
         many = make_mentions(args.mentions, args.brands * 10, seed=4)
         runs["one_worker_10x_brands"] = repeated(
             rep, lambda i: run_backlog(1, many, tmp, label=f"many{i}"))
@@ -398,9 +416,15 @@ def main() -> int:
         (tmp / "decisive").mkdir()
         result["decisive_to_pause_flag_at_half_load"] = run_decisive(20, half, tmp / "decisive")
     result.update(cpu_cores=os.cpu_count(), logs=str(tmp))
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return emit(result, args.json)
+
+
+def emit(result: dict[str, Any], path: Path | None) -> int:
+    """Print ``result`` as JSON, and write it to ``path`` when given; the exit code (0)."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if path:
+        path.write_text(text + "\n")
     return 0
 
 

@@ -31,15 +31,18 @@ class WorkerProcess:
         port: HTTP port (a free one when ``None``).
         env: extra ``FIREBREAK_*`` settings.
         log_file: where its output goes (discarded when ``None``).
+        root: the checkout whose code it runs (default: this one; benchmarks compare two).
     """
 
     def __init__(self, broker_url: str, port: int | None = None,
-                 env: dict[str, str] | None = None, log_file: str | Path | None = None) -> None:
+                 env: dict[str, str] | None = None, log_file: str | Path | None = None,
+                 root: Path | None = None) -> None:
         self.port = port or free_port()
         self.log_file = Path(log_file) if log_file else None
+        self.root = root or ROOT
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("FIREBREAK_")},
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(self.root),
                                                         os.environ.get("PYTHONPATH")])),
             "FIREBREAK_BROKERS": broker_url,
             "FIREBREAK_WEB_PORT": str(self.port),
@@ -71,7 +74,7 @@ class WorkerProcess:
             self.proc = subprocess.Popen(
                 [*pin, sys.executable, "-m", "streams.cli.main", "worker", "--loglevel", loglevel],
                 env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=str(ROOT), start_new_session=True,
+                cwd=str(self.root), start_new_session=True,
                 preexec_fn=die_with_parent(signal.SIGKILL))
         finally:
             if out is not subprocess.DEVNULL:

@@ -1,11 +1,14 @@
 """The agents: *score* (stateless, spreads), *detect* (keyed by brand), and *act*.
 
-* **score** reads ``mentions`` (any key), validates against the wall clock,
-  scores, and produces an Observation keyed by brand to ``mentions.scored``:
-  that is the repartition (no ``group_by``). Bad input goes to ``mentions.dlq``.
-  The brand's own posts are not scored; those replying to a mention go on as
-  ``kind="own"`` (they answer it).
-* **detect** reads ``mentions.scored`` in batches (``noack_take``); events are
+* **score** is not an agent but a batch loop run as a Faust service
+  (:mod:`streams.worker.scoring`): it reads ``mentions`` (any key), validates
+  against the wall clock, scores, and produces an Observation keyed by brand to
+  ``mentions.scored``: that is the repartition (no ``group_by``). Bad input goes
+  to ``mentions.dlq``. The brand's own posts are not scored; those replying to a
+  mention go on as ``kind="own"`` (they answer it). It packs each scored
+  partition's observations of a batch into few records.
+* **detect** reads ``mentions.scored`` in batches (``noack_take``) and applies
+  them in chunks (:mod:`streams.worker.scored`); events are
   acknowledged only after the states that reflect them are checkpointed. Each
   full checkpoint ends with a position marker per partition; after a rebalance a
   partition that starts past its marker (or, without a marker, past offset 0)
@@ -22,30 +25,19 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from detectors.crisis.state import Observation
-from detectors.engine import is_own_post, to_observation
-from detectors.events import mention_from_json
 from detectors.sentiment.scorer import get_scorer
-from streams.wire.messages import dlq_record, dumps, reason_code
-from streams.wire.topics import scored_key
 from streams.worker import bounds, brokerwatch
-from streams.worker.detect import Decision
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
-from streams.worker.positions import Verdict
 from streams.worker.publishing import act, checkpoint, publish, send_outboxes
 from streams.worker.runtime import Runtime
+from streams.worker.scored import detect_batch
+from streams.worker.scoring import ScoreLoop
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
 GAUGE_SECONDS = 5.0
-GAP_SECONDS = 30.0  # give up on a gap when the broker returns nothing for this long
 
 
 def register(rt: Runtime) -> None:
@@ -59,10 +51,9 @@ def register(rt: Runtime) -> None:
     _register_notifier(rt)
     init_series(rt.metrics, rt.book.brands)
 
-    @app.agent(rt.t_mentions, name="firebreak.score")
-    async def score(stream: Any) -> None:
-        async for events in stream.take_events(s.batch_size, within=s.batch_seconds):
-            await score_batch(rt, scorer, events)
+    # the score hop (its own consumer group): started with the app, stopped after Faust's
+    # consumer (see FirebreakApp)
+    app.companion = rt.score_loop = ScoreLoop(s, rt.metrics, scorer)
 
     @app.agent(rt.t_scored, name="firebreak.detect")
     async def detect(stream: Any) -> None:
@@ -112,7 +103,7 @@ def register(rt: Runtime) -> None:
     async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
         await rebalanced(rt)  # the checkpoint is normally a no-op: revocation already wrote it
 
-    rt.agents = (score, detect, housekeeping)
+    rt.agents = (detect, housekeeping)
 
 
 async def rebalanced(rt: Runtime) -> None:
@@ -127,6 +118,7 @@ async def rebalanced(rt: Runtime) -> None:
     """
     same = not rt.stopping and await brokerwatch.same_broker(rt)  # stopping: checkpoint done
     async with rt.lock:
+        rt.generation += 1  # a detect batch taken before this ends at its next chunk
         if same:
             await checkpoint(rt)
         if rt.broker is None or rt.broker.reset is None:
@@ -143,183 +135,6 @@ def forget(rt: Runtime) -> None:
     rt.cursor.reset()
     rt.marked.clear()
     rt.rescan_due = True
-
-
-async def score_batch(rt: Runtime, scorer: Any, events: list[Any]) -> None:
-    """Validate, score and forward one batch of raw mentions.
-
-    Args:
-        rt: the worker runtime.
-        scorer: the process's scorer.
-        events: Faust events of the ``mentions`` topic.
-    """
-    now = datetime.now(timezone.utc)
-    max_future = timedelta(seconds=rt.settings.max_future)
-    # Straight to the producer, not ``Topic.send``: that adds a FutureMessage, a
-    # buffer hop and sensor calls per message. Faust flushes the producer before
-    # it commits the input offsets, so this is still at-least-once.
-    send, scored = rt.app.producer.send, rt.names.scored
-    for ev in events:
-        msg = ev.message
-        try:
-            m = mention_from_json(ev.value, now=now, max_future=max_future)
-            cfg = rt.book.get(m.brand)
-            if is_own_post(m, cfg):
-                rt.metrics.own_posts.labels(brand=rt.metrics.brand_label(m.brand)).inc()
-                if not m.in_reply_to:
-                    continue
-                d = Observation(m.brand, m.ts, m.id, m.author_key, "unscored",
-                                in_reply_to=m.in_reply_to).to_dict()
-                d.update(kind="own")
-            else:
-                d = to_observation(m, cfg, scorer).to_dict()
-                d.update(kind="obs", source=m.source, in_ts=msg.timestamp)
-            value = dumps(d)
-        except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
-            await dead_letter(rt, ev, exc)
-            continue
-        # the brand's partition from the runtime's cache: the producer would hash each key
-        await send(scored, scored_key(m.brand), value, rt.partition(m.brand), None, None)
-
-
-async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
-    """Route a rejected message to ``mentions.dlq`` with its reason and origin.
-
-    Args:
-        rt: the worker runtime.
-        ev: the Faust event.
-        exc: why it was rejected.
-    """
-    msg = ev.message
-    if not hasattr(exc, "field"):
-        log.warning("processing error at %s[%s]@%s: %r", msg.topic, msg.partition, msg.offset,
-                    exc)
-    value = bytes(ev.value) if isinstance(ev.value, (bytes, bytearray)) else msg.value
-    rec = dlq_record(value, exc, msg.topic, msg.partition, msg.offset, time.time())
-    rt.metrics.dlq.labels(reason=reason_code(exc)).inc()
-    await rt.t_dlq.send(key=msg.key, value=dumps(rec))
-
-
-async def detect_batch(rt: Runtime, events: list[Any]) -> None:
-    """Apply one batch of scored messages; act on transitions; checkpoint when due.
-
-    Args:
-        rt: the worker runtime.
-        events: Faust events of ``mentions.scored``.
-    """
-    if rt.stopping:
-        return  # stopping (a reset, SIGTERM): write nothing more; the events stay unacknowledged
-    decisions: list[Decision] = []
-    now = time.time()
-    async with rt.lock:
-        cur = rt.cursor
-        for ev in events:
-            msg = ev.message
-            rt.pending.append(ev)
-            p = msg.partition
-            if not cur.started(p):
-                cur.start(p, rt.marker(p))
-            if cur.admit(p, msg.offset) is Verdict.FILL:
-                await fill_gap(rt, msg, decisions, now)
-            await decide(rt, ev, decisions, now)
-        rt.core.flush_metrics()
-        rt.metrics.batch_size.observe(len(events))
-        if decisions:
-            await act(rt, decisions)
-        elif time.monotonic() - rt.last_checkpoint >= rt.settings.checkpoint_seconds:
-            await checkpoint(rt)
-
-
-async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) -> None:
-    """Apply one scored message (caller holds the lock); collect its decision.
-
-    Args:
-        rt: the worker runtime.
-        ev: a Faust event, or a :class:`GapEvent`.
-        decisions: where to add its decision.
-        now: wall-clock time of the batch.
-    """
-    msg = ev.message
-    try:
-        data = orjson.loads(ev.value)  # strict JSON, a third of json.loads' time
-        decision = rt.core.apply(data, msg.partition, msg.offset)
-    except Exception as exc:  # noqa: BLE001
-        await dead_letter(rt, ev, exc)
-        return
-    in_ts = data.get("in_ts")
-    if isinstance(in_ts, (int, float)) and in_ts > 0:
-        rt.metrics.latency.observe(max(0.0, now - in_ts))
-    if decision is not None:
-        decisions.append(decision)
-
-
-@dataclass
-class GapMessage:
-    """A ``mentions.scored`` record read directly to fill a gap (shaped as a Faust message)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp: float
-
-
-@dataclass
-class GapEvent:
-    """A :class:`GapMessage` shaped as a Faust event (``value`` and ``message``)."""
-
-    value: bytes | None
-    message: GapMessage
-
-
-async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float) -> None:
-    """Read and apply the offsets of ``msg``'s partition between the cursor and ``msg``.
-
-    They are read with a separate, group-less consumer: seeking the Faust consumer
-    back does not work reliably (it drops re-fetched offsets below the last one it
-    delivered). Caller holds the lock.
-
-    Args:
-        rt: the worker runtime.
-        msg: the Faust message that arrived past the cursor.
-        decisions: where to add decisions.
-        now: wall-clock time of the batch.
-    """
-    p, end = msg.partition, msg.offset
-    start = rt.cursor.next[p]
-    log.info("scored partition %d: reading %d..%d again (states' position), before %d",
-             p, start, end - 1, end)
-    rt.metrics.rewinds.inc()
-    tp = TopicPartition(msg.topic, p)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=rt.settings.bootstrap, enable_auto_commit=False, group_id=None,
-        auto_offset_reset="earliest", max_partition_fetch_bytes=rt.settings.max_message_bytes,
-        fetch_max_bytes=max(rt.settings.max_message_bytes, 52_428_800),
-    )
-    await consumer.start()
-    n, deadline = 0, time.monotonic() + GAP_SECONDS
-    try:
-        consumer.assign([tp])
-        consumer.seek(tp, start)
-        while await consumer.position(tp) < end:
-            if time.monotonic() > deadline:
-                log.error("scored partition %d: gap %d..%d stalled for %.0f s (read %d)",
-                          p, start, end - 1, GAP_SECONDS, n)
-                break
-            batch = await consumer.getmany(tp, timeout_ms=200, max_records=5000)
-            if batch.get(tp):
-                deadline = time.monotonic() + GAP_SECONDS
-            for rec in batch.get(tp, ()):
-                if start <= rec.offset < end:
-                    n += 1
-                    gm = GapMessage(msg.topic, p, rec.offset, rec.key, rec.value,
-                                    rec.timestamp / 1000.0)
-                    await decide(rt, GapEvent(rec.value, gm), decisions, now)
-    finally:
-        await consumer.stop()
-    rt.cursor.filled(p, end + 1)
-    log.info("scored partition %d: read %d message(s) of the gap", p, n)
 
 
 async def tick(rt: Runtime) -> None:

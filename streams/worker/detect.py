@@ -161,14 +161,18 @@ class DetectCore(Driver):
         return st
 
     def apply(
-        self, data: dict[str, Any], partition: int, offset: int
+        self, data: dict[str, Any], partition: int, offset: int, moved: set[str] | None = None
     ) -> Decision | None:
         """Apply one ``mentions.scored`` message (observation, own reply or command).
 
         Args:
-            data: the decoded message.
+            data: the decoded message, or one item of a packed record.
             partition: its partition.
-            offset: its offset.
+            offset: its (the packed record's) offset.
+            moved: for the items of one packed record: the brands whose state already
+                moved to this offset in the record (an earlier item), so a later item is
+                not a replay; brands are added as they move. A state is checkpointed only
+                between records, so it reflects a record's items for its brand all or none.
 
         Returns:
             The transitions it caused (always a decision for a command), or ``None``.
@@ -178,9 +182,12 @@ class DetectCore(Driver):
             return None  # past the cap of unconfigured brands: counted, not tracked
         st = self.state(brand)
         meta = st.meta
-        if meta.get("p") == partition and offset <= meta.get("off", -1):
-            self.metrics.replayed.inc()
-            return None
+        if moved is None or brand not in moved:
+            if meta.get("p") == partition and offset <= meta.get("off", -1):
+                self.metrics.replayed.inc()
+                return None
+            if moved is not None:
+                moved.add(brand)
         meta["p"], meta["off"] = partition, offset
         self.dirty.add(brand)
         self.to_publish.add(brand)

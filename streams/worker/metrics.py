@@ -69,6 +69,7 @@ class Metrics:
     brand_label: Callable[[str], str]
     mentions: Counter
     dlq: Counter
+    scored: Counter
     duplicates: Counter
     replayed: Counter
     rewinds: Counter
@@ -123,6 +124,8 @@ def create(
         mentions=counter("mentions_processed_total", "Mentions scored and observed.",
                          ("brand", "label", "lang", "source")),
         dlq=counter("dlq_messages_total", "Messages sent to the dead-letter topic.", ("reason",)),
+        scored=counter("scored_mentions_total",
+                       "Observations produced to mentions.scored (acknowledged by the broker)."),
         duplicates=counter("duplicate_mentions_total", "Mentions dropped as duplicates.",
                            ("brand",)),
         replayed=counter("replayed_messages_total",

@@ -42,12 +42,18 @@ PARTITION_CACHE = 50_000
 
 
 class FirebreakApp(faust.App):
-    """``faust.App`` with a hook that runs first when the app stops (the final checkpoint).
+    """``faust.App`` with a hook that runs first when the app stops (the final checkpoint),
+    and a companion service started with the app and stopped last (the score loop).
 
-    ``before_stop`` is set by :func:`streams.worker.build.build`.
+    ``before_stop`` is set by :func:`streams.worker.build.build`, ``companion`` by
+    :func:`streams.worker.agents.register`. The companion starts when the app starts, so
+    its consumer group joins beside Faust's (a join takes half the session timeout on
+    Tansu), and stops once Faust's consumer and producer have stopped: leaving its group
+    can wait for a join, and Faust's consumer must not take an assignment meanwhile.
     """
 
     before_stop: Callable[[], Awaitable[None]] | None = None
+    companion: Any = None  # a mode.Service
 
     async def on_stop(self) -> None:
         """Run ``before_stop`` while consumer and producer still work, then stop as Faust does."""
@@ -57,6 +63,21 @@ class FirebreakApp(faust.App):
             except Exception:  # noqa: BLE001 - stopping must go on
                 log.exception("final checkpoint failed")
         await super().on_stop()
+
+    async def on_start(self) -> None:
+        """Start as Faust does, then the companion (its group joins beside Faust's)."""
+        await super().on_start()
+        if self.companion is not None:
+            await self.companion.start()
+
+    async def on_shutdown(self) -> None:
+        """Stop the companion once Faust's services (its consumer among them) have stopped."""
+        await super().on_shutdown()
+        if self.companion is not None:
+            try:
+                await self.companion.stop()
+            except Exception:  # noqa: BLE001 - stopping must go on
+                log.exception("stopping %s failed", type(self.companion).__name__)
 
 
 class Runtime:
@@ -133,6 +154,7 @@ class Runtime:
         self.marked: dict[int, int] = {}
         self._marker_keys = [marker_key(i, p, partition_of) for i in range(p)]
         self.lock = asyncio.Lock()
+        self.generation = 0  # rebalances seen (a detect batch stops at the next one)
         self.last_checkpoint = time.monotonic()
         self.last_flag_refresh = 0.0
         self.last_heartbeat = 0.0
@@ -142,7 +164,8 @@ class Runtime:
         self.last_sweep = 0.0
         self.rescan_due = True
         self.last_rescan = 0.0
-        self.agents: tuple[Any, ...] = ()  # score, detect, housekeeping (set by register)
+        self.agents: tuple[Any, ...] = ()  # detect, housekeeping (set by register)
+        self.score_loop: Any = None  # the score hop (streams.worker.scoring), once built
         self.notifier: Any = None  # the alert notifier, when any target is configured
         self.started_at = time.time()
         self.stopping = False  # set by the final checkpoint: housekeeping stops
@@ -257,13 +280,18 @@ class Runtime:
                 continue
             if high is not None and pos is not None:
                 out[(tp.topic, tp.partition)] = max(0, high - pos)
+        if self.score_loop is not None:  # ``mentions`` is read by the score loop's own consumer
+            out.update(await self.score_loop.lag_by_partition())
         return out
 
     async def health(self) -> dict[str, Any]:
         """Readiness: broker reachable, recovered, view caught up, a worker heartbeat on the
-        flag topic (the API's flag answers need one), input lag under the threshold."""
+        flag topic (the API's flag answers need one), input lag under the threshold; and
+        whether the score loop has joined its group (``scoring``, not waited for: its lag
+        counts once it has partitions)."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
+        scoring = self.score_loop is None or self.score_loop.joined.is_set()
         beat = isinstance(self.view.get(self.names.control, HEARTBEAT_KEY), Heartbeat)
         reachable = self.broker is None or self.broker.reachable
         lag = await self.lag() if recovered and reachable else -1
@@ -271,7 +299,7 @@ class Runtime:
                  and 0 <= lag <= self.settings.ready_max_lag)
         return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
                 "recovered": recovered, "view_caught_up": view, "heartbeat_seen": beat,
-                "lag": lag,
+                "scoring": scoring, "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}
 

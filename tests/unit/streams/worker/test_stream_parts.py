@@ -42,6 +42,26 @@ class TestDetectCore:
             fresh.apply(_obs("acme", i), partition=0, offset=i)
         assert fresh.state("acme").mentions == 8
 
+    def test_items_of_a_packed_record_count_once_and_a_replayed_record_not_again(self):
+        """Several items of one brand in one packed record (one offset) all count; the same
+        record read again by a recovered owner counts nothing; the next record counts."""
+        store: dict = {}
+        core = self._core(store)
+        record = [_obs("acme", 0), _obs("globex", 1), _obs("acme", 2), _obs("acme", 3)]
+        moved: set[str] = set()
+        for item in record:
+            core.apply(item, partition=1, offset=7, moved=moved)
+        assert (core.state("acme").mentions, core.state("globex").mentions) == (3, 1)
+        core.checkpoint(lambda b, v: store.__setitem__(b, v))
+        fresh = self._core(store)
+        moved = set()
+        for item in record:
+            assert fresh.apply(item, partition=1, offset=7, moved=moved) is None
+        assert (fresh.state("acme").mentions, fresh.state("globex").mentions) == (3, 1)
+        moved = set()
+        fresh.apply(_obs("acme", 4), partition=1, offset=8, moved=moved)
+        assert fresh.state("acme").mentions == 4
+
     def test_duplicate_ids_are_dropped_even_at_new_offsets(self):
         """A mention re-scored after a crash (same id, new offset) is not counted twice."""
         core = self._core({})

@@ -1,0 +1,133 @@
+"""The score loop's pure part: observations, their partitions and order, dead letters."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import orjson
+import pytest
+from aiokafka.structs import ConsumerRecord
+from prometheus_client import CollectorRegistry
+
+from detectors.config import BrandBook
+from detectors.sentiment.scorer import get_scorer
+from streams.wire.topics import partition_of, scored_key
+from streams.worker.metrics import create
+from streams.worker.scoring import pack, route, score_records
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+BOOK = BrandBook.from_dict({"brands": {"acme": {"handles": ["@acme"]}}})
+
+
+def _rec(offset: int, value: bytes | None, key: bytes | None = None) -> ConsumerRecord:
+    return ConsumerRecord("mentions", 2, offset, 1_772_366_400_000, 0, key, value, None,
+                          len(key or b""), len(value or b""), [])
+
+
+def _mention(i: int, brand: str = "acme", **extra: object) -> bytes:
+    m = {"id": f"m{i}", "brand": brand, "text": "this is terrible, the worst service ever",
+         "created_at": "2026-03-01T11:59:00Z", "lang": "en", "author": {"id": f"a{i}"}, **extra}
+    return json.dumps(m).encode()
+
+
+@pytest.fixture
+def metrics():
+    return create(CollectorRegistry(), brand_label=lambda b: b)
+
+
+def _score(records, metrics):
+    return score_records(records, BOOK, get_scorer(), metrics, partitions=4, max_future=900,
+                         now=NOW)
+
+
+class TestScoreRecords:
+    def test_observations_go_to_the_brand_partition_in_input_order(self, metrics):
+        """Every valid mention becomes one observation on its brand's scored partition (Kafka's
+        default partition of the brand key), in the order it was read."""
+        brands = ["acme", "globex", "initech", "acme", "globex"]
+        res = _score([_rec(i, _mention(i, b)) for i, b in enumerate(brands)], metrics)
+        got = {p: [orjson.loads(v)["id"] for v in rows] for p, rows in res.out.items()}
+        for p, rows in res.out.items():
+            for value in rows:
+                assert p == partition_of(orjson.loads(value)["brand"], 4)
+        for ids in got.values():
+            assert ids == sorted(ids, key=lambda s: int(s[1:]))
+        assert sum(len(v) for v in got.values()) == len(brands) and not res.dead
+
+    def test_observation_carries_score_source_and_entry_time(self, metrics):
+        """An observation has its label, ``kind: obs``, the source and the time it entered
+        ``mentions`` (the record timestamp, in seconds)."""
+        res = _score([_rec(0, _mention(0, source="x"))], metrics)
+        (rows,) = res.out.values()
+        d = orjson.loads(rows[0])
+        assert d["kind"] == "obs" and d["label"] == "neg" and d["source"] == "x"
+        assert d["in_ts"] == pytest.approx(1_772_366_400.0)
+
+    @pytest.mark.parametrize(("value", "reason"), [
+        (b"not json", "invalid_json"),
+        (b"\xff\xfe", "invalid_utf8"),
+        (b"[1, 2]", "not_object"),
+        (b'{"id": "x", "brand": "acme"}', "missing_field"),
+        (None, "empty_value"),
+        (json.dumps({"id": "f", "brand": "acme", "text": "hi",
+                     "created_at": "2026-03-02T12:00:00Z"}).encode(), "far_future"),
+    ])
+    def test_bad_input_becomes_a_dead_letter_with_its_reason(self, metrics, value, reason):
+        """A bad record is a dead letter with its reason code and origin, keyed as it came,
+        and counted; the good records of the batch still go on."""
+        res = _score([_rec(7, value, key=b"k7"), _rec(8, _mention(8))], metrics)
+        (key, raw), = res.dead
+        rec = orjson.loads(raw)
+        assert key == b"k7" and rec["reason_code"] == reason
+        assert rec["origin"] == {"topic": "mentions", "partition": 2, "offset": 7}
+        assert metrics.registry.get_sample_value("firebreak_dlq_messages_total",
+                                                 {"reason": reason}) == 1
+        assert sum(len(v) for v in res.out.values()) == 1
+
+    def test_own_posts_are_counted_and_only_replies_go_on(self, metrics):
+        """The brand's own posts are not scored; a reply goes on as ``kind: own``."""
+        own = {"author": {"id": "brand", "handle": "@acme"}}
+        res = _score([_rec(0, _mention(0, **own)),
+                      _rec(1, _mention(1, in_reply_to="m0", **own))], metrics)
+        (rows,) = res.out.values()
+        assert [orjson.loads(v)["kind"] for v in rows] == ["own"]
+        assert res.own_posts == {"acme": 2}
+
+    def test_route_is_the_default_partitioner(self):
+        """The cached route is Kafka's default partition of the brand's key."""
+        for brand in ("acme", "b17", "z-z"):
+            assert route(brand, 8) == partition_of(brand, 8)
+            assert partition_of(brand, 8) == murmur2_partition(scored_key(brand), 8)
+
+
+def murmur2_partition(key: bytes, partitions: int) -> int:
+    """Kafka's default partitioner, as the Java client and kafka-python compute it."""
+    from kafka.partitioner.default import murmur2
+
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class TestPack:
+    def _values(self, n: int, size: int = 50) -> list[bytes]:
+        return [orjson.dumps({"id": f"m{i}", "pad": "x" * size}) for i in range(n)]
+
+    def test_a_pack_keeps_every_item_in_order(self):
+        """Packed records decode to the same observations in the same order, none lost."""
+        values = self._values(500)
+        records = pack(values, limit=4096)
+        assert len(records) > 1
+        items = [it for r in records for it in orjson.loads(r)["items"]]
+        assert all(orjson.loads(r)["kind"] == "batch" for r in records)
+        assert items == [orjson.loads(v) for v in values]
+
+    def test_records_stay_under_the_limit_unless_one_item_is_larger(self):
+        """Each record stays near the byte limit; an item larger than it travels alone."""
+        values = self._values(40) + [orjson.dumps({"id": "big", "pad": "y" * 10_000})]
+        records = pack(values, limit=2048)
+        assert all(len(r) <= 2048 + 32 for r in records[:-1])
+        assert orjson.loads(records[-1])["items"] == [orjson.loads(values[-1])]
+
+    def test_nothing_to_pack_is_no_record(self):
+        """An empty partition produces no record."""
+        assert pack([]) == []
