@@ -19,7 +19,9 @@ state), four things about one brand:
 * **how much that share varies** from hour to hour beyond sampling noise
   (beta-binomial spread, as a standard deviation, shrunk towards a cautious
   prior for its first two days), so a brand whose mood swings needs a larger
-  rise before it counts.
+  rise before it counts. Each hour weighs by its mentions, up to those expected
+  of it: a quiet night hour's share is mostly sampling noise, and with equal
+  votes a night of ten-post hours set a brand's swing.
 
 A crisis cannot teach it that crises are normal: flagged hours are left out,
 and a clean hour's volume is clipped at a multiple of what was expected.
@@ -100,7 +102,7 @@ class RhythmBaseline:
     __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
                  "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
                  "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw",
-                 "spread_n", "seen_scored", "seen_neg", "hours")
+                 "spread_n", "spread_w", "seen_scored", "seen_neg", "hours")
 
     def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
         self.tz = tz
@@ -115,6 +117,7 @@ class RhythmBaseline:
         self.prior_share = share
         self.spread = 0.0  # hour-to-hour sd of the share beyond sampling noise
         self.spread_n = 0  # hours it was learned from
+        self.spread_w = 0.0  # decayed scored mentions of those hours (each hour's weight)
         self.seen_scored = 0  # every scored mention counted, flagged hours included
         self.seen_neg = 0
         self.hours_learned = 0
@@ -277,12 +280,15 @@ class RhythmBaseline:
         if count == 0 and expected is not None and expected * 60 >= GAP_MIN_EXPECTED:
             return  # an hour of silence where dozens were due: a gap in the feed, not a lull
         rate = count / 60.0
+        weight = 1.0
         if expected is not None:
             rate = min(rate, expected * CLIP)
             self._learn_dispersion(count, expected * 60.0, self.hod_n[local_slot(self.hour,
                                                                                  self.tz)[1]])
+            if count > expected * 60.0 > 0:
+                weight = expected * 60.0 / count  # a burst hour's swing counts as one hour's
         self._learn_volume(rate)
-        self._learn_share()
+        self._learn_share(weight)
         self.hours_learned += 1
 
     def _learn_volume(self, rate: float) -> None:
@@ -315,7 +321,8 @@ class RhythmBaseline:
         excess = min(ALPHA_MAX / 2, max(0.0, excess))  # bounded: one odd hour moves it little
         self.alpha += ALPHA_LEARN * (excess - self.alpha)
 
-    def _learn_share(self) -> None:
+    def _learn_share(self, weight: float = 1.0) -> None:
+        # ``weight``: how much of the hour counts in the swing (a burst hour as an expected one)
         scored, neg = self.h_scored, self.h_neg
         self.share_neg *= SHARE_DECAY
         self.share_n *= SHARE_DECAY
@@ -325,7 +332,11 @@ class RhythmBaseline:
         if scored >= 10 and self.share_n >= 50:
             observed = neg / scored
             extra = (observed - usual) ** 2 - usual * (1 - usual) / scored
-            alpha = max(SPREAD_ALPHA, 1.0 / (self.spread_n + 1))
+            # each hour weighs by its mentions, up to those expected of it: a quiet night
+            # hour's excess is mostly noise, and a burst hour (a slow burn not yet flagged
+            # among them) must not set the swing alone
+            self.spread_w = (1.0 - SPREAD_ALPHA) * self.spread_w + scored * weight
+            alpha = scored * weight / self.spread_w
             self.spread = math.sqrt(max(0.0, self.spread ** 2 + alpha * (extra - self.spread ** 2)))
             self.spread_n += 1
         self.share_neg += neg
@@ -359,9 +370,11 @@ class RhythmBaseline:
         if data.get("version") != VERSION:
             return obj
         for name in cls.__slots__:
-            if name != "hours":  # older saves lack it
+            if name != "hours" and (name != "spread_w" or name in data):  # older saves lack them
                 setattr(obj, name, _copy(data[name]))
         obj.hours = HourCounts.from_list(data.get("hours") or [])
+        if "spread_w" not in data:  # saved before hours were weighed: its steady-state weight
+            obj.spread_w = obj.share_n * (1.0 - SHARE_DECAY) / SPREAD_ALPHA
         obj.h_kw = {w: set(a) for w, a in data["h_kw"].items()}
         return obj
 
@@ -371,8 +384,8 @@ class RhythmBaseline:
         Its hour-of-week rhythm is taken only when it was learned in this
         baseline's time zone (a brand whose ``timezone`` changed relearns it).
         """
-        names = ["level", "alpha", "share_neg", "share_n", "prior_share", "spread",
-                 "hours_learned", "recent", "hourly", "kw_rate"]
+        names = ["level", "alpha", "share_neg", "share_n", "prior_share", "spread", "spread_n",
+                 "spread_w", "hours_learned", "recent", "hourly", "kw_rate"]
         if other.tz == self.tz:
             names += ["hod", "hod_n", "dow", "dow_n"]
         for name in names:

@@ -108,8 +108,26 @@ class Verdict:
         return self.reason or _summary(self.numbers)
 
 
+def exposure(minutes: int, elapsed: float | None) -> float:
+    """How many minutes of traffic a window of ``minutes`` minute buckets has seen so far.
+
+    The newest bucket is the current minute, only ``elapsed`` seconds of which have
+    passed: a window read 12 s into a minute holds ``minutes - 1`` minutes and 12
+    seconds, and what it holds must be weighed against that much expected traffic,
+    not a whole extra minute of it (for a five-minute test, up to a fifth too much).
+
+    Args:
+        minutes: the window's length in minute buckets.
+        elapsed: seconds of the current minute already passed (``None``: all of it).
+    """
+    if elapsed is None:
+        return float(minutes)
+    return max(0.5, minutes - 1 + min(60.0, max(0.0, elapsed)) / 60.0)
+
+
 def assess(
     window: AuthorWindow, expect: Expect, cfg: BrandConfig, minute: int | None = None,
+    elapsed: float | None = None,
 ) -> Verdict:
     """Assess a window, then, short of a crisis, the last hours (:mod:`detectors.crisis.longwindow`).
 
@@ -118,8 +136,9 @@ def assess(
         expect: what the baseline expects now (``expect.base``: the hours to judge too).
         cfg: the brand's configuration.
         minute: the current event-time minute.
+        elapsed: seconds of that minute already passed (``None``: the whole minute).
     """
-    verdict = _assess_window(window, expect, cfg, minute)
+    verdict = _assess_window(window, expect, cfg, minute, elapsed)
     base = expect.base
     if verdict.level == "crisis" or base is None or minute is None:
         return verdict
@@ -141,6 +160,7 @@ def assess(
 
 def _assess_window(
     window: AuthorWindow, expect: Expect, cfg: BrandConfig, minute: int | None = None,
+    elapsed: float | None = None,
 ) -> Verdict:
     """Assess a window.
 
@@ -149,6 +169,7 @@ def _assess_window(
         expect: what the baseline expects now.
         cfg: the brand's configuration.
         minute: the current event-time minute (enables the short sudden-surge test).
+        elapsed: seconds of that minute already passed (``None``: the whole minute).
     """
     th = cfg.thresholds
     rate, usual_share = expect.rate, expect.share
@@ -170,7 +191,7 @@ def _assess_window(
     if expect.slot:
         numbers["usual_for"] = expect.slot
     if rate is not None:
-        expected_total = rate * minutes
+        expected_total = rate * exposure(minutes, elapsed)
         expected_neg = max(expected_total * usual_share, 0.05)
         ratio = window.neg / expected_neg
         numbers.update(
@@ -200,7 +221,7 @@ def _assess_window(
     if minute is not None and share >= max(th.elevated_share,
                                            usual_share + max(th.elevated_share_margin, swing)):
         # a sudden surge shows in the long window too: a five-minute thread alone is not one
-        sudden = _sudden(window, expect, cfg, numbers, minute)
+        sudden = _sudden(window, expect, cfg, numbers, minute, elapsed)
         if sudden is not None:
             return sudden
     checks: tuple[tuple[Level, float, float, float, float, int, float], ...] = (
@@ -243,6 +264,7 @@ def _assess_window(
 
 def _sudden(
     window: AuthorWindow, expect: Expect, cfg: BrandConfig, numbers: dict[str, Any], minute: int,
+    elapsed: float | None = None,
 ) -> Verdict | None:
     """A crisis seen in the last few minutes only: the long window still dilutes it."""
     th = cfg.thresholds
@@ -258,7 +280,7 @@ def _sudden(
     if authors < th.sudden_authors:
         return None
     share = smoothed_share(neg, scored, usual_share, PRIOR_WEIGHT)
-    expected = max(rate * th.sudden_minutes * usual_share, 0.05)
+    expected = max(rate * exposure(th.sudden_minutes, elapsed) * usual_share, 0.05)
     if share < min_share:
         return None
     if neg / expected < th.crisis_ratio:

@@ -243,7 +243,7 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
         if cfg.keywords else {},
         weight=weight, drift=state.drift.score, alpha_short=state.drift.alpha, base=base,
     )
-    verdict = assess(state.window, expect, cfg, int(ts // 60))
+    verdict = assess(state.window, expect, cfg, int(ts // 60), ts % 60)
     state.last_verdict = verdict.numbers
     return verdict
 
