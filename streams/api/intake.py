@@ -3,7 +3,7 @@
 Body: a JSON array of mention objects, or ``{"mentions": [...]}``. Needs a
 token with the ``ingest`` scope, within its rate (429 otherwise). At most
 ``api_max_batch`` mentions and ``api_max_body_bytes`` bytes (413 otherwise).
-Each mention is validated like the score agent does; valid ones are produced to
+Each mention is validated as the score loop (:mod:`streams.worker.scoring`) does; valid ones are produced to
 ``mentions`` (keyed by mention id, so scoring spreads), invalid ones are listed
 in the answer with their index and reason.
 """

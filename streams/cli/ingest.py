@@ -2,7 +2,7 @@
 
 The file is read by the same reader registry as ``replay``
 (:data:`streams.sources.files.READERS`: JSON lines, CSV/TSV exports with
-``--map``), and every mention is checked as the stream's score agent checks a
+``--map``), and every mention is checked as the stream's score loop checks a
 message, the far-future check included (``FIREBREAK_MAX_FUTURE`` against the
 clock now). Valid ones are produced keyed by mention id (so scoring spreads over
 all partitions) in the wire schema; bad lines are counted and reported with their

@@ -3,7 +3,7 @@
 Scoring is the CPU-heavy step, so a replay validates and scores chunks of raw
 lines in a process pool (one scorer per process, built once) and only the
 sequential, cheap detection runs in the main process — the same split the
-streaming pipeline makes between its score and detect agents.
+streaming pipeline makes between its score loop and detect agent.
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ class Metrics:
     mentions: Counter
     dlq: Counter
     scored: Counter
+    score_failures: Counter
     duplicates: Counter
     replayed: Counter
     rewinds: Counter
@@ -126,6 +127,9 @@ def create(
         dlq=counter("dlq_messages_total", "Messages sent to the dead-letter topic.", ("reason",)),
         scored=counter("scored_mentions_total",
                        "Observations produced to mentions.scored (acknowledged by the broker)."),
+        score_failures=counter("score_batch_failures_total",
+                               "Score batches that failed (produce not acknowledged, broker "
+                               "away) and are read again."),
         duplicates=counter("duplicate_mentions_total", "Mentions dropped as duplicates.",
                            ("brand",)),
         replayed=counter("replayed_messages_total",

@@ -288,18 +288,23 @@ class Runtime:
         """Readiness: broker reachable, recovered, view caught up, a worker heartbeat on the
         flag topic (the API's flag answers need one), input lag under the threshold; and
         whether the score loop has joined its group (``scoring``, not waited for: its lag
-        counts once it has partitions)."""
+        counts once it has partitions; a crashed loop makes the worker not ready), and why
+        its last batch failed (``score_failing``, ``None`` once a batch goes through)."""
         recovered = self.recovered()
         view = self.view.caught_up.is_set()
-        scoring = self.score_loop is None or self.score_loop.joined.is_set()
+        loop = self.score_loop
+        crashed = loop is not None and bool(loop.crashed)
+        scoring = loop is None or (loop.joined.is_set() and not crashed)
         beat = isinstance(self.view.get(self.names.control, HEARTBEAT_KEY), Heartbeat)
         reachable = self.broker is None or self.broker.reachable
         lag = await self.lag() if recovered and reachable else -1
-        ready = (reachable and recovered and view and beat
+        ready = (reachable and recovered and view and beat and not crashed
                  and 0 <= lag <= self.settings.ready_max_lag)
         return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
                 "recovered": recovered, "view_caught_up": view, "heartbeat_seen": beat,
-                "scoring": scoring, "lag": lag,
+                "scoring": scoring,
+                "score_failing": getattr(loop, "failing", None) if loop is not None else None,
+                "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}
 

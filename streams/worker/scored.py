@@ -116,6 +116,8 @@ async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) ->
     try:
         data = orjson.loads(ev.value)  # strict JSON, a third of json.loads' time
         items = data["items"] if data.get("kind") == PACKED else None
+        if items is not None and not isinstance(items, list):
+            raise ValueError("a packed record's items are not a list")
         if items is None:
             decision = rt.core.apply(data, msg.partition, msg.offset)
     except Exception as exc:  # noqa: BLE001

@@ -44,7 +44,12 @@ from typing import Any
 
 import mode
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, ConsumerStoppedError, KafkaError
+from aiokafka.errors import (
+    CommitFailedError,
+    ConsumerStoppedError,
+    IllegalStateError,
+    KafkaError,
+)
 
 from detectors.config import BrandBook
 from detectors.crisis.state import Observation
@@ -59,6 +64,8 @@ log = logging.getLogger(__name__)
 BATCH_BYTES = 1_048_576  # produce batches up to 1 MiB per partition
 PACK_BYTES = 262_144  # a packed record's size (at most half of max_message_bytes)
 PACKED = "batch"  # the ``kind`` of a packed ``mentions.scored`` record
+RETRY_SECONDS = 2.0  # wait before reading a failed batch again
+STOP_WAIT = 5.0  # longest a stop waits for the batch in hand (within the worker's 10 s)
 CHUNK = 100  # records scored between two yields to the event loop (Faust's timers, heartbeats)
 
 
@@ -184,10 +191,14 @@ class _Rebalance(ConsumerRebalanceListener):
         self.loop = loop
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
+        # consumer.assignment() keeps the old partitions until the new assignment
+        # arrives: a batch fetched meanwhile must not be scored as ours
+        self.loop.assigned = set()
         async with self.loop.lock:  # the batch in hand is produced and committed first
             log.info("score: revoked %s", sorted(tp.partition for tp in revoked))
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.loop.assigned = set(assigned)
         self.loop.joined.set()
         log.info("score: assigned %s", sorted(tp.partition for tp in assigned))
 
@@ -207,6 +218,8 @@ class ScoreLoop(mode.Service):
         self.book = settings.brand_book()
         self.lock = asyncio.Lock()
         self.joined = asyncio.Event()
+        self.assigned: set[Any] = set()  # the partitions the group gave this loop
+        self.failing: str | None = None  # why the last batch failed (None: it went through)
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
 
@@ -229,10 +242,21 @@ class ScoreLoop(mode.Service):
         self.consumer.subscribe([s.topics.mentions], listener=_Rebalance(self))
 
     async def on_stop(self) -> None:
-        """Finish the batch in hand (produced and committed), then stop consumer and producer."""
-        async with self.lock:
-            consumer, self.consumer = self.consumer, None
-            producer, self.producer = self.producer, None
+        """Finish the batch in hand (produced and committed), then stop consumer and producer.
+
+        The wait is bounded: a commit waiting for a coordinator the broker cannot give
+        (it is down) would otherwise hold the lock, and the stop, until it came back; a
+        batch not committed is read again by the next owner (the detect stage dedupes).
+        """
+        try:
+            await asyncio.wait_for(self.lock.acquire(), STOP_WAIT)
+        except TimeoutError:
+            log.warning("score: the batch in hand did not finish within %.0f s of the stop; "
+                        "it is read again by the next owner", STOP_WAIT)
+        else:
+            self.lock.release()
+        consumer, self.consumer = self.consumer, None
+        producer, self.producer = self.producer, None
         if consumer is not None:
             await consumer.stop()
         if producer is not None:
@@ -250,6 +274,10 @@ class ScoreLoop(mode.Service):
                 batch = await consumer.getmany(timeout_ms=wait_ms, max_records=s.batch_size)
             except ConsumerStoppedError:
                 return
+            except KafkaError as exc:
+                log.warning("score: fetch failed (%r); trying again in %.0f s", exc, RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
             if not batch:
                 continue
             async with self.lock:
@@ -257,10 +285,37 @@ class ScoreLoop(mode.Service):
                     return
                 # fetched across a rebalance: only partitions still ours (the
                 # others are read again by their new owner from the committed offset)
-                assigned = self.consumer.assignment()
-                batch = {tp: recs for tp, recs in batch.items() if tp in assigned}
-                if batch:
+                batch = {tp: recs for tp, recs in batch.items() if tp in self.assigned}
+                if not batch:
+                    continue
+                try:
                     await self.handle(batch)
+                except Exception as exc:  # noqa: BLE001 - the loop must outlive any one batch
+                    await self.retry_later(batch, exc)
+                    continue
+                self.failing = None
+
+    async def retry_later(self, batch: dict[Any, list[Any]], exc: BaseException) -> None:
+        """After a batch failed (a produce not acknowledged, the broker away): go back to
+        the committed offsets of its partitions, so the batch is read again, and wait a
+        little (caller holds the lock). Nothing is committed past a failed batch.
+
+        Args:
+            batch: the batch that failed.
+            exc: why.
+        """
+        self.failing = f"{type(exc).__name__}: {exc}"[:200]
+        self.metrics.score_failures.inc()
+        log.warning("score: a batch of %d mention(s) failed (%s); reading it again in %.0f s",
+                    sum(len(r) for r in batch.values()), self.failing, RETRY_SECONDS)
+        consumer = self.consumer
+        if consumer is not None:
+            try:
+                await consumer.seek_to_committed(*batch)
+            except (KafkaError, IllegalStateError, AssertionError) as err:
+                log.warning("score: could not go back to the committed offsets (%r); the group "
+                            "hands the partitions on from them", err)
+        await asyncio.sleep(RETRY_SECONDS)
 
     async def handle(self, batch: dict[Any, list[Any]]) -> None:
         """Score one fetched batch, produce it, wait for the acks, commit (caller holds the lock).

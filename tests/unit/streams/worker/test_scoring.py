@@ -131,3 +131,79 @@ class TestPack:
     def test_nothing_to_pack_is_no_record(self):
         """An empty partition produces no record."""
         assert pack([]) == []
+
+
+class _Consumer:
+    """Stands in for the loop's consumer: hands out ``batches`` in turn (a batch read again
+    after a seek back to the committed offset), then stops."""
+
+    def __init__(self, tp, records):
+        self.tp, self.records, self.committed, self.seeks, self.reads = tp, records, 0, 0, 0
+
+    async def getmany(self, timeout_ms, max_records):
+        from aiokafka.errors import ConsumerStoppedError
+
+        self.reads += 1
+        left = [r for r in self.records if r.offset >= self.committed]
+        if not left or self.reads > 5:
+            raise ConsumerStoppedError()
+        return {self.tp: left}
+
+    async def seek_to_committed(self, *tps):
+        self.seeks += 1
+
+    async def commit(self, offsets):
+        self.committed = offsets[self.tp]
+
+
+class _Producer:
+    """A producer whose first ``fail`` sends are never acknowledged (the broker was away)."""
+
+    def __init__(self, fail):
+        self.fail, self.sent = fail, []
+
+    async def send(self, topic, value, key=None, partition=None):
+        import asyncio
+
+        from aiokafka.errors import KafkaTimeoutError
+
+        fut = asyncio.get_running_loop().create_future()
+        if self.fail:
+            self.fail -= 1
+            fut.set_exception(KafkaTimeoutError())
+        else:
+            self.sent.append((topic, value))
+            fut.set_result(None)
+        return fut
+
+
+class TestScoreLoopFailures:
+    def test_a_batch_whose_produce_fails_is_read_again_and_the_loop_goes_on(
+            self, metrics, monkeypatch):
+        """A produce that is never acknowledged does not end the loop (the worker would stay
+        ready and never score again) and commits nothing: the batch is read again from the
+        committed offset and goes through once the broker answers."""
+        import asyncio
+
+        from aiokafka.structs import TopicPartition
+
+        from streams.settings import load_settings
+        from streams.worker import scoring
+
+        monkeypatch.setattr(scoring, "RETRY_SECONDS", 0.01)
+        tp = TopicPartition("mentions", 2)
+        records = [_rec(i, _mention(i)) for i in range(3)]
+
+        async def run():
+            loop = scoring.ScoreLoop(load_settings(), metrics, get_scorer())
+            loop.consumer, loop.producer = _Consumer(tp, records), _Producer(fail=1)
+            loop.assigned = {tp}
+            await scoring.ScoreLoop._run.fun(loop)
+            return loop
+
+        loop = asyncio.run(run())
+        assert loop.consumer.seeks == 1 and loop.consumer.committed == 3
+        assert loop.failing is None  # the later batch went through
+        scored = [v for t, v in loop.producer.sent if t == "mentions.scored"]
+        assert sum(len(orjson.loads(v)["items"]) for v in scored) == 3
+        assert metrics.score_failures._value.get() == 1
