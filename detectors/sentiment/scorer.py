@@ -165,9 +165,7 @@ class Scorer:
 
         This is the learned model's lexicon feature; training reads it here.
         """
-        text = unescape(text).replace("’", "'")
-        if is_comforting_grief(text):
-            text = drop_comfort(text)
+        text, _grief = _prepare(text)
         tokens = tokenize(text)
         return self._rule_compound(text, tokens, [t.lower() for t in tokens], _normalize_lang(lang))
 
@@ -195,12 +193,7 @@ class Scorer:
         return result
 
     def _score(self, text: str, lang: str | None) -> Score:
-        text = unescape(text)
-        if "’" in text:
-            text = text.replace("’", "'")
-        grief = is_comforting_grief(text)
-        if grief:
-            text = drop_comfort(text)
+        text, grief = _prepare(text)
         lang_text = language_text(text)
         latin, script_lang = script_language(lang_text)
         if not latin:
@@ -289,3 +282,13 @@ def get_scorer() -> Scorer:
     if _DEFAULT is None:
         _DEFAULT = Scorer()
     return _DEFAULT
+
+
+def _prepare(text: str) -> tuple[str, bool]:
+    """The text the rules and the model read (escapes decoded, typographic apostrophes
+    plain, comfort emoji of a grief post dropped), and whether it is such a post."""
+    text = unescape(text)
+    if "’" in text:
+        text = text.replace("’", "'")
+    grief = is_comforting_grief(text)
+    return (drop_comfort(text) if grief else text), grief

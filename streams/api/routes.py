@@ -68,14 +68,15 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
     control = rt.names.control
     flag: PauseFlag | None = rt.view.get(control, brand)
     now = time.time()
-    beat = heartbeat_at(rt.view.get(control, HEARTBEAT_KEY))
+    held_by = rt.view.get(control, HEARTBEAT_KEY)  # one read: both uses see the same record
+    beat = heartbeat_at(held_by)
     stamp = datetime.fromtimestamp(now, tz=timezone.utc)
     if brand in rt.view.unreadable[control]:
         return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=stamp,
                                reason="unreadable flag record: promotion held", heartbeat_at=beat)
     answer = (PromotionAnswer.unknown(brand, stamp, beat) if flag is None
               else PromotionAnswer.of(flag, beat))
-    problem = flag_problem(rt.view.get(control, HEARTBEAT_KEY), rt.view.reset_at, flag, now)
+    problem = flag_problem(held_by, rt.view.reset_at, flag, now)
     # held: ``known`` true, so that every reader (older ones too) honours the hold
     return answer if problem is None else answer.model_copy(
         update={"paused": True, "reason": problem, "known": True})

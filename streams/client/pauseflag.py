@@ -46,6 +46,8 @@ from streams.wire.flags import (
     data_problem,
     decode_control,
     flag_problem,
+    heartbeat_at,
+    settling,
 )
 from streams.wire.views import TopicView
 
@@ -178,9 +180,10 @@ class KafkaFlagReader:
             return {}
         now = time.time()
         records = self.view.values(self.topic)
-        beat, reset_at = records.get(HEARTBEAT_KEY), self.view.reset_at
-        out = {b: evaluate(b, r, problem=flag_problem(beat, reset_at, r, now, self.max_age),
-                           max_age=None, now=now)
+        beat = records.get(HEARTBEAT_KEY)
+        # the same for every brand: worked out once (flag_problem's first half)
+        stale = data_problem(heartbeat_at(beat), self.view.reset_at, now, self.max_age)
+        out = {b: evaluate(b, r, problem=stale or settling(beat, r, now), max_age=None, now=now)
                for b, r in records.items() if isinstance(r, PauseFlag)}
         out.update({b: Flag(b, None, True, "unreadable flag record")
                     for b in list(self.view.unreadable[self.topic])})

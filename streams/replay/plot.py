@@ -116,7 +116,8 @@ def draw(series: dict[str, BrandSeries], transitions: list[Transition],
     axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
     fig.suptitle("Firebreak replay: volume, negativity and state "
                  "(amber = elevated, red = crisis)", fontsize=10)
-    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMAT))
+    if shared:  # else each axis has its own already
+        axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter(DATE_FORMAT))
     axes[-1, 0].set_xlabel("event time (UTC)" + ("" if shared else "; each brand its own period"),
                            fontsize=8)
     if shared:

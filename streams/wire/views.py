@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 Decoder = Callable[[bytes], Any]
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0)
 RESET_CHECK_SECONDS = 5.0
+FETCH_MAX_BYTES = 52_428_800  # a fetch's floor (aiokafka's default), raised for large messages
 POSITION_TIMEOUT = 10.0  # a partition whose position the broker never gives: fail and retry
 
 
@@ -111,7 +112,7 @@ class TopicView:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None,
             auto_offset_reset="earliest", max_partition_fetch_bytes=self.max_fetch_bytes,
-            fetch_max_bytes=max(self.max_fetch_bytes, 52_428_800),
+            fetch_max_bytes=max(self.max_fetch_bytes, FETCH_MAX_BYTES),
         )
         self._consumer = consumer
         await consumer.start()

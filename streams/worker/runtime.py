@@ -303,7 +303,7 @@ class Runtime:
         return {"ready": ready, "broker": "reachable" if reachable else "unreachable",
                 "recovered": recovered, "view_caught_up": view, "heartbeat_seen": beat,
                 "scoring": scoring,
-                "score_failing": getattr(loop, "failing", None) if loop is not None else None,
+                "score_failing": getattr(loop, "failing", None),
                 "lag": lag,
                 "owned_partitions": sorted(self.owned_partitions()) if recovered else [],
                 "uptime_seconds": round(time.time() - self.started_at, 1)}

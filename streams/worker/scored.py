@@ -20,6 +20,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams.wire.messages import dumps
+from streams.wire.views import FETCH_MAX_BYTES
 from streams.worker.detect import Decision
 from streams.worker.positions import Verdict
 from streams.worker.publishing import act, checkpoint
@@ -126,12 +127,18 @@ async def decide(rt: Runtime, ev: Any, decisions: list[Decision], now: float) ->
     if items is not None:
         await decide_items(rt, msg, items, decisions, now)
         return len(items)
+    _applied(data, decision, decisions, now, rt.metrics.latency.observe)
+    return 1
+
+
+def _applied(data: dict[str, Any], decision: Decision | None, decisions: list[Decision],
+             now: float, observe: Any) -> None:
+    """After an observation was applied: its pipeline latency, and its decision if any."""
     in_ts = data.get("in_ts")
     if isinstance(in_ts, (int, float)) and in_ts > 0:
-        rt.metrics.latency.observe(max(0.0, now - in_ts))
+        observe(max(0.0, now - in_ts))
     if decision is not None:
         decisions.append(decision)
-    return 1
 
 
 async def decide_items(rt: Runtime, msg: Any, items: list[Any], decisions: list[Decision],
@@ -155,11 +162,7 @@ async def decide_items(rt: Runtime, msg: Any, items: list[Any], decisions: list[
         except Exception as exc:  # noqa: BLE001
             await dead_letter(rt, ShapedEvent(dumps(data), msg), exc)
             continue
-        in_ts = data.get("in_ts")
-        if isinstance(in_ts, (int, float)) and in_ts > 0:
-            observe(max(0.0, now - in_ts))
-        if decision is not None:
-            decisions.append(decision)
+        _applied(data, decision, decisions, now, observe)
     await asyncio.sleep(0)  # hundreds of items: let timers and heartbeats run (lock held)
 
 
@@ -206,7 +209,7 @@ async def fill_gap(rt: Runtime, msg: Any, decisions: list[Decision], now: float)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=rt.settings.bootstrap, enable_auto_commit=False, group_id=None,
         auto_offset_reset="earliest", max_partition_fetch_bytes=rt.settings.max_message_bytes,
-        fetch_max_bytes=max(rt.settings.max_message_bytes, 52_428_800),
+        fetch_max_bytes=max(rt.settings.max_message_bytes, FETCH_MAX_BYTES),
     )
     await consumer.start()
     n, deadline = 0, time.monotonic() + GAP_SECONDS

@@ -58,6 +58,7 @@ from detectors.events import mention_from_json
 from streams.settings import Settings
 from streams.wire.messages import dlq_record, dumps, reason_code
 from streams.wire.topics import partition_of
+from streams.wire.views import FETCH_MAX_BYTES
 from streams.worker.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,7 @@ class ScoreLoop(mode.Service):
             auto_offset_reset="earliest", session_timeout_ms=int(s.session_timeout * 1000),
             heartbeat_interval_ms=int(min(1.0, s.session_timeout / 4) * 1000),
             fetch_max_wait_ms=s.fetch_max_wait_ms, max_partition_fetch_bytes=s.max_message_bytes,
-            fetch_max_bytes=max(s.max_message_bytes, 52_428_800))
+            fetch_max_bytes=max(s.max_message_bytes, FETCH_MAX_BYTES))
         await self.producer.start()
         await self.consumer.start()
         self.consumer.subscribe([s.topics.mentions], listener=_Rebalance(self))
