@@ -33,16 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.crisis import longwindow
+from detectors.crisis import joint, longwindow
 from detectors.crisis.baseline import RhythmBaseline
-from detectors.crisis.stats import (
-    betabinom_sf,
-    fisher_p,
-    nbinom_sf,
-    poisson_sf,
-    share_rho,
-    smoothed_share,
-)
+from detectors.crisis.joint import Bars
+from detectors.crisis.stats import poisson_sf, share_rho, smoothed_share
 from detectors.crisis.window import AuthorWindow
 
 PRIOR_WEIGHT = 10.0
@@ -83,14 +77,13 @@ class Expect:
     alpha_short: float = 0.0
     base: RhythmBaseline | None = None  # for the spans of hours (longwindow); None: none
 
-    def share_p(self, neg: int, scored: int, usual: float) -> float:
-        """How surprising ``neg`` of ``scored`` are at the usual share, given the brand's swing.
+    def rho(self, usual: float) -> float:
+        """The over-dispersion of a window's share around ``usual``, for its beta-binomial tail.
 
-        A beta-binomial tail: the brand's share swings from hour to hour and its
-        usual share is itself an estimate, so a window far from it is less of a
-        miracle than a binomial tail says.
+        The brand's share swings from hour to hour and its usual share is itself an
+        estimate, so a window far from it is less of a miracle than a binomial tail says.
         """
-        return betabinom_sf(neg, scored, usual, share_rho(usual, self.share_sd, self.weight))
+        return share_rho(usual, self.share_sd, self.weight)
 
 
 @dataclass(slots=True)
@@ -231,34 +224,27 @@ def _assess_window(
          th.elevated_p, th.elevated_authors, th.elevated_share_p),
     )
     sustained = expect.drift >= th.drift_evidence
+    # one window is judged against bursts of minutes; a lasting rise against hours
+    alpha = expect.alpha if sustained else max(expect.alpha, expect.alpha_short)
+    rho = expect.rho(usual_share)
     for level, min_share, margin, min_ratio, max_p, authors, share_p in checks:
         # a rise that has lasted (the drift test) need only be a sure one, not a jump of
-        # three hourly swings: the elevated margin, and the crisis checks otherwise
+        # three hourly swings: the elevated margin, and the crisis checks otherwise; its
+        # share tail need only pass the elevated bar (the drift test holds its evidence), and
+        # two tails that only just pass make no crisis from one window (a coincidence)
         need = usual_share + (th.elevated_share_margin if sustained else max(margin, swing))
-        if (
-            share >= max(min_share, need)
-            and ratio >= min_ratio
-            and window.neg_authors >= authors
-        ):
-            # one window is judged against bursts of minutes; a lasting rise against hours
-            p = nbinom_sf(window.neg, expected_neg,
-                          expect.alpha if sustained else max(expect.alpha, expect.alpha_short))
-            if p > max_p:
-                continue
-            p_share = expect.share_p(window.neg, window.scored, usual_share)
-            if p_share > (th.elevated_share_p if sustained else share_p):
-                continue  # a lasting rise has its evidence in the drift test already
-            joint = fisher_p(p, p_share)
-            if level == "crisis" and not sustained and joint > JOINT_P:
-                continue  # two tails that only just pass: a coincidence, not a crisis
-            numbers["p_value"] = float(f"{p:.3g}")
-            numbers["p_share"] = float(f"{p_share:.3g}")
-            numbers["p_joint"] = float(f"{joint:.3g}")
-            test = "negative_surge"
-            if sustained and share < usual_share + max(margin, swing) and level == "crisis":
-                test = "sustained_rise"
-                numbers["drift"] = round(expect.drift, 1)
-            return Verdict(level, test, _summary(numbers), False, numbers)
+        bars = Bars(max(min_share, need), authors, th.elevated_share_p if sustained else share_p,
+                    min_ratio, max_p, JOINT_P if level == "crisis" and not sustained else 1.0)
+        found = joint.weigh(window.neg, window.scored, window.neg_authors, share, bars,
+                            usual=usual_share, rho=rho, expected=expected_neg, alpha=alpha)
+        if found is None:
+            continue
+        numbers.update(found.numbers())
+        test = "negative_surge"
+        if sustained and share < usual_share + max(margin, swing) and level == "crisis":
+            test = "sustained_rise"
+            numbers["drift"] = round(expect.drift, 1)
+        return Verdict(level, test, _summary(numbers), False, numbers)
     return Verdict(None, "none", "", calm, numbers)
 
 
@@ -281,25 +267,19 @@ def _sudden(
         return None
     share = smoothed_share(neg, scored, usual_share, PRIOR_WEIGHT)
     expected = max(rate * exposure(th.sudden_minutes, elapsed) * usual_share, 0.05)
-    if share < min_share:
+    # the negatives against bursts of minutes; the share itself must be unusual for the posts
+    # seen (a loud neutral spike is not), given how much the brand's own share swings; and
+    # the same joint evidence as the long window's
+    found = joint.weigh(neg, scored, authors, share,
+                        Bars(min_share, th.sudden_authors, th.sudden_share_p, th.crisis_ratio,
+                             th.crisis_p, JOINT_P),
+                        usual=usual_share, rho=expect.rho(usual_share), expected=expected,
+                        alpha=max(expect.alpha, expect.alpha_short))
+    if found is None:
         return None
-    if neg / expected < th.crisis_ratio:
-        return None
-    p = nbinom_sf(neg, expected, max(expect.alpha, expect.alpha_short))  # bursts of minutes
-    if p > th.crisis_p:
-        return None
-    # and the share itself must be unusual for the posts seen (a loud neutral spike is
-    # not), given how much the brand's own share swings
-    p_share = expect.share_p(neg, scored, usual_share)
-    if p_share > th.sudden_share_p:
-        return None
-    joint = fisher_p(p, p_share)
-    if joint > JOINT_P:
-        return None  # the same joint evidence as the long window's
     numbers["sudden"] = {"minutes": th.sudden_minutes, "negative": neg, "scored": scored,
                          "negative_authors": authors, "neg_share": round(share, 3),
-                         "expected_negative": round(expected, 2), "p_value": float(f"{p:.3g}"),
-                         "p_share": float(f"{p_share:.3g}"), "p_joint": float(f"{joint:.3g}")}
+                         "expected_negative": round(expected, 2), **found.numbers()}
     reason = (f"sudden surge: {neg} negative of {scored} scored mentions in the last "
               f"{th.sudden_minutes} min from {authors} authors ({neg / expected:.0f}x expected); "
               + _summary(numbers))
@@ -315,16 +295,19 @@ def _cold(
     th = cfg.thresholds
     usual_share = expect.share
     numbers["baseline"] = "warming up"
-    p = expect.share_p(window.neg, window.scored, usual_share)
-    if share >= max(th.cold_start_share, usual_share + th.crisis_share_margin) \
-            and window.neg_authors >= th.cold_start_authors:
-        if p <= th.cold_start_p:
-            numbers["p_value"] = float(f"{p:.3g}")
-            return Verdict("crisis", "cold_start_negativity", _summary(numbers), False, numbers)
-    if share >= max(th.crisis_share, usual_share + th.elevated_share_margin) \
-            and window.neg_authors >= th.crisis_authors and p <= th.crisis_p:
-        numbers["p_value"] = float(f"{p:.3g}")
-        return Verdict("elevated", "cold_start_negativity", _summary(numbers), False, numbers)
+    rho = expect.rho(usual_share)
+    cold: tuple[tuple[Level, Bars], ...] = (
+        ("crisis", Bars(max(th.cold_start_share, usual_share + th.crisis_share_margin),
+                        th.cold_start_authors, th.cold_start_p)),
+        ("elevated", Bars(max(th.crisis_share, usual_share + th.elevated_share_margin),
+                          th.crisis_authors, th.crisis_p)),
+    )
+    for level, bars in cold:
+        found = joint.weigh(window.neg, window.scored, window.neg_authors, share, bars,
+                            usual=usual_share, rho=rho)
+        if found is not None:
+            numbers["p_value"] = float(f"{found.p_share:.3g}")
+            return Verdict(level, "cold_start_negativity", _summary(numbers), False, numbers)
     return Verdict(None, "none", "", calm, numbers)
 
 

@@ -50,7 +50,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from detectors.config import BrandConfig, Thresholds
-from detectors.crisis.stats import betabinom_sf, fisher_p, nbinom_sf, share_rho, smoothed_share
+from detectors.crisis import joint
+from detectors.crisis.joint import Bars
+from detectors.crisis.stats import share_rho, smoothed_share
 
 SPANS = (1, 2, 4, 6)  # full hours before the current one that a span adds
 LOOKS = len(SPANS)
@@ -202,9 +204,8 @@ def judge(
             i -= 1
         if neg < authors_min:
             continue  # every distinct author adds at least one negative
-        windows = (span * 60 + current) / cfg.window_minutes
         volume = _expected(rates[SPANS[-1] - span:], current) if warm else float(total)
-        if volume >= th.min_mentions * windows:
+        if _busy(volume, span * 60 + current, cfg):
             continue  # a busy brand: its windows judge it (and see it calm down)
         u, w, sw = usual, weight, swing
         if warm:  # the brand as it was before the span (its oldest bucket), if calmer than now
@@ -247,26 +248,24 @@ def _span_test(
     if authors < authors_min or scored <= 0:
         return None
     share = smoothed_share(neg, scored, usual, prior_weight)
-    if share < need:
+    rho = share_rho(usual, swing, weight)
+    if expected is None:  # cold: the share alone, as the window's cold start
+        bars = Bars(need, authors_min, th.cold_start_p / LOOKS)
+    else:  # every bar divided by the looks at the same moment
+        bars = Bars(need, authors_min, th.crisis_share_p / LOOKS, th.crisis_ratio,
+                    th.crisis_p / LOOKS, joint_p / LOOKS)
+    found = joint.weigh(neg, scored, authors, share, bars, usual=usual, rho=rho,
+                        expected=expected, alpha=max(alpha, ALPHA_FLOOR))
+    if found is None:
         return None
-    p_share = betabinom_sf(neg, scored, usual, share_rho(usual, swing, weight))
     numbers: dict[str, Any] = {
         "mentions": total, "scored": scored, "negative": neg, "negative_authors": authors,
         "neg_share": round(share, 3), "usual_share": round(usual, 3),
-        "p_share": float(f"{p_share:.3g}"),
+        "p_share": float(f"{found.p_share:.3g}"),
     }
-    if expected is None:  # cold: the share alone, as the window's cold start
-        return numbers if p_share <= th.cold_start_p / LOOKS else None
-    if neg / expected < th.crisis_ratio or p_share > th.crisis_share_p / LOOKS:
-        return None
-    p = nbinom_sf(neg, expected, max(alpha, ALPHA_FLOOR))
-    if p > th.crisis_p / LOOKS:
-        return None
-    joint = fisher_p(p, p_share)
-    if joint > joint_p / LOOKS:
-        return None
-    numbers.update(expected_negative=round(expected, 2), negative_ratio=round(neg / expected, 2),
-                   p_value=float(f"{p:.3g}"), p_joint=float(f"{joint:.3g}"))
+    if expected is not None:
+        numbers.update(expected_negative=round(expected, 2),
+                       negative_ratio=round(neg / expected, 2), **found.numbers())
     return numbers
 
 
@@ -291,14 +290,18 @@ def holds(hours: HourCounts, minute: int, cfg: BrandConfig, base: Rhythm, *, war
     if neg < th.elevated_authors or neg < (usual + th.calm_share_margin) * scored:
         return False  # uncapped counts bound the capped ones
     current = minute - now * 60 + 1
-    windows = (SPANS[-1] * 60 + current) / cfg.window_minutes
     expected = _expected(hours.rates(base, now), current) if warm else float(total)
-    if expected >= th.min_mentions * windows:
+    if _busy(expected, SPANS[-1] * 60 + current, cfg):
         return False  # a busy brand: its window says when it is calm
     capped, excess, authors = hours.voices(oldest, cfg.author_cap)
     if authors < th.elevated_authors or capped < (usual + th.calm_share_margin) * (scored - excess):
         return False
     return not warm or capped >= th.calm_ratio * max(usual * expected, 0.05)
+
+
+def _busy(volume: float, minutes: int, cfg: BrandConfig) -> bool:
+    """Whether ``volume`` mentions over ``minutes`` fill the brand's windows (they judge it then)."""
+    return volume >= cfg.thresholds.min_mentions * (minutes / cfg.window_minutes)
 
 
 def _expected(rates: list[float], current: int) -> float:

@@ -9,8 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detectors.config import BrandConfig
+from detectors.crisis import joint
 from detectors.crisis.evaluate import JOINT_P, Expect, assess
-from detectors.crisis.stats import fisher_p
+from detectors.crisis.joint import Bars, Evidence
+from detectors.crisis.stats import fisher_p, share_rho, smoothed_share
 from detectors.crisis.window import NEG, NEU, AuthorWindow
 
 
@@ -80,3 +82,40 @@ def test_a_sudden_surge_needs_the_same_joint_evidence() -> None:
     v2 = assess(w2, Expect(**expect), BrandConfig(), 1019)
     assert v2.level == "crisis" and v2.test == "sudden_surge"
     assert v2.numbers["sudden"]["p_joint"] <= JOINT_P
+
+
+class TestWeigh:
+    """The one joint test the window, the sudden surge, the cold start and the spans ask."""
+
+    BARS = Bars(share=0.35, authors=7, share_p=1e-2, ratio=3.0, p=3e-7, joint_p=1e-10)
+
+    def weigh(self, neg: int, scored: int, authors: int = 20, bars: Bars = BARS,
+              expected: float | None = 3.0) -> Evidence | None:
+        share = smoothed_share(neg, scored, 0.15, 10.0)
+        return joint.weigh(neg, scored, authors, share, bars, usual=0.15,
+                           rho=share_rho(0.15, 0.05, math.inf), expected=expected, alpha=0.2)
+
+    def test_counts_far_beyond_every_bar_pass_with_their_tails(self) -> None:
+        found = self.weigh(60, 80)
+        assert found is not None and found.p is not None and found.joint is not None
+        assert found.joint <= 1e-10 and found.p_share <= 1e-2
+        assert found.joint == fisher_p(found.p, found.p_share)
+
+    @pytest.mark.parametrize("neg, scored, authors, expected", [
+        (60, 80, 6, 3.0),   # too few distinct authors
+        (12, 80, 20, 3.0),  # share below the bar
+        (60, 80, 20, 25.0),  # fewer than three times the expected negatives
+        (10, 14, 10, 3.0),  # the volume tail is no miracle
+        (20, 40, 20, 2.0),  # each tail passes its own gate, together they do not
+    ])
+    def test_each_bar_can_stop_it(self, neg: int, scored: int, authors: int,
+                                  expected: float) -> None:
+        assert self.weigh(neg, scored, authors, expected=expected) is None
+
+    def test_without_a_volume_expectation_the_share_alone_is_asked(self) -> None:
+        """A cold brand: no volume tail, no joint bar; the share tail decides."""
+        bars = Bars(share=0.5, authors=8, share_p=1e-5)
+        found = self.weigh(40, 50, bars=bars, expected=None)
+        assert found is not None and found.p is None and found.joint is None
+        assert found.numbers() == {"p_share": float(f"{found.p_share:.3g}")}
+        assert self.weigh(9, 16, bars=bars, expected=None) is None
