@@ -47,6 +47,7 @@ SHARE_PRIOR = 10.0  # pseudo-mentions of the configured prior share
 SPREAD_ALPHA = 0.05
 SPREAD_PRIOR, SPREAD_PRIOR_HOURS = 0.06, 48  # until two days are known, assume a moody brand
 COLD_HISTORY = 30  # scored mentions before the window that make a usual share for cold start
+COLD_PRIOR = 0.35  # the usual share assumed of a brand never seen: it may be a chronic one
 ALPHA_LEARN = 0.05
 ALPHA_MAX = 1.0
 CLIP = 3.0
@@ -181,10 +182,13 @@ class RhythmBaseline:
         """How many scored mentions (and prior pseudo-mentions) the usual share rests on."""
         return self.share_n + SHARE_PRIOR
 
-    def cold_usual(self, neg: int, scored: int, cold_prior: float) -> tuple[float, float]:
+    def cold_usual(self, neg: int, scored: int, cold_prior: float = COLD_PRIOR,
+                   ) -> tuple[float, float]:
         """(usual share, mentions it rests on) for a brand not yet warm, beside a window.
 
-        The usual is whatever came before the window of ``neg`` of ``scored``; while
+        The window's cold start and the spans' (:mod:`detectors.crisis.longwindow`) both
+        ask this of their own counts. The usual is whatever came before the window of
+        ``neg`` of ``scored``; while
         the stream has only just begun, the prior (at least ``cold_prior``), so a
         stream that begins mid-crisis is still seen.
         """

@@ -67,7 +67,6 @@ _H, _T, _S, _N, _O, _A, _U = 0, 1, 2, 3, 4, 5, 6
 class Rhythm(Protocol):
     """What the span test reads of the brand's baseline."""
 
-    seen_scored: int
     hours_learned: int
 
     @property
@@ -85,8 +84,9 @@ class Rhythm(Protocol):
     def expected_rate(self, hour: int) -> float | None:
         """Expected mentions/minute during epoch-hour ``hour``."""
 
-    def share_before(self, neg: int, scored: int) -> float | None:
-        """The share of everything seen before ``neg`` of ``scored`` (``None``: too little)."""
+    def cold_usual(self, neg: int, scored: int) -> tuple[float, float]:
+        """(usual share, mentions it rests on) of a brand not yet warm, beside ``neg`` of
+        ``scored``: what came before them, or the cold prior while too little did."""
 
 
 class HourCounts:
@@ -213,10 +213,8 @@ def judge(
             if then[_U] < u:
                 u, w, sw = then[_U], then[_U + 1], then[_U + 2]
             need = max(th.crisis_share, u + max(th.crisis_share_margin, spread_z * sw))
-        else:  # against what came before the span, if more negative than the prior
-            seen = base.share_before(neg, scored)
-            if seen is not None and seen > u:
-                u, w = seen, float(base.seen_scored - scored)
+        else:  # against what came before the span, as the window's against what came before it
+            u, w = base.cold_usual(neg, scored)
             need = max(th.cold_start_share, u + th.crisis_share_margin)
         # uncapped counts bound the capped ones: (n - e) / (s - e) <= n / s
         if smoothed_share(neg, scored, u, prior_weight) < need:
@@ -277,7 +275,8 @@ def holds(hours: HourCounts, minute: int, cfg: BrandConfig, base: Rhythm, *, war
     than ``elevated_authors`` in it, fewer mentions than ``min_mentions`` expected
     per window), calm is read over the last ``SPANS[-1]`` hours instead: share above
     the usual by ``calm_share_margin``, at least ``calm_ratio`` times the expected
-    negatives, from ``elevated_authors`` voices.
+    negatives, from ``elevated_authors`` voices. ``usual`` is a warm brand's usual share;
+    a cold brand's is what came before these hours (its spans' rule).
     """
     th = cfg.thresholds
     now = minute // 60
@@ -287,6 +286,8 @@ def holds(hours: HourCounts, minute: int, cfg: BrandConfig, base: Rhythm, *, war
         if bucket[_H] < oldest:
             break
         total, scored, neg = total + bucket[_T], scored + bucket[_S], neg + bucket[_N]
+    if not warm:  # what came before these hours, as the spans judge a cold brand
+        usual = base.cold_usual(neg, scored)[0]
     if neg < th.elevated_authors or neg < (usual + th.calm_share_margin) * scored:
         return False  # uncapped counts bound the capped ones
     current = minute - now * 60 + 1

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.crisis.baseline import RhythmBaseline
+from detectors.crisis.baseline import COLD_PRIOR, RhythmBaseline
 from detectors.crisis.drift import ShareDrift
 from detectors.crisis.evaluate import Expect, Verdict, assess
 from detectors.crisis.model import Observation, State, Transition
@@ -29,7 +29,6 @@ from detectors.crisis.window import NEG, NEU, POS, UNSCORED, AuthorWindow
 Action = Literal["pause", "resume", "acknowledge", "force", "release"]
 LABEL_CODES = {"neg": NEG, "neu": NEU, "pos": POS, "unscored": UNSCORED}
 EVIDENCE_SIZE = 5
-COLD_PRIOR = 0.35  # the usual share assumed of a brand never seen: it may be a chronic one
 
 
 @dataclass(slots=True)

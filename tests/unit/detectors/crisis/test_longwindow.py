@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 
 from detectors.config import BrandConfig
-from detectors.crisis.baseline import RhythmBaseline
-from detectors.crisis.longwindow import KEEP, SAMPLE, HourCounts
+from detectors.crisis.baseline import COLD_PRIOR, RhythmBaseline
+from detectors.crisis.longwindow import KEEP, SAMPLE, HourCounts, judge
 from detectors.crisis.state import BrandState, Observation, observe
 from tests.unit.detectors.crisis.test_crisis import DAY, T0, traffic
 
@@ -152,3 +153,32 @@ class TestHourCounts:
         assert again.hours.buckets == base.hours.buckets
         del data["hours"]
         assert RhythmBaseline.from_dict(data).hours.buckets == []
+
+
+class _ColdRhythm:
+    """A brand not yet warm whose stream began with the span: nothing came before it."""
+
+    hours_learned = 0
+    usual = 0.15
+    share_weight = 10.0
+    swing = 0.1
+    asked: list[tuple[int, int]] = []
+
+    def expected_rate(self, hour: int) -> float | None:
+        return None
+
+    def cold_usual(self, neg: int, scored: int) -> tuple[float, float]:
+        self.asked.append((neg, scored))
+        return COLD_PRIOR, math.inf
+
+
+def test_a_cold_span_is_judged_against_what_came_before_it_not_the_windows_usual() -> None:
+    """The span asks the baseline's cold rule of its own counts (the window's usual, here
+    inflated by the crisis the stream began in, is not what came before the span)."""
+    hours, base = HourCounts(), _ColdRhythm()
+    for i in range(40):  # 40 posts over two hours, 36 negative, 20 authors
+        hours.count(1000 + i // 20, True, i % 10 != 0, i % 20, base)
+    found = judge(hours, 1001 * 60 + 30, BrandConfig(), base, warm=False, usual=0.9, swing=0.05,
+                  weight=math.inf, alpha=0.0, bars=(10.0, 3.0, 1e-10))
+    assert found is not None and found[0] == "long_cold_start"
+    assert found[1]["usual_share"] == COLD_PRIOR and base.asked[-1] == (36, 40)
