@@ -51,16 +51,42 @@ class Stacker:
     def __init__(self, weights: np.ndarray, bias: np.ndarray) -> None:
         if weights.shape != (STACK_INPUTS, 3) or bias.shape != (3,):
             raise ValueError(f"bad stacker shapes {weights.shape} {bias.shape}")
-        self._columns = [[float(weights[i, k]) for i in range(STACK_INPUTS)] for k in range(3)]
-        self._bias = [float(v) for v in bias]
+        self._rows = tuple(tuple(float(v) for v in row) for row in weights)
+        self._bias = tuple(float(v) for v in bias)
 
     def proba(self, neg: float, neu: float, pos: float, compound: float | None
               ) -> tuple[float, float, float]:
-        """Stacked (neg, neu, pos) probabilities of one post."""
-        x = stack_inputs(neg, neu, pos, compound)
-        z = [b + sum(w * v for w, v in zip(col, x, strict=True))
-             for col, b in zip(self._columns, self._bias, strict=True)]
-        top = max(z)
-        e = [math.exp(v - top) for v in z]
-        total = e[0] + e[1] + e[2]
-        return e[0] / total, e[1] / total, e[2] / total
+        """Stacked (neg, neu, pos) probabilities of one post (:func:`stack_inputs`, unrolled)."""
+        log = math.log
+        c = 0.0 if compound is None else compound
+        (a0, a1, a2), (b0, b1, b2), (p0, p1, p2), (q0, q1, q2), (r0, r1, r2), (s0, s1, s2) = (
+            self._rows)
+        z0, z1, z2 = self._bias
+        x = log(neg if neg > FLOOR else FLOOR)
+        z0 += x * a0
+        z1 += x * a1
+        z2 += x * a2
+        x = log(neu if neu > FLOOR else FLOOR)
+        z0 += x * b0
+        z1 += x * b1
+        z2 += x * b2
+        x = log(pos if pos > FLOOR else FLOOR)
+        z0 += x * p0
+        z1 += x * p1
+        z2 += x * p2
+        if c > 0.0:
+            z0 += c * q0
+            z1 += c * q1
+            z2 += c * q2
+        elif c < 0.0:
+            z0 -= c * r0
+            z1 -= c * r1
+            z2 -= c * r2
+        else:
+            z0 += s0
+            z1 += s1
+            z2 += s2
+        top = max(z0, z1, z2)
+        e0, e1, e2 = math.exp(z0 - top), math.exp(z1 - top), math.exp(z2 - top)
+        total = e0 + e1 + e2
+        return e0 / total, e1 / total, e2 / total
