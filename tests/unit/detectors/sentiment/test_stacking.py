@@ -15,9 +15,16 @@ from benchmarks.sentiment_tuning import (  # noqa: E402
     stack_proba,
     stacked_oof,
 )
-from benchmarks.train_sentiment import class_weights, limits_from  # noqa: E402
+from benchmarks.train_sentiment import (  # noqa: E402
+    class_weights,
+    limits_from,
+    train_language,
+    write_model,
+)
+from detectors.codec import dumps_str  # noqa: E402
 from detectors.sentiment.features import BUCKETS  # noqa: E402
 from detectors.sentiment.learned import LanguageModel, load_models  # noqa: E402
+from detectors.sentiment.scorer import Scorer  # noqa: E402
 from detectors.sentiment.stacking import (  # noqa: E402
     STACK_INPUTS,
     Stacker,
@@ -130,3 +137,31 @@ def test_negative_class_weight_and_safe_limits() -> None:
     assert class_weights(np.array([1, 2, 2]), 1.5) == class_weights(np.array([1, 2, 2]))
     assert limits_from(0.08) == (0.12, 0.11, 0.10, 0.09, 0.08, 0.07, 0.06, 0.05, 0.04)
     assert limits_from(0.08, start=0.08) == (0.08, 0.07, 0.06, 0.05, 0.04)
+
+
+def test_train_language_ships_what_it_chose(tmp_path: Path) -> None:
+    """End to end on a small generated set: the chosen variant's arrays load and score."""
+    rng = np.random.default_rng(5)
+    words = {"neg": ["awful", "terrible", "late", "broken", "worst", "angry"],
+             "neu": ["train", "today", "station", "ticket", "noon", "platform"],
+             "pos": ["great", "lovely", "thanks", "brilliant", "happy", "best"]}
+    lines = []
+    for i in range(150):
+        label = ("neg", "neu", "pos")[i % 3]
+        own = rng.choice(words[label], 2)
+        other = rng.choice(words[("neg", "neu", "pos")[(i + 1) % 3]], 1 if i % 4 else 2)
+        text = " ".join([*own, *other, "the", "service"])
+        lines.append(dumps_str({"id": f"p{i:03d}", "lang": "en", "text": text, "label": label,
+                                "source": "generated"}))
+    (tmp_path / "en.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rules = Scorer(cache_size=0, learned=False)
+    arrays = train_language("en", tmp_path, rules, (1.0,), 0.08, jobs=1,
+                            char_grid=(1.0,), neg_weights=(1.0, 1.5))
+    assert {"en.weights", "en.neg_threshold", "en.lex_threshold"} <= set(arrays)
+    assert ("en.stack_weights" in arrays) == ("en.stack_bias" in arrays)
+    out = tmp_path / "model.npz"
+    assert write_model(arrays, ["en"], tmp_path, rules, out) == 0
+    model = load_models(out)["en"]
+    assert (model.stacker is not None) == ("en.stack_weights" in arrays)
+    assert model.predict("awful terrible late the service", -0.8).label == "neg"
+    assert model.predict("great lovely thanks the service", 0.8).label == "pos"
