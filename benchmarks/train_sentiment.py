@@ -1,6 +1,6 @@
 """Train the learned sentiment model on real labelled posts and write its weights.
 
-Run (needs the ``train`` extra, i.e. scikit-learn; 6 to 30 minutes on 2 cores, by load)::
+Run (needs the ``train`` extra, i.e. scikit-learn; about 18 minutes on 2 busy cores)::
 
     python -m benchmarks.train_sentiment --data ../shared/data/sentiment
 
@@ -10,8 +10,12 @@ plus the rule engine's compound; a class-balanced multinomial logistic
 regression is fitted for each regularisation strength in ``--grid``, with 5-fold
 cross-validation; the strength with the best out-of-fold negative-class F1 wins,
 and the neg threshold is tuned on the same out-of-fold probabilities (highest
-F1(neg) with at most ``--pos-limit`` of positive posts read as negative in every fold). The
-final model is fitted on the whole train split.
+F1(neg) with at most ``--pos-limit`` of positive posts read as negative in every fold).
+At the chosen strength, each negative-class weight of ``--neg-weights``, with and without
+the stacked second level (:mod:`detectors.sentiment.stacking`), goes through the
+safe-limit check (:func:`benchmarks.sentiment_tuning.safe_limit`); the variant with the
+best nested held-out F1(neg) is shipped. The final model is fitted on the whole train
+split; the stacker on the out-of-fold probabilities.
 
 One model over all languages (``python -m benchmarks.sentiment_pooled``) lost to
 separate models in cross-validation (docs/sentiment-model.md).

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("sklearn", reason="pip install -e '.[train]'")
 
@@ -165,3 +167,16 @@ def test_train_language_ships_what_it_chose(tmp_path: Path) -> None:
     assert (model.stacker is not None) == ("en.stack_weights" in arrays)
     assert model.predict("awful terrible late the service", -0.8).label == "neg"
     assert model.predict("great lovely thanks the service", 0.8).label == "pos"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0),
+       st.one_of(st.none(), st.floats(-1.0, 1.0)))
+def test_stacked_probabilities_are_a_distribution(neg: float, neu: float, pos: float,
+                                                  compound: float | None) -> None:
+    """Any first-level output (even zeros) gives probabilities in [0, 1] that sum to 1."""
+    rng = np.random.default_rng(0)
+    stacker = Stacker(rng.normal(0.0, 3.0, (STACK_INPUTS, 3)), rng.normal(0.0, 3.0, 3))
+    out = stacker.proba(neg, neu, pos, compound)
+    assert all(0.0 <= p <= 1.0 for p in out)
+    assert sum(out) == pytest.approx(1.0)
