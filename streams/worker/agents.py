@@ -28,11 +28,12 @@ import time
 from typing import Any
 
 from detectors.sentiment.scorer import Scorer
+from streams.settings import Settings
 from streams.worker import bounds, brokerwatch
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
 from streams.worker.publishing import act, checkpoint, publish, send_outboxes
 from streams.worker.runtime import Runtime
-from streams.worker.scored import detect_batch
+from streams.worker.scored import SLOW_HOLD, detect_batch
 from streams.worker.scoring import ScoreLoop
 
 log = logging.getLogger(__name__)
@@ -156,28 +157,37 @@ async def tick(rt: Runtime) -> None:
     s = rt.settings
     now = time.time()
     async with rt.lock:
-        parts = rt.owned_partitions()
-        rescan = rt.rescan_due or now - rt.last_rescan >= RESCAN_SECONDS
-        if rescan:
-            rt.rescan_due = False
-            rt.last_rescan = now
-            unsent = rt.core.rescan(rt.owned_items())
-            if unsent:
-                log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
-                await send_outboxes(rt, unsent)
-        watermark = event_clock(rt, now)
-        if watermark:
-            decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
-            if decisions:
-                await act(rt, decisions)
-        if rt.core.dirty and time.monotonic() - rt.last_checkpoint >= s.checkpoint_seconds:
-            await checkpoint(rt)
-        elif rt.pending and not rt.core.dirty:
-            await checkpoint(rt)
-        if rt.carry is not None:
-            rt.carry.adopt_pending(parts, scan=rescan)  # pauses that outlived their state
-        await publish(rt, now, parts)
-        await bounds.housekeep(rt, now, parts, watermark)
+        held = time.monotonic()
+        await _tick(rt, s, now)
+        held = time.monotonic() - held
+    if held > SLOW_HOLD:
+        log.info("housekeeping held the lock %.2f s", held)
+
+
+async def _tick(rt: Runtime, s: Settings, now: float) -> None:
+    """The body of :func:`tick` (caller holds the lock)."""
+    parts = rt.owned_partitions()
+    rescan = rt.rescan_due or now - rt.last_rescan >= RESCAN_SECONDS
+    if rescan:
+        rt.rescan_due = False
+        rt.last_rescan = now
+        unsent = rt.core.rescan(rt.owned_items())
+        if unsent:
+            log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
+            await send_outboxes(rt, unsent)
+    watermark = event_clock(rt, now)
+    if watermark:
+        decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
+        if decisions:
+            await act(rt, decisions)
+    if rt.core.dirty and time.monotonic() - rt.last_checkpoint >= s.checkpoint_seconds:
+        await checkpoint(rt)
+    elif rt.pending and not rt.core.dirty:
+        await checkpoint(rt)
+    if rt.carry is not None:
+        rt.carry.adopt_pending(parts, scan=rescan)  # pauses that outlived their state
+    await publish(rt, now, parts)
+    await bounds.housekeep(rt, now, parts, watermark)
 
 
 def event_clock(rt: Runtime, now: float) -> float | None:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 GAP_SECONDS = 30.0  # give up on a gap when the broker returns nothing for this long
 DETECT_CHUNK = 2000  # mentions applied under the lock before it is released (packed records)
 CHUNK_SECONDS = 0.05  # ... or this long, so housekeeping and the pause flags wait no longer
+SLOW_HOLD = 1.0  # a chunk holding the lock longer than this is logged (INFO)
 
 
 async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
@@ -67,7 +68,11 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
         async with rt.lock:
             if rt.stopping or rt.generation != generation:
                 return
+            held, first = time.monotonic(), start
             start = await detect_chunk(rt, events, start)
+            held = time.monotonic() - held
+            if held > SLOW_HOLD:  # what held housekeeping and the pause flags up, for the log
+                log.info("detect: a chunk of %d record(s) held the lock %.2f s", start - first, held)
         if start >= len(events):
             return
 
