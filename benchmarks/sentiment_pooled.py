@@ -120,10 +120,11 @@ def train_pooled(langs: list[str], data: Path, scorer: Scorer, grid: tuple[float
     """
     started = time.perf_counter()
     splits = {lang: load_split(lang, data) for lang in langs}
-    parts = [design(splits[lang][0], lang, scorer, indicator=True) for lang in langs]
+    rules = [rule_compounds(splits[lang][0], lang, scorer) for lang in langs]
+    parts = [design(splits[lang][0], part, indicator=True) for lang, part in zip(langs, rules, strict=True)]
     y = np.array([CLASSES.index(r["label"]) for lang in langs for r in splits[lang][0]])
     groups = np.array([k for k, lang in enumerate(langs) for _ in splits[lang][0]])
-    rule = np.concatenate([rule_compounds(splits[lang][0], lang, scorer) for lang in langs])
+    rule = np.concatenate(rules)
     neutral = {k: bool(np.any(y[groups == k] == 1)) for k in range(len(langs))}
     print(f"[pooled] {len(y)} train posts in {len(langs)} languages", flush=True)
     strata = groups * 3 + y

@@ -9,17 +9,23 @@ thresholds, one for posts the rule engine reads as negative (compound <=
 check in docs/sentiment-model.md); :func:`nested_check` measures how a selection rule
 does on folds it was not chosen on, and :func:`safe_limit` lowers the every-fold limit
 until that held-out share, plus a sampling margin, stays under the 10 % target.
+:func:`fit_stacker` and :func:`stacked_oof` fit the second-level model of
+:mod:`detectors.sentiment.stacking` on out-of-fold probabilities.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from detectors.sentiment.learned import LEX_EVIDENCE
+from detectors.sentiment.stacking import STACK_INPUTS, stack_matrix
 
 FLOORS = (-2.0, -0.8, -0.7, -0.6, -0.5, -0.4)  # -2: off
 THRESHOLDS = np.round(np.arange(0.20, 0.951, 0.01), 2)
 SAFETY_Z = 1.645  # one-sided 95 %: the held-out share plus this many standard errors
+STACK_C = 1.0  # regularisation of the stacker (six inputs, thousands of rows: hardly binding)
+NEU_BIAS = -30.0  # a language trained without neutral posts never says neu
 
 
 def decide(proba: np.ndarray, threshold: float, rule: np.ndarray | None = None,
@@ -201,3 +207,49 @@ def safe_limit(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, fold_of: np.nda
         if bound <= target:
             return limit, use_two, rows
     return limits[-1], rows[-1][3], rows
+
+
+def fit_stacker(y: np.ndarray, proba: np.ndarray, rule: np.ndarray, c: float = STACK_C
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A stacker's ``(STACK_INPUTS, 3)`` weights and ``(3,)`` bias in neg/neu/pos order.
+
+    A class-balanced logistic regression over :func:`stack_matrix` of first-level
+    (out-of-fold) probabilities and rule compounds. A class absent from ``y`` (Finnish
+    neutral) gets bias ``NEU_BIAS``, as in the first level.
+    """
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    model.fit(stack_matrix(proba, rule), y)
+    weights = np.zeros((STACK_INPUTS, 3))
+    bias = np.zeros(3)
+    if len(model.classes_) == 2:
+        weights[:, model.classes_[1]] = model.coef_[0]
+        bias[model.classes_[1]] = model.intercept_[0]
+        bias[({0, 1, 2} - set(model.classes_.tolist())).pop()] = NEU_BIAS
+    else:
+        weights[:, model.classes_] = model.coef_.T
+        bias[model.classes_] = model.intercept_
+    return weights, bias
+
+
+def stack_proba(weights: np.ndarray, bias: np.ndarray, proba: np.ndarray, rule: np.ndarray
+                ) -> np.ndarray:
+    """``(n, 3)`` stacked probabilities (what :class:`Stacker` gives post by post)."""
+    z = stack_matrix(proba, rule) @ weights + bias
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def stacked_oof(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, fold_of: np.ndarray
+                ) -> np.ndarray:
+    """Out-of-fold stacked probabilities: each fold's rows by a stacker fitted on the others.
+
+    ``oof`` are the first level's out-of-fold probabilities on the same folds, so no
+    row is scored by a model (first or second level) that was fitted on it.
+    """
+    out = np.zeros_like(oof)
+    for k in np.unique(fold_of):
+        held = fold_of == k
+        weights, bias = fit_stacker(y[~held], oof[~held], rule[~held])
+        out[held] = stack_proba(weights, bias, oof[held], rule[held])
+    return out

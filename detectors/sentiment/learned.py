@@ -19,6 +19,9 @@ in ``model/sentiment.npz``, written by ``benchmarks/train_sentiment.py``:
   :data:`LEX_EVIDENCE`), tuned with the other; no higher than it.
 * ``<lang>.char_scale`` (optional, 1 when absent): the weight of the character
   n-grams against the words, chosen by cross-validation (``features.featurize``).
+* ``<lang>.stack_weights`` / ``<lang>.stack_bias`` (optional): a second-level model
+  (:mod:`detectors.sentiment.stacking`) over the probabilities and the rule compound;
+  when present, its probabilities replace the first level's before the thresholds.
 
 A language trained without neutral posts (Finnish) has a very negative neutral
 bias, so its P(neu) is practically 0. The linear model makes a post's score a
@@ -44,6 +47,7 @@ from detectors.sentiment.features import (
     normalize_token,
     word_id,
 )
+from detectors.sentiment.stacking import Stacker
 
 MODEL_PATH = Path(__file__).parent / "model" / "sentiment.npz"
 CLASSES = ("neg", "neu", "pos")
@@ -90,11 +94,12 @@ class LanguageModel:
         char_scale: weight of the character n-grams (as in training).
         lex_threshold: P(neg) from which a post with negative lexicon evidence
             is ``neg`` (``None``: ``neg_threshold``).
+        stacker: second-level model applied to the probabilities (``None``: none).
     """
 
     def __init__(self, weights: np.ndarray, lexicon: np.ndarray, bias: np.ndarray,
                  neg_threshold: float, rule_floor: float = -2.0, char_scale: float = 1.0,
-                 lex_threshold: float | None = None) -> None:
+                 lex_threshold: float | None = None, stacker: Stacker | None = None) -> None:
         if weights.shape != (BUCKETS, 3) or lexicon.shape != (2, 3) or bias.shape != (3,):
             raise ValueError(f"bad model shapes {weights.shape} {lexicon.shape} {bias.shape}")
         if not 0.0 < neg_threshold < 1.0:
@@ -112,6 +117,7 @@ class LanguageModel:
         self.rule_floor = rule_floor
         self.char_scale = char_scale
         self.lex_threshold = lex_threshold
+        self.stacker = stacker
         self._memo: dict[str, tuple[float, float, float, int]] = {}  # token -> vector, word id
 
     def _token(self, raw: str) -> tuple[float, float, float, int]:
@@ -199,6 +205,8 @@ class LanguageModel:
         e = [math.exp(v - top) for v in z]
         total = e[0] + e[1] + e[2]
         neg, neu, pos = e[0] / total, e[1] / total, e[2] / total
+        if self.stacker is not None:
+            neg, neu, pos = self.stacker.proba(neg, neu, pos, lexicon_compound)
         label: ModelLabel
         threshold = self.neg_threshold
         if lexicon_compound is not None and lexicon_compound <= LEX_EVIDENCE:
@@ -230,10 +238,13 @@ def load_models(path: Path = MODEL_PATH) -> dict[str, LanguageModel]:
         langs = sorted({key.split(".", 1)[0] for key in data.files})
         for lang in langs:
             lex_key = f"{lang}.lex_threshold"
+            stacker = None
+            if f"{lang}.stack_weights" in data.files:
+                stacker = Stacker(data[f"{lang}.stack_weights"], data[f"{lang}.stack_bias"])
             models[lang] = LanguageModel(
                 data[f"{lang}.weights"], data[f"{lang}.lexicon"], data[f"{lang}.bias"],
                 float(data[f"{lang}.neg_threshold"]), _number(data, f"{lang}.rule_floor", -2.0),
                 _number(data, f"{lang}.char_scale", 1.0),
-                float(data[lex_key]) if lex_key in data.files else None,
+                float(data[lex_key]) if lex_key in data.files else None, stacker,
             )
     return models

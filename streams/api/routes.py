@@ -73,13 +73,14 @@ def promotion_view(rt: Runtime, brand: str) -> PromotionAnswer:
     stamp = datetime.fromtimestamp(now, tz=timezone.utc)
     if brand in rt.view.unreadable[control]:
         return PromotionAnswer(brand=brand, known=True, paused=True, updated_at=stamp,
-                               reason="unreadable flag record: promotion held", heartbeat_at=beat)
+                               reason="unreadable flag record: promotion held", heartbeat_at=beat,
+                               held=True)
     answer = (PromotionAnswer.unknown(brand, stamp, beat) if flag is None
               else PromotionAnswer.of(flag, beat))
     problem = flag_problem(held_by, rt.view.reset_at, flag, now)
     # held: ``known`` true, so that every reader (older ones too) honours the hold
     return answer if problem is None else answer.model_copy(
-        update={"paused": True, "reason": problem, "known": True})
+        update={"paused": True, "reason": problem, "known": True, "held": True})
 
 
 def _version() -> str:

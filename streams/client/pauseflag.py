@@ -40,7 +40,6 @@ from streams.client.http import JsonClient
 from streams.wire.flags import (
     DEFAULT_HEARTBEAT_MAX_AGE,
     HEARTBEAT_KEY,
-    HELD,
     PauseFlag,
     PromotionAnswer,
     data_problem,
@@ -254,8 +253,7 @@ class HttpFlagReader:
             return evaluate(brand, None, source_ok=False)
         now = time.time()
         problem = data_problem(answer.heartbeat_at, None, now, self.max_age)
-        if problem is None and answer.paused and (
-                not answer.known or (answer.reason or "").startswith(HELD)):
+        if problem is None and answer.paused and (answer.held or not answer.known):
             problem = answer.reason or "held by the worker"  # the worker's flag data is stale/settling
         return evaluate(brand, answer if answer.known else None, problem=problem, max_age=None,
                         now=now)

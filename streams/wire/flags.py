@@ -87,9 +87,6 @@ def heartbeat_at(value: object) -> datetime | None:
     return value.updated_at if isinstance(value, Heartbeat) else None
 
 
-HELD = "flag data "  # every reason data_problem and settling give starts with it
-
-
 def data_problem(heartbeat_at: datetime | None, reset_at: float | None, now: float,
                  max_age: float = DEFAULT_HEARTBEAT_MAX_AGE) -> str | None:
     """Why the flag data cannot be trusted (then every brand reads as paused), or ``None``.
@@ -144,6 +141,10 @@ class PromotionAnswer(PauseFlag):
     heartbeat_at: Timestamp | None = Field(
         None, description="the newest worker heartbeat the answering worker has seen; "
                           "readers treat the answer as paused when it is too old")
+    held: bool = Field(False, description="true: the answering worker holds promotion because it "
+                       "cannot trust its flag data for this brand (no fresh heartbeat, the topic was "
+                       "reset, the data is still settling after a rebuild, or the record is "
+                       "unreadable); reason says which. Not a decision about the brand")
 
     @classmethod
     def unknown(cls, brand: str, now: datetime, heartbeat_at: datetime | None = None

@@ -169,7 +169,7 @@ def test_flags_and_states_both_lost(own_broker, names, brands_file, tmp_path):
             # the raw answer says known: true, so a reader that predates the settle period
             # (it reads known: false as "never paused") holds the brand too
             _, raw = http_json(f"{w2.url}/api/v1/brands/initech/promotion")
-            assert raw["known"] is True and raw["paused"] is True, raw
+            assert raw["known"] is True and raw["paused"] is True and raw["held"] is True, raw
             # a person resumes globex: its flag changed after the rebuild, so it is trusted
             status, _ = http_json(f"{w2.url}/api/v1/brands/globex/resume", method="POST",
                                   body={"why": "checked after the reset"}, token=ws.token)

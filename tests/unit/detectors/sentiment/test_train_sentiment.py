@@ -28,7 +28,7 @@ from benchmarks.sentiment_tuning import (  # noqa: E402
     tune_threshold,
     tune_thresholds,
 )
-from benchmarks.train_sentiment import design, nb_scale, scaled  # noqa: E402
+from benchmarks.train_sentiment import design, nb_scale, rule_compounds, scaled  # noqa: E402
 from detectors.sentiment.features import BUCKETS  # noqa: E402
 from detectors.sentiment.learned import CLASSES, LanguageModel  # noqa: E402
 from detectors.sentiment.scorer import Scorer  # noqa: E402
@@ -55,7 +55,8 @@ def _pooled(rules: Scorer, shared: float) -> tuple[list[str], dict[str, list[dic
     """Fit a pooled model on POSTS; (langs, rows, design, language of each row, model)."""
     langs = list(POSTS)
     rows = {lang: [{"text": t, "label": lab} for t, lab in POSTS[lang]] for lang in langs}
-    parts = [design(rows[lang], lang, rules, indicator=True) for lang in langs]
+    parts = [design(rows[lang], rule_compounds(rows[lang], lang, rules), indicator=True)
+             for lang in langs]
     y = np.array([CLASSES.index(r["label"]) for lang in langs for r in rows[lang]])
     groups = np.array([k for k, lang in enumerate(langs) for _ in rows[lang]])
     x = pooled_design(parts, shared)

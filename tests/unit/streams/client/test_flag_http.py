@@ -53,6 +53,16 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, PromotionAnswer.unknown(brand, at(now), beat).model_copy(
                 update={"paused": True, "reason": REBUILT}).wire())
             return
+        if brand == "settling":  # a record, held as the real worker holds it: known, held
+            self.answer(200, PromotionAnswer(brand=brand, known=True, paused=True, held=True,
+                                             reason=REBUILT, updated_at=at(now),
+                                             heartbeat_at=beat).wire())
+            return
+        if brand == "leaky":  # a person's pause whose reason happens to begin like a hold's
+            self.answer(200, PromotionAnswer(brand=brand, known=True, paused=True,
+                                             reason="flag data leak story: paused by comms",
+                                             updated_at=at(now - 60), heartbeat_at=beat).wire())
+            return
         self.answer(200, PromotionAnswer(brand=brand, known=True, paused=brand == "acme",
                                          reason="crisis: x" if brand == "acme" else None,
                                          updated_at=at(now - 3600), heartbeat_at=beat).wire())
@@ -115,6 +125,16 @@ def test_a_brand_without_record_held_by_the_worker_stays_held(server):
     with HttpFlagReader(server.url) as reader:
         f = reader.get("unseen")
     assert not may_publish(f) and f.why == REBUILT
+
+
+def test_a_hold_is_told_by_the_held_field_not_by_the_reason_text(server):
+    """held: true is the worker's hold (why = its reason); a person's pause whose reason
+    text begins like a hold's is an ordinary pause, read as such."""
+    with HttpFlagReader(server.url) as reader:
+        held, person = reader.get("settling"), reader.get("leaky")
+    assert not may_publish(held) and held.why == REBUILT
+    assert not may_publish(person) and person.why == "paused"
+    assert person.reason == "flag data leak story: paused by comms"
 
 
 def test_sends_the_bearer_token(server):
