@@ -15,8 +15,12 @@ given another language), Firebreak's rules alone
 run in a separate environment with the ``anchors`` extra, through
 ``benchmarks/sentiment_anchors.py``; without ``--anchors-python`` their column is
 empty. Then: English complaints (``tests/data/complaints_en.jsonl``), CPU time per
-post (``time.process_time``, median of alternating passes) of Firebreak and plain
-VADER on the same dev texts in the same run, and the scorer's resident-memory growth. Exits 1 when a target is
+post (``time.process_time``) of Firebreak and plain VADER on the same dev texts in the
+same run, and the scorer's resident-memory growth. The judged speed is **at first
+sight**: a scorer that has already scored the whole train split (a stream that has
+been running: its per-word memos are warm) scores dev posts it has never seen, a
+different third of them in each of three rounds, taking turns with VADER. Posts seen
+before cost much less (every word memoised); that is printed for reference only. Exits 1 when a target is
 missed (F1(neg) >= 0.70 and >= the anchor, pos->neg <= 10 %, >= 50 % of VADER's
 throughput with and without the hint, <= 150 MB, complaints F1 >= 0.95).
 """
@@ -96,6 +100,37 @@ def cpu_per_post(fns: dict[str, Callable[[Row], object]], rows: list[Row], round
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def first_sight(warm: list[Row], rows: list[Row], rounds: int = 3) -> dict[str, float]:
+    """Median CPU seconds per post on posts the scorer has never seen (``process_time``).
+
+    Each round builds fresh scorers (hinted and not), warms them on ``warm``, then
+    times plain VADER, Firebreak with the hint and without it on ``rows[k::rounds]``,
+    a slice no scorer has seen.
+    """
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from detectors.sentiment.scorer import Scorer
+
+    vader = SentimentIntensityAnalyzer()
+    samples: dict[str, list[float]] = {"vader": [], "hinted": [], "bare": []}
+    for k in range(rounds):
+        hinted, bare = Scorer(cache_size=0), Scorer(cache_size=0)
+        for r in warm:
+            hinted.score(r["text"], r["lang"])
+            bare.score(r["text"])
+        part = rows[k::rounds]
+        for name, fn in (("vader", lambda r: vader.polarity_scores(r["text"])),
+                         ("hinted", lambda r, s=hinted: s.score(r["text"], r["lang"])),
+                         ("bare", lambda r, s=bare: s.score(r["text"]))):
+            start = time.process_time()
+            for r in part:
+                fn(r)
+            samples[name].append((time.process_time() - start) / len(part))
+        print(f"  first-sight round {k + 1}/{rounds}: " + ", ".join(
+            f"{n} {v[-1] * 1e6:.0f} µs" for n, v in samples.items()), flush=True)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def cell(gold: list[str], predicted: list[str] | None) -> str:
     """``F1 acc pos->neg`` of one system, blank when it has no labels."""
     if predicted is None:
@@ -116,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     from detectors.sentiment.scorer import Scorer, label_for
 
     scorer = Scorer(cache_size=0)
-    dev = {lang: load_split(lang, args.data)[1] for lang in LANGUAGES}
+    splits = {lang: load_split(lang, args.data) for lang in LANGUAGES}
+    dev = {lang: splits[lang][1] for lang in LANGUAGES}
     every = [r for lang in LANGUAGES for r in dev[lang]]
     ours = {lang: [scorer.score(r["text"], lang).label for r in dev[lang]] for lang in LANGUAGES}
     bare_scores = {lang: [scorer.score(r["text"]) for r in dev[lang]] for lang in LANGUAGES}
@@ -183,11 +219,19 @@ def main(argv: list[str] | None = None) -> int:
         "hinted": lambda r: scorer.score(r["text"], r["lang"]),
         "bare": lambda r: scorer.score(r["text"]),
     }, every, args.rounds)
-    base, hinted, bare = costs["vader"], costs["hinted"], costs["bare"]
-    print(f"CPU per post on the {len(every)} dev posts (median of {args.rounds} alternating passes)"
-          "   µs/post  throughput vs VADER")
+    print(f"CPU per post on the {len(every)} dev posts seen before (median of {args.rounds} "
+          "alternating passes; reference only)   µs/post  throughput vs VADER")
+    for name, cost in (("plain VADER", costs["vader"]), ("Firebreak, lang hint", costs["hinted"]),
+                       ("Firebreak, no hint", costs["bare"]),
+                       ("Firebreak, first pass, empty memos", cold)):
+        print(f"  {name:<36} {cost * 1e6:>7.0f} {costs['vader'] / cost:>9.0%}")
+    warm = [r for lang in LANGUAGES for r in splits[lang][0]]
+    print(f"CPU per post at first sight (warmed on the {len(warm)} train posts, then dev posts "
+          "never seen; the judged speed):")
+    sight = first_sight(warm, every)
+    base, hinted, bare = sight["vader"], sight["hinted"], sight["bare"]
     for name, cost in (("plain VADER", base), ("Firebreak, lang hint", hinted),
-                       ("Firebreak, no hint", bare), ("Firebreak, first pass (cold)", cold)):
+                       ("Firebreak, no hint", bare)):
         print(f"  {name:<36} {cost * 1e6:>7.0f} {base / cost:>9.0%}")
     print(f"scorer memory (RSS growth: build + score the dev posts): {memory:.0f} MB")
     for name, cost in (("with the lang hint", hinted), ("without it", bare)):

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -79,13 +80,17 @@ def main() -> int:
     return 0
 
 
-def run_decisive(brands: int, background_rate: float, tmp: Path) -> dict:
+def run_decisive(brands: int, background_rate: float, tmp: Path, root: Path | None = None,
+                 barrier: Any = None) -> dict:
     """One worker on a fresh broker; decisive mention -> pause flag latency of ``brands`` crises.
 
     Args:
         brands: crises to time, one brand each.
         background_rate: neutral mentions per second for other brands meanwhile.
         tmp: where logs go.
+        root: the checkout the worker runs (default: this one).
+        barrier: a ``threading.Barrier`` waited on once the worker is ready (A/B pairs
+            start their crises together).
     """
     (tmp / "brands.yaml").write_text(BRANDS_YAML)
     names, partitions = TopicNames("lat."), 4
@@ -94,20 +99,24 @@ def run_decisive(brands: int, background_rate: float, tmp: Path) -> dict:
         w = WorkerProcess(broker.url, env={
             "FIREBREAK_PARTITIONS": str(partitions), "FIREBREAK_TOPIC_PREFIX": names.prefix,
             "FIREBREAK_BRANDS_FILE": str(tmp / "brands.yaml"), "FIREBREAK_SESSION_TIMEOUT": "6",
-        }, log_file=tmp / "worker.log").start(loglevel="info")  # "woke up too late" is INFO
+        }, log_file=tmp / "worker.log", root=root).start(loglevel="info")  # "too late" is INFO
         try:
             assert w.wait_ready(90), "worker not ready"
+            if barrier is not None:
+                barrier.wait()
             args = argparse.Namespace(brands=brands, background=background_rate)
             pid = broker.proc.pid if broker.proc else None
             c0 = (time.process_time(), w.cpu_seconds(), cpu_seconds(pid))
             result = _run(broker.bootstrap, names, partitions, args)
             c1 = (time.process_time(), w.cpu_seconds(), cpu_seconds(pid))
+            rss = round((w.rss_bytes() or 0) / 2**20, 1)
         finally:
             w.stop()
     n = max(1, result["sent"])
     cpu = {name: round(((b or 0.0) - (a or 0.0)) / n * 1e6, 1)
            for name, a, b in zip(("load_generator", "worker", "broker"), c0, c1, strict=True)}
-    return {**result, "cpu_us_per_mention": cpu, "warnings": log_warnings(tmp / "worker.log")}
+    return {**result, "cpu_us_per_mention": cpu, "warnings": log_warnings(tmp / "worker.log"),
+            "worker_rss_mb": rss}
 
 
 def log_warnings(path: Path) -> dict[str, int]:

@@ -27,17 +27,27 @@ import logging
 import time
 from typing import Any
 
-from detectors.sentiment.scorer import get_scorer
+from detectors.sentiment.scorer import Scorer
+from streams.settings import Settings
 from streams.worker import bounds, brokerwatch
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
 from streams.worker.publishing import act, checkpoint, publish, send_outboxes
 from streams.worker.runtime import Runtime
-from streams.worker.scored import detect_batch
+from streams.worker.scored import SLOW_HOLD, detect_batch
 from streams.worker.scoring import ScoreLoop
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 10.0
+# distinct texts the worker's scorer remembers (a retweet arrives soon after its original);
+# a remembered result costs about 1.6 KB, so the scorer's default of 65,536 grew a worker
+# by about 100 MB after that many distinct mentions (measured with tracemalloc)
+SCORE_CACHE = 8192
 GAUGE_SECONDS = 5.0
+# mentions.scored records are packs of hundreds of mentions: Faust's take waits for this
+# many records or this long, whichever comes first (a count of 1,000 records was never
+# reached, so every batch waited the whole 0.1 s before detection started)
+DETECT_TAKE = 16
+DETECT_WAIT = 0.02
 
 
 def register(rt: Runtime) -> None:
@@ -47,7 +57,7 @@ def register(rt: Runtime) -> None:
         rt: the worker runtime.
     """
     app, s = rt.app, rt.settings
-    scorer = get_scorer()
+    scorer = Scorer(cache_size=SCORE_CACHE)  # the worker's one scorer (the score loop's)
     _register_notifier(rt)
     init_series(rt.metrics, rt.book.brands)
 
@@ -61,7 +71,8 @@ def register(rt: Runtime) -> None:
         # decide nothing before the flag topic is read: a fresh state must see a pause carried
         # over a broker reset before it is checkpointed or flagged (nothing taken, nothing to ack)
         await rt.view.caught_up.wait()
-        async for events in stream.noack_take(s.batch_size, within=s.batch_seconds):
+        async for events in stream.noack_take(min(s.batch_size, DETECT_TAKE),
+                                              within=min(s.batch_seconds, DETECT_WAIT)):
             await detect_batch(rt, events)
 
     @app.timer(1.0)
@@ -146,28 +157,37 @@ async def tick(rt: Runtime) -> None:
     s = rt.settings
     now = time.time()
     async with rt.lock:
-        parts = rt.owned_partitions()
-        rescan = rt.rescan_due or now - rt.last_rescan >= RESCAN_SECONDS
-        if rescan:
-            rt.rescan_due = False
-            rt.last_rescan = now
-            unsent = rt.core.rescan(rt.owned_items())
-            if unsent:
-                log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
-                await send_outboxes(rt, unsent)
-        watermark = event_clock(rt, now)
-        if watermark:
-            decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
-            if decisions:
-                await act(rt, decisions)
-        if rt.core.dirty and time.monotonic() - rt.last_checkpoint >= s.checkpoint_seconds:
-            await checkpoint(rt)
-        elif rt.pending and not rt.core.dirty:
-            await checkpoint(rt)
-        if rt.carry is not None:
-            rt.carry.adopt_pending(parts, scan=rescan)  # pauses that outlived their state
-        await publish(rt, now, parts)
-        await bounds.housekeep(rt, now, parts, watermark)
+        held = time.monotonic()
+        await _tick(rt, s, now)
+        held = time.monotonic() - held
+    if held > SLOW_HOLD:
+        log.info("housekeeping held the lock %.2f s", held)
+
+
+async def _tick(rt: Runtime, s: Settings, now: float) -> None:
+    """The body of :func:`tick` (caller holds the lock)."""
+    parts = rt.owned_partitions()
+    rescan = rt.rescan_due or now - rt.last_rescan >= RESCAN_SECONDS
+    if rescan:
+        rt.rescan_due = False
+        rt.last_rescan = now
+        unsent = rt.core.rescan(rt.owned_items())
+        if unsent:
+            log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
+            await send_outboxes(rt, unsent)
+    watermark = event_clock(rt, now)
+    if watermark:
+        decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
+        if decisions:
+            await act(rt, decisions)
+    if rt.core.dirty and time.monotonic() - rt.last_checkpoint >= s.checkpoint_seconds:
+        await checkpoint(rt)
+    elif rt.pending and not rt.core.dirty:
+        await checkpoint(rt)
+    if rt.carry is not None:
+        rt.carry.adopt_pending(parts, scan=rescan)  # pauses that outlived their state
+    await publish(rt, now, parts)
+    await bounds.housekeep(rt, now, parts, watermark)
 
 
 def event_clock(rt: Runtime, now: float) -> float | None:

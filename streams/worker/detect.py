@@ -34,6 +34,7 @@ from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.state import BrandState, Observation, Transition, time_to_detect
 from detectors.driver import Driver, Hooks, PerBrandIds
 from streams.worker.metrics import Metrics, lang_label, set_state, source_label
+from streams.worker.rows import RowCache, copy_meta, plain
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class DetectCore(Driver):
         self.metrics = metrics
         self.dirty: set[str] = set()
         self.to_publish: set[str] = set()
+        self.rows = RowCache()  # the checkpoint's encoded window entries, per cached brand
 
     def flush_metrics(self) -> None:
         """Publish the per-mention counts gathered since the last call (once per batch)."""
@@ -137,6 +139,16 @@ class DetectCore(Driver):
         """Forget cached objects (after a rebalance the table is the truth)."""
         self.forget()
         self.dirty.clear()
+        self.rows.drop()
+
+    def evict(self, brand: str) -> None:
+        """Forget everything cached for ``brand``, its encoded row parts too.
+
+        Args:
+            brand: the brand slug.
+        """
+        super().evict(brand)
+        self.rows.drop(brand)
 
     def state(self, brand: str) -> BrandState:
         """The brand's state: the cached object unless the stored dict is further ahead.
@@ -153,7 +165,7 @@ class DetectCore(Driver):
                                <= _position(st.meta)):
             return st
         if stored:  # new here, or the store moved ahead (recovered another owner's state)
-            st = BrandState.from_dict(_copy_state_dict(stored))
+            st = BrandState.from_dict(plain(stored))
         else:
             st = self.fresh(brand)
             self.to_publish.add(brand)
@@ -251,7 +263,7 @@ class DetectCore(Driver):
         for brand in todo:
             st = self.states.get(brand)
             if st is not None:
-                write(brand, state_dict(st))
+                write(brand, self.rows.row(st))
             self.dirty.discard(brand)
         self.metrics.checkpoints.inc(len(todo))
         return len(todo)
@@ -264,24 +276,10 @@ def state_dict(st: BrandState) -> dict[str, Any]:
         st: the state.
     """
     d = st.to_dict()
-    d["meta"] = _copy_meta(st.meta)
+    d["meta"] = copy_meta(st.meta)
     return d
 
 
 def _position(meta: Mapping[str, Any]) -> tuple[int, int]:
     """How far into ``mentions.scored`` a state is: (partition, offset)."""
     return int(meta.get("p", -1)), int(meta.get("off", -1))
-
-
-def _copy_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(meta)
-    for key in ("ids", "outbox", "overrides"):
-        if key in out and isinstance(out[key], list):
-            out[key] = list(out[key])
-    return out
-
-
-def _copy_state_dict(d: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(d)
-    out["meta"] = _copy_meta(d.get("meta") or {})
-    return out

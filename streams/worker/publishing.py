@@ -6,11 +6,10 @@ between the two re-sends it after recovery (see :mod:`streams.worker.outbox`).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from typing import Any
-
-from faust.serializers import codecs
 
 from streams.wire.alert import AlertEvent
 from streams.wire.base import at
@@ -21,10 +20,11 @@ from streams.worker import outbox as actions
 from streams.worker.bounds import flag_kept
 from streams.worker.detect import Decision
 from streams.worker.metrics import set_state
+from streams.worker.rows import TABLE_CODEC
 from streams.worker.runtime import Runtime
 
 PUBLISH_PER_TICK = 300  # states per housekeeping run; configured brands first
-TABLE_CODEC = codecs.get_codec("json")  # what the brands table reads its changelog with
+YIELD_EVERY = 100  # rows written or states published between two yields to the event loop
 
 
 async def checkpoint(rt: Runtime) -> int:
@@ -72,9 +72,11 @@ async def write_rows(rt: Runtime, rows: list[tuple[str, dict[str, Any]]]) -> Non
     await producer.buffer.flush()
     topic, data, send = rt.table.changelog_topic.get_topic_name(), rt.table.data, producer.send
     encode = TABLE_CODEC.dumps
-    for key, value in rows:
+    for i, (key, value) in enumerate(rows, 1):
         data[key] = value
         await send(topic, scored_key(key), encode(value), rt.partition(key), None, None)
+        if i % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a checkpoint of thousands of states: let timers run
 
 
 async def write_brands(rt: Runtime, brands: list[str]) -> None:
@@ -159,7 +161,9 @@ async def publish(rt: Runtime, now: float, parts: set[int]) -> None:
         due |= {b for b, d in rt.owned_items() if flag_kept(rt, b, d.get("meta") or {})}
     order = sorted(due, key=lambda b: (not rt.book.is_configured(b), b))
     rt.core.to_publish.update(order[PUBLISH_PER_TICK:])  # the rest next second: bounded work
-    for brand in order[:PUBLISH_PER_TICK]:
+    for i, brand in enumerate(order[:PUBLISH_PER_TICK], 1):
+        if i % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let timers and heartbeats run (caller holds the lock)
         if not rt.owned(brand, parts):
             continue
         rt.published_at[brand] = now

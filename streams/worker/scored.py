@@ -30,6 +30,8 @@ from streams.worker.scoring import PACKED, reject
 log = logging.getLogger(__name__)
 GAP_SECONDS = 30.0  # give up on a gap when the broker returns nothing for this long
 DETECT_CHUNK = 2000  # mentions applied under the lock before it is released (packed records)
+CHUNK_SECONDS = 0.05  # ... or this long, so housekeeping and the pause flags wait no longer
+SLOW_HOLD = 1.0  # a chunk holding the lock longer than this is logged (INFO)
 
 
 async def dead_letter(rt: Runtime, ev: Any, exc: Exception) -> None:
@@ -66,14 +68,19 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
         async with rt.lock:
             if rt.stopping or rt.generation != generation:
                 return
+            held, first = time.monotonic(), start
             start = await detect_chunk(rt, events, start)
+            held = time.monotonic() - held
+            if held > SLOW_HOLD:  # what held housekeeping and the pause flags up, for the log
+                log.info("detect: a chunk of %d record(s) held the lock %.2f s", start - first, held)
         if start >= len(events):
             return
 
 
 async def detect_chunk(rt: Runtime, events: list[Any], start: int) -> int:
-    """Apply ``events`` from ``start`` until about :data:`DETECT_CHUNK` mentions (caller holds
-    the lock); act on transitions, checkpoint when due; the index where it stopped.
+    """Apply ``events`` from ``start`` until about :data:`DETECT_CHUNK` mentions or
+    :data:`CHUNK_SECONDS` (at least one record; caller holds the lock); act on transitions,
+    checkpoint when due; the index where it stopped.
 
     Args:
         rt: the worker runtime.
@@ -83,7 +90,8 @@ async def detect_chunk(rt: Runtime, events: list[Any], start: int) -> int:
     decisions: list[Decision] = []
     now = time.time()
     cur, i, n = rt.cursor, start, 0
-    while i < len(events) and n < DETECT_CHUNK:
+    until = time.monotonic() + CHUNK_SECONDS
+    while i < len(events) and n < DETECT_CHUNK and (i == start or time.monotonic() < until):
         ev = events[i]
         i += 1
         msg = ev.message

@@ -228,7 +228,8 @@ class ScoreLoop(mode.Service):
         """Start the producer and the consumer, and join the score group."""
         s = self.settings
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=s.bootstrap, acks="all", linger_ms=s.producer_linger_ms,
+            # no linger: the loop packs its records itself and waits for their acks at once
+            bootstrap_servers=s.bootstrap, acks="all", linger_ms=0,
             max_request_size=s.max_message_bytes, max_batch_size=BATCH_BYTES,
             client_id=f"{s.app_id}-score")
         self.consumer = AIOKafkaConsumer(
