@@ -55,3 +55,33 @@ def test_an_epoch_carried_from_the_topic_is_kept():
     carry, view = worker()
     view.data[CONTROL][HEARTBEAT_KEY] = beat(T0 - 100)
     assert carry.epoch(T0) == (T0 - 100, T0 + 500)
+
+
+def test_a_paused_brand_known_only_from_its_checkpoint_row_is_carried_over():
+    """After a rebalance the cache is empty: a paused brand that has had no mention since
+    is known only from its table row, whose window the checkpoint wrote encoded. The
+    carry-over must still find it (it skipped such rows, and promotion resumed)."""
+    from prometheus_client import CollectorRegistry
+
+    from detectors.config import BrandBook
+    from streams.worker.carryover import _paused_states
+    from streams.worker.detect import DetectCore
+    from streams.worker.metrics import create
+
+    store: dict[str, object] = {}
+    book = BrandBook.from_dict({"brands": {"acme": {}, "globex": {}}})
+    core = DetectCore(book, create(CollectorRegistry(), brand_label=lambda b: b), load=store.get)
+    for i in range(5):
+        for brand in ("acme", "globex"):
+            core.apply({"kind": "obs", "brand": brand, "ts": T0 + i, "id": f"{brand}{i}",
+                        "author": f"a{i}", "label": "neg", "compound": -0.5, "lang": "en"},
+                       partition=0, offset=i)
+    core.states["acme"].paused = True
+    core.dirty.update(("acme", "globex"))
+    core.checkpoint(store.__setitem__)
+    window = core.states["acme"].window.to_dict()
+    core.reset()  # a rebalance forgets the cached states
+    rt = SimpleNamespace(core=core, table=SimpleNamespace(data=store))
+    found = _paused_states(cast(Runtime, rt))
+    assert [st.brand for st in found] == ["acme"]
+    assert found[0].paused and found[0].window.to_dict() == window
