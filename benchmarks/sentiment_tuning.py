@@ -23,6 +23,7 @@ from detectors.sentiment.stacking import STACK_INPUTS, stack_matrix
 
 FLOORS = (-2.0, -0.8, -0.7, -0.6, -0.5, -0.4)  # -2: off
 THRESHOLDS = np.round(np.arange(0.20, 0.951, 0.01), 2)
+POS_NEG_LIMIT = 0.10  # positives read as negative, at most (issue 11)
 SAFETY_Z = 1.645  # one-sided 95 %: the held-out share plus this many standard errors
 STACK_C = 1.0  # regularisation of the stacker (six inputs, thousands of rows: hardly binding)
 NEU_BIAS = -30.0  # a language trained without neutral posts never says neu
@@ -179,7 +180,7 @@ def nested_check(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, fold_of: np.n
 
 
 def safe_limit(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, fold_of: np.ndarray,
-               limits: tuple[float, ...], target: float = 0.10, z: float = SAFETY_Z
+               limits: tuple[float, ...], target: float = POS_NEG_LIMIT, z: float = SAFETY_Z
                ) -> tuple[float, bool, list[tuple[float, float, float, bool]]]:
     """The largest every-fold limit whose held-out positives-read-as-negative stays under ``target``.
 

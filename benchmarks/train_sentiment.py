@@ -42,6 +42,7 @@ from sklearn.model_selection import StratifiedKFold
 from benchmarks.sentiment_data import DEFAULT_DATA, LANGUAGES, SEED, Row, load_split
 from benchmarks.sentiment_tuning import (
     NEU_BIAS,
+    POS_NEG_LIMIT,
     decide,
     fit_stacker,
     fold_labels,
@@ -252,7 +253,10 @@ def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...
     for weight in neg_weights:
         if weight not in oofs:
             oofs[weight] = _oof(designs[char_scale], y, c, folds, jobs, beta, weight)
-    candidates = []  # (nested F1, -weight, stacked, limit, two, probabilities)
+    # (safe, nested F1, -weight, not stacked, limit, two, probabilities): a variant whose
+    # held-out pos->neg bound is over 10 % at every limit loses to any safe one; ties go
+    # to weight 1, then to no stacker
+    candidates = []
     for weight, oof in oofs.items():
         for stacked, proba in ((False, oof), (True, stacked_oof(y, oof, rule, fold_of))):
             limit, two, checked = safe_limit(y, proba, rule, fold_of, limits)
@@ -261,8 +265,10 @@ def train_language(lang: str, data: Path, scorer: Scorer, grid: tuple[float, ...
                       f", every fold <= {tried:.0%}: nested held-out F1(neg) {nested_f1:.3f} "
                       f"({'two thresholds' if won else 'one threshold'}), pos->neg bound "
                       f"{bound:.1%}", flush=True)
-            candidates.append((checked[-1][1], -weight, stacked, limit, two, proba))
-    _, minus_weight, stacked, limit, two, proba = max(candidates, key=lambda cand: cand[:3])
+            candidates.append((checked[-1][2] <= POS_NEG_LIMIT, checked[-1][1], -weight,
+                               not stacked, limit, two, proba))
+    _, _, minus_weight, not_stacked, limit, two, proba = max(candidates, key=lambda cand: cand[:4])
+    stacked = not not_stacked
     neg_weight = -minus_weight
     if two:
         threshold, lex_threshold, floor, f1 = tune_thresholds(y, proba, rule, limit, fold_of)
