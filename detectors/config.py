@@ -56,7 +56,7 @@ class Thresholds(BaseModel):
     drift_rise: float = Field(
         0.10, gt=0, lt=1, description="the share rise the sequential (CUSUM) test looks for")
     drift_evidence: float = Field(
-        10.0, gt=0, description="nats of evidence that the share has stayed up: then a rise "
+        12.0, gt=0, description="nats of evidence that the share has stayed up: then a rise "
         "of elevated_share_margin is enough for a crisis")
     sudden_minutes: int = Field(5, ge=1, le=30, description="short window for sudden surges")
     sudden_authors: int = Field(4, ge=1)
