@@ -34,7 +34,7 @@ from detectors.codec import dumps, dumps_str
 from detectors.config import BrandBook
 from detectors.crisis import evaluate, state
 from detectors.crisis.model import Observation, Transition
-from detectors.events import InvalidMention, mention_from_json
+from detectors.events import InvalidMention, iso, mention_from_json
 from detectors.sentiment.scorer import get_scorer
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "streams" \
@@ -108,6 +108,11 @@ def measure(trs: list[Transition], brands: list[str]) -> dict[str, dict[str, Any
             else round((after[0].at - onset) / 3600, 1),
             "test": after[0].test if after else None,
             "before_onset": len(early), "pages": pages, "entries": len(entries),
+            # to check by eye: the listed onsets are the widely reported dates, not the data's
+            "early": [{"at": iso(t.at), "test": t.test, "reason": t.reason,
+                       "top_negative": [x.get("text") for x in
+                                        t.numbers.get("top_negative", [])[:3]]}
+                      for t in early],
         }
     return rows
 
@@ -153,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{min(sizes.values())}-{max(sizes.values())} bytes per brand (JSON), of which "
               f"the hourly buckets at most {hours}")
     print(f"spans / window CPU: median ratio {res['cpu_ratio']} over {args.pairs} alternate pairs")
+    for brand in brands:  # what a crisis before the listed onset was about, to check by eye
+        for e in res["spans"]["brands"][brand]["early"]:
+            print(f"before {brand}'s listed onset: {e['at']} [{e['test']}] {e['reason']}")
+            for text in e["top_negative"]:
+                print(f"    {' '.join(str(text).split())[:150]}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "scandals.json").write_text(dumps_str(res, indent=2), encoding="utf-8")
