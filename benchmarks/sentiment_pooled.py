@@ -27,9 +27,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from benchmarks.sentiment_data import SEED, load_split
-from benchmarks.sentiment_tuning import fold_labels, tune_threshold
+from benchmarks.sentiment_tuning import NEU_BIAS, fold_labels, tune_threshold
 from benchmarks.train_sentiment import (
-    NEU_BIAS,
     common_arguments,
     design,
     parse,

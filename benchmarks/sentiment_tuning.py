@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from detectors.sentiment.learned import LEX_EVIDENCE
-from detectors.sentiment.stacking import STACK_INPUTS, stack_matrix
+from detectors.sentiment.stacking import stack_matrix
 
 FLOORS = (-2.0, -0.8, -0.7, -0.6, -0.5, -0.4)  # -2: off
 THRESHOLDS = np.round(np.arange(0.20, 0.951, 0.01), 2)
@@ -220,16 +220,25 @@ def fit_stacker(y: np.ndarray, proba: np.ndarray, rule: np.ndarray, c: float = S
     """
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
     model.fit(stack_matrix(proba, rule), y)
-    weights = np.zeros((STACK_INPUTS, 3))
+    return as_three_class(model)
+
+
+def as_three_class(model: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted model's ``(features, 3)`` weights and ``(3,)`` bias in neg/neu/pos order.
+
+    A class absent from the fit (Finnish neutral) gets bias ``NEU_BIAS``: never said.
+    """
+    coef = np.zeros((model.coef_.shape[1], 3))
     bias = np.zeros(3)
-    if len(model.classes_) == 2:
-        weights[:, model.classes_[1]] = model.coef_[0]
+    if len(model.classes_) == 2:  # binary: P(second) = sigmoid(w.x + b)
+        coef[:, model.classes_[1]] = model.coef_[0]
         bias[model.classes_[1]] = model.intercept_[0]
-        bias[({0, 1, 2} - set(model.classes_.tolist())).pop()] = NEU_BIAS
+        missing = ({0, 1, 2} - set(model.classes_.tolist())).pop()
+        bias[missing] = NEU_BIAS
     else:
-        weights[:, model.classes_] = model.coef_.T
+        coef[:, model.classes_] = model.coef_.T
         bias[model.classes_] = model.intercept_
-    return weights, bias
+    return coef, bias
 
 
 def stack_proba(weights: np.ndarray, bias: np.ndarray, proba: np.ndarray, rule: np.ndarray

@@ -41,8 +41,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from benchmarks.sentiment_data import DEFAULT_DATA, LANGUAGES, SEED, Row, load_split
 from benchmarks.sentiment_tuning import (
-    NEU_BIAS,
     POS_NEG_LIMIT,
+    as_three_class,
     decide,
     fit_stacker,
     fold_labels,
@@ -168,21 +168,6 @@ def proba3(model: LogisticRegression, x: sparse.csr_matrix) -> np.ndarray:
     out = np.zeros((x.shape[0], 3))
     out[:, model.classes_] = model.predict_proba(x)
     return out
-
-
-def as_three_class(model: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
-    """``(BUCKETS + 2, 3)`` weights and ``(3,)`` bias in neg/neu/pos order."""
-    coef = np.zeros((model.coef_.shape[1], 3))
-    bias = np.zeros(3)
-    if len(model.classes_) == 2:  # binary: P(second) = sigmoid(w.x + b)
-        coef[:, model.classes_[1]] = model.coef_[0]
-        bias[model.classes_[1]] = model.intercept_[0]
-        missing = ({0, 1, 2} - set(model.classes_.tolist())).pop()
-        bias[missing] = NEU_BIAS
-    else:
-        coef[:, model.classes_] = model.coef_.T
-        bias[model.classes_] = model.intercept_
-    return coef, bias
 
 
 def _fold(x: sparse.csr_matrix, y: np.ndarray, c: float, fit_idx: np.ndarray,

@@ -139,7 +139,7 @@ def assess(
     found = longwindow.judge(
         base.hours, minute, cfg, base, warm=warm,
         usual=expect.share, swing=expect.spread, alpha=expect.alpha,
-        weight=base.share_weight if warm else expect.weight,
+        weight=base.share_weight,  # a cold brand's is the cold rule's, which judge asks itself
         bars=(PRIOR_WEIGHT, SPREAD_Z, JOINT_P))
     if found is None:
         if verdict.calm and window.neg_authors < cfg.thresholds.elevated_authors:
@@ -306,7 +306,7 @@ def _cold(
         found = joint.weigh(window.neg, window.scored, window.neg_authors, share, bars,
                             usual=usual_share, rho=rho)
         if found is not None:
-            numbers["p_value"] = float(f"{found.p_share:.3g}")
+            numbers["p_value"] = found.numbers()["p_share"]
             return Verdict(level, "cold_start_negativity", _summary(numbers), False, numbers)
     return Verdict(None, "none", "", calm, numbers)
 

@@ -256,14 +256,14 @@ def _span_test(
                         expected=expected, alpha=max(alpha, ALPHA_FLOOR))
     if found is None:
         return None
+    tails = found.numbers()
     numbers: dict[str, Any] = {
         "mentions": total, "scored": scored, "negative": neg, "negative_authors": authors,
-        "neg_share": round(share, 3), "usual_share": round(usual, 3),
-        "p_share": float(f"{found.p_share:.3g}"),
+        "neg_share": round(share, 3), "usual_share": round(usual, 3), "p_share": tails["p_share"],
     }
     if expected is not None:
         numbers.update(expected_negative=round(expected, 2),
-                       negative_ratio=round(neg / expected, 2), **found.numbers())
+                       negative_ratio=round(neg / expected, 2), **tails)
     return numbers
 
 

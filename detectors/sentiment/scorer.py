@@ -167,7 +167,8 @@ class Scorer:
         """
         text, _grief = _prepare(text)
         tokens = tokenize(text)
-        return self._rule_compound(text, tokens, [t.lower() for t in tokens], _normalize_lang(lang))
+        return self._rule_compound(text, tokens, [t.lower() for t in tokens],
+                                   _normalize_lang(lang))[0]
 
     def score(self, text: str, lang: str | None = None) -> Score:
         """Score one text.
@@ -207,7 +208,7 @@ class Scorer:
                 lang = self._detector.detect(text, lowered)
         else:
             lang = _normalize_lang(lang)
-        compound = self._rule_compound(text, tokens, lowered, lang)
+        compound, complaint = self._rule_compound(text, tokens, lowered, lang)
         if compound is None:
             return Score(None, "unscored", lang)
         model = self._models.get(lang) if lang is not None else None
@@ -215,10 +216,10 @@ class Scorer:
             return Score(compound, label_for(compound), lang)
         pred = model.predict(text, compound)
         if (pred.label != "neg" and lang == "en" and compound <= NEG_THRESHOLD
-                and self._complaint_valence(tokens, lowered) <= STRONG_COMPLAINT):
+                and complaint <= STRONG_COMPLAINT):
             return Score(_in_band(pred.pos - pred.neg, "neg"), "neg", lang, pred.neg)
         if (pred.label == "neg" and lang == "en" and "?" in text
-                and self._plain_question(text, tokens, lowered)):
+                and complaint == 0.0 and self._plain_question(text, lowered)):
             label: Label = "pos" if pred.pos >= pred.neu else "neu"
             return Score(_in_band(pred.pos - pred.neg, label), label, lang, max(pred.pos, pred.neu))
         if grief and pred.label == "pos":  # sympathy is not praise: at most neutral
@@ -227,32 +228,30 @@ class Scorer:
 
     def _rule_compound(
         self, text: str, tokens: list[str], lowered: list[str], lang: str | None
-    ) -> float | None:
+    ) -> tuple[float | None, float]:
+        """The rules' compound (``None``: no lexicon) and the summed valence of the English
+        complaint phrases in the post (0 when none, or not English)."""
         lexicon = self._lexicons.get(lang) if lang is not None else None
         if lexicon is None:
-            return None
+            return None, 0.0
         if lang == "en":
             return self._score_english(text, tokens, lowered)
-        return normalize(valence_sum(tokens, lexicon, None, lowered))
+        return normalize(valence_sum(tokens, lexicon, None, lowered)), 0.0
 
-    def _plain_question(self, text: str, tokens: list[str], lowered: list[str]) -> bool:
+    def _plain_question(self, text: str, lowered: list[str]) -> bool:
         """An English question asking for information (:mod:`detectors.sentiment.questions`)."""
-        return (is_plain_question(text, lowered, self._vader.lexicon, NEGATE)
-                and self._complaint_valence(tokens, lowered) == 0.0)
+        return is_plain_question(text, lowered, self._vader.lexicon, NEGATE)
 
-    def _complaint_valence(self, tokens: list[str], lowered: list[str]) -> float:
-        """Summed valence of the English complaint phrases in a post (0 when none)."""
-        return valence_sum(tokens, self._complaints_en, [], lowered)
-
-    def _score_english(self, text: str, tokens: list[str], lowered: list[str]) -> float:
+    def _score_english(self, text: str, tokens: list[str], lowered: list[str]
+                       ) -> tuple[float, float]:
         spans: list[tuple[int, int]] = []
         extra = valence_sum(tokens, self._complaints_en, spans, lowered)
         if spans:
             text = _mask(text, tokens, spans)
         compound = self._vader.compound(text)
         if not spans:
-            return max(-1.0, min(1.0, compound))
-        return normalize(unnormalize(compound) + extra)
+            return max(-1.0, min(1.0, compound)), extra
+        return normalize(unnormalize(compound) + extra), extra
 
 
 def _mask(text: str, tokens: list[str], spans: list[tuple[int, int]]) -> str:

@@ -30,7 +30,7 @@ from detectors.events import format_time
 from streams.wire.admin import ensure_topics
 from streams.wire.flags import HEARTBEAT_KEY, Heartbeat, PauseFlag
 from streams.wire.messages import dumps, flag_message, state_message
-from streams.worker.rows import plain
+from streams.worker.rows import state_of
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -210,8 +210,8 @@ def _paused_states(rt: Runtime) -> list[BrandState]:
     out = {b: st for b, st in rt.core.states.items() if st.paused}
     for brand, d in list(rt.table.data.items()):
         if isinstance(d, dict) and d.get("paused") and brand not in out and "window" in d:
-            try:  # a row written here holds its window's buckets encoded: plain() decodes them
-                out[brand] = BrandState.from_dict(plain(d))
+            try:
+                out[brand] = state_of(d)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("paused state of %s not carried over, unreadable row: %s", brand, exc)
     return [out[b] for b in sorted(out)]

@@ -34,7 +34,7 @@ from detectors.crisis.baseline import RhythmBaseline
 from detectors.crisis.state import BrandState, Observation, Transition, time_to_detect
 from detectors.driver import Driver, Hooks, PerBrandIds
 from streams.worker.metrics import Metrics, lang_label, set_state, source_label
-from streams.worker.rows import RowCache, copy_meta, plain
+from streams.worker.rows import RowCache, state_of
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class DetectCore(Driver):
                                <= _position(st.meta)):
             return st
         if stored:  # new here, or the store moved ahead (recovered another owner's state)
-            st = BrandState.from_dict(plain(stored))
+            st = state_of(stored)
         else:
             st = self.fresh(brand)
             self.to_publish.add(brand)
@@ -267,17 +267,6 @@ class DetectCore(Driver):
             self.dirty.discard(brand)
         self.metrics.checkpoints.inc(len(todo))
         return len(todo)
-
-
-def state_dict(st: BrandState) -> dict[str, Any]:
-    """``st.to_dict()`` with its own copy of ``meta`` (the table keeps the dict).
-
-    Args:
-        st: the state.
-    """
-    d = st.to_dict()
-    d["meta"] = copy_meta(st.meta)
-    return d
 
 
 def _position(meta: Mapping[str, Any]) -> tuple[int, int]:

@@ -94,6 +94,15 @@ class RowCache:
         return orjson.Fragment(b"[" + b",".join(parts) + b"]")
 
 
+def state_of(row: Mapping[str, Any]) -> BrandState:
+    """The brand state a table row holds (whether or not its window is encoded).
+
+    Args:
+        row: a brand's table row.
+    """
+    return BrandState.from_dict(plain(row))
+
+
 def plain(d: Mapping[str, Any]) -> dict[str, Any]:
     """A stored row as ``BrandState.to_dict`` gives it: its own ``meta``, the window's
     buckets decoded if the row holds them encoded (:meth:`RowCache.row`).

@@ -35,10 +35,10 @@ from streams.worker.exposition import worker_registry
 from streams.worker.faust_patch import tune_fetch_wait
 from streams.worker.metrics import Metrics, book_labeler, create
 from streams.worker.positions import Cursor, is_marker, marker_key
+from streams.worker.scoring import route
 
 log = logging.getLogger(__name__)
 TABLE = "brands"
-PARTITION_CACHE = 50_000
 
 
 class FirebreakApp(faust.App):
@@ -159,7 +159,6 @@ class Runtime:
         self.last_flag_refresh = 0.0
         self.last_heartbeat = 0.0
         self.published_at: dict[str, float] = {}
-        self._partitions: dict[str, int] = {}
         self.last_beat: float | None = None  # housekeeping timing (streams.worker.bounds)
         self.last_sweep = 0.0
         self.rescan_due = True
@@ -205,12 +204,7 @@ class Runtime:
         Args:
             brand: the brand slug (or a table key).
         """
-        p = self._partitions.get(brand)
-        if p is None:
-            if len(self._partitions) >= PARTITION_CACHE:
-                self._partitions.clear()  # bounded, whatever names arrive
-            p = self._partitions[brand] = partition_of(brand, self.settings.partitions)
-        return p
+        return route(brand, self.settings.partitions)
 
     def owned_items(self) -> list[tuple[str, dict[str, Any]]]:
         """``(brand, state dict)`` for every owned brand in the table."""
@@ -270,7 +264,7 @@ class Runtime:
         except Exception:  # noqa: BLE001 - the consumer is not started yet
             return out
         for tp in assigned:
-            if tp.topic not in (self.names.mentions, self.names.scored):
+            if tp.topic != self.names.scored:  # the score loop reports mentions' lag
                 continue
             try:
                 high = consumer.highwater(tp)

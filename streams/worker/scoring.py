@@ -56,7 +56,7 @@ from detectors.crisis.state import Observation
 from detectors.engine import is_own_post, to_observation
 from detectors.events import mention_from_json
 from streams.settings import Settings
-from streams.wire.messages import dlq_record, dumps, reason_code
+from streams.wire.messages import dlq_record, dumps
 from streams.wire.topics import partition_of
 from streams.wire.views import FETCH_MAX_BYTES
 from streams.worker.metrics import Metrics
@@ -107,7 +107,7 @@ def reject(metrics: Metrics, exc: Exception, value: Any, topic: str, partition: 
         log.warning("processing error at %s[%s]@%s: %r", topic, partition, offset, exc)
     raw = bytes(value) if isinstance(value, (bytes, bytearray)) else value
     rec = dlq_record(raw, exc, topic, partition, offset, time.time())
-    metrics.dlq.labels(reason=reason_code(exc)).inc()
+    metrics.dlq.labels(reason=rec["reason_code"]).inc()
     return dumps(rec)
 
 
@@ -213,10 +213,11 @@ class ScoreLoop(mode.Service):
         scorer: the process's scorer.
     """
 
-    def __init__(self, settings: Settings, metrics: Metrics, scorer: Any, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics, scorer: Any,
+                 book: BrandBook | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings, self.metrics, self.scorer = settings, metrics, scorer
-        self.book = settings.brand_book()
+        self.book = settings.brand_book() if book is None else book
         self.lock = asyncio.Lock()
         self.joined = asyncio.Event()
         self.assigned: set[Any] = set()  # the partitions the group gave this loop

@@ -9,8 +9,9 @@ from detectors.admission import Admission, is_idle, last_activity
 from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.state import BrandState, Observation
 from detectors.driver import Driver, Hooks
-from streams.worker.detect import DetectCore, state_dict
+from streams.worker.detect import DetectCore
 from streams.worker.metrics import book_labeler, create
+from streams.worker.rows import RowCache, plain
 
 T0 = 1_772_400_000.0
 BOOK = BrandBook({"acme": BrandConfig()})
@@ -58,7 +59,7 @@ class TestAdmission:
 
 
 def stored(**fields) -> dict:
-    d = state_dict(BrandState.new("x", BrandConfig()))
+    d = plain(RowCache().row(BrandState.new("x", BrandConfig())))  # a row as the table holds it
     d.update(fields)
     return d
 

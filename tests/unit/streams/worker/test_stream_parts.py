@@ -15,7 +15,7 @@ from streams.dev.demofeed import Timing
 from streams.settings import load_settings
 from streams.wire.messages import dlq_record, reason_code
 from streams.wire.topics import partition_of
-from streams.worker.detect import DetectCore, state_dict
+from streams.worker.detect import DetectCore
 from streams.worker.metrics import create
 
 
@@ -69,11 +69,11 @@ class TestDetectCore:
         assert core.apply(_obs("acme", 2, mid="x"), 0, 11) is None
         assert core.state("acme").mentions == 1
 
-    def test_state_dict_does_not_share_meta(self):
+    def test_a_row_does_not_share_meta(self):
         """The table keeps its own copy of meta, so later changes do not leak into it."""
         core = self._core({})
         core.apply(_obs("acme", 1), 0, 0)
-        d = state_dict(core.state("acme"))
+        d = core.rows.row(core.state("acme"))
         core.state("acme").meta["ids"].append(1)
         assert len(d["meta"]["ids"]) == 1
 
