@@ -111,6 +111,9 @@ class LanguageModel:
         # Row ``b`` is ``flat[3b:3b+3]``: indexing a memoryview gives a Python float at once,
         # so the dozen rows a post needs are summed without numpy's per-call overhead.
         self._flat = self._weights.reshape(-1).data
+        # The same rows column by column (strided views, no copy): a new token's character
+        # n-grams are summed per class by ``sum(map(column.__getitem__, buckets))`` in C.
+        self._columns = tuple(self._weights[:, j].data for j in range(3))
         self._lexicon = [[float(v) for v in row] for row in lexicon]
         self._bias = [float(v) for v in bias]
         self.neg_threshold = neg_threshold
@@ -138,12 +141,10 @@ class LanguageModel:
             else:
                 flat = self._flat
                 chars = char_buckets(tok)
-                c0 = c1 = c2 = 0.0
-                for bucket in chars:
-                    k = 3 * bucket
-                    c0 += flat[k]
-                    c1 += flat[k + 1]
-                    c2 += flat[k + 2]
+                col0, col1, col2 = self._columns
+                c0 = sum(map(col0.__getitem__, chars), 0.0)  # added in order, as a loop would
+                c1 = sum(map(col1.__getitem__, chars), 0.0)
+                c2 = sum(map(col2.__getitem__, chars), 0.0)
                 scale = self.char_scale / math.sqrt(len(chars))
                 ident = word_id(tok)
                 k = 3 * (ident & MASK)
@@ -163,33 +164,28 @@ class LanguageModel:
         z0 += lp * a0 + ln * b0
         z1 += lp * a1 + ln * b1
         z2 += lp * a2 + ln * b2
-        memo = self._memo
-        flat = self._flat
-        t0 = t1 = t2 = g0 = g1 = g2 = 0.0
-        previous = -1
-        count = 0
-        for raw in RAW_TOKEN_RE.findall(text.lower()):
-            entry = memo.get(raw)
-            if entry is None:
-                entry = self._token(raw)
-            ident = entry[3]
-            if ident < 0:
-                continue
-            count += 1
-            t0 += entry[0]
-            t1 += entry[1]
-            t2 += entry[2]
-            if previous >= 0:  # features.bigram_bucket, inlined
-                k = 3 * ((((previous * 0x9E3779B1) ^ ident) * 0x85EBCA77 >> 15) & MASK)
-                g0 += flat[k]
-                g1 += flat[k + 1]
-                g2 += flat[k + 2]
-            previous = ident
+        raws = RAW_TOKEN_RE.findall(text.lower())
+        entries = list(map(self._memo.get, raws))
+        if None in entries:
+            token = self._token
+            entries = [entry or token(raw) for entry, raw in zip(entries, raws, strict=True)]
+        if not entries:
+            return z0, z1, z2
+        # A dropped token's entry is (0.0, 0.0, 0.0, -1): it adds nothing to the sums.
+        v0, v1, v2, idents = zip(*entries, strict=True)
+        if -1 in idents:
+            idents = tuple(ident for ident in idents if ident >= 0)
+        count = len(idents)
         if not count:
             return z0, z1, z2
-        t0 += g0
-        t1 += g1
-        t2 += g2
+        bigrams = [  # features.bigram_bucket, inlined
+            (((first * 0x9E3779B1) ^ second) * 0x85EBCA77 >> 15) & MASK
+            for first, second in zip(idents, idents[1:], strict=False)
+        ]
+        col0, col1, col2 = self._columns
+        t0 = sum(v0, 0.0) + sum(map(col0.__getitem__, bigrams), 0.0)
+        t1 = sum(v1, 0.0) + sum(map(col1.__getitem__, bigrams), 0.0)
+        t2 = sum(v2, 0.0) + sum(map(col2.__getitem__, bigrams), 0.0)
         scale = 1.0 / math.sqrt(count)
         return z0 + scale * t0, z1 + scale * t1, z2 + scale * t2
 
