@@ -47,6 +47,7 @@ from detectors.sentiment.features import (
     normalize_token,
     word_id,
 )
+from detectors.sentiment.ngrams import CharGrams
 from detectors.sentiment.stacking import Stacker
 
 MODEL_PATH = Path(__file__).parent / "model" / "sentiment.npz"
@@ -54,6 +55,7 @@ CLASSES = ("neg", "neu", "pos")
 LEXICON_SCALE = 1.0
 LEX_EVIDENCE = -0.05  # a rule compound at or below this is negative lexicon evidence
 MEMO_LIMIT = 100_000
+PRIME_MIN = 64  # fewer new tokens than this are cheaper one by one (numpy's fixed cost)
 __all__ = ["CLASSES", "LEX_EVIDENCE", "MODEL_PATH", "LanguageModel", "Prediction",
            "lexicon_features", "load_models"]
 
@@ -156,15 +158,64 @@ class LanguageModel:
         self._memo[raw] = entry
         return entry
 
-    def logits(self, text: str, lexicon_compound: float | None) -> tuple[float, float, float]:
-        """Unnormalised class scores (neg, neu, pos) of a raw post."""
+    def prime(self, raws: list[str], grams: CharGrams) -> int:
+        """Memoise the new ones of many raw tokens at once; how many new tokens were hashed.
+
+        The character n-grams of all new tokens are hashed and summed in a few numpy
+        operations (:class:`detectors.sentiment.ngrams.CharGrams`, ``np.bincount``),
+        each token's in the order :meth:`_token` adds them, to the same entries. Below
+        :data:`PRIME_MIN` new tokens nothing is done (one by one costs less).
+
+        Args:
+            raws: raw tokens (:func:`detectors.sentiment.features.raw_tokens`) of a batch.
+            grams: the batch hasher.
+        """
+        memo = self._memo
+        fresh: dict[str, list[str]] = {}
+        for raw in dict.fromkeys(raws):
+            if raw in memo:
+                continue
+            tok = normalize_token(raw)
+            if tok is not None and tok not in memo and tok not in PLACEHOLDERS:
+                fresh.setdefault(tok, []).append(raw)
+        if len(fresh) < PRIME_MIN:
+            return 0
+        if len(memo) + 2 * len(fresh) >= MEMO_LIMIT:
+            memo.clear()
+        toks = list(fresh)
+        buckets, owners, counts = grams.buckets(toks)
+        rows = self._weights[buckets]
+        c0, c1, c2 = (np.bincount(owners, weights=rows[:, j], minlength=len(toks)).tolist()
+                      for j in range(3))
+        flat = self._flat
+        for i, (tok, count) in enumerate(zip(toks, counts.tolist(), strict=True)):
+            scale = self.char_scale / math.sqrt(count)
+            ident = word_id(tok)
+            k = 3 * (ident & MASK)
+            entry = (c0[i] * scale + flat[k], c1[i] * scale + flat[k + 1],
+                     c2[i] * scale + flat[k + 2], ident)
+            memo[tok] = entry
+            for raw in fresh[tok]:
+                memo[raw] = entry
+        return len(toks)
+
+    def logits(self, text: str, lexicon_compound: float | None,
+               raws: list[str] | None = None) -> tuple[float, float, float]:
+        """Unnormalised class scores (neg, neu, pos) of a raw post.
+
+        Args:
+            text: the post as written.
+            lexicon_compound: the rule engine's compound for it.
+            raws: its raw tokens when the caller has them (``raw_tokens(text)``).
+        """
         lp, ln = lexicon_features(lexicon_compound)
         (a0, a1, a2), (b0, b1, b2) = self._lexicon
         z0, z1, z2 = self._bias
         z0 += lp * a0 + ln * b0
         z1 += lp * a1 + ln * b1
         z2 += lp * a2 + ln * b2
-        raws = RAW_TOKEN_RE.findall(text.lower())
+        if raws is None:
+            raws = RAW_TOKEN_RE.findall(text.lower())
         entries = list(map(self._memo.get, raws))
         if None in entries:
             token = self._token
@@ -189,14 +240,16 @@ class LanguageModel:
         scale = 1.0 / math.sqrt(count)
         return z0 + scale * t0, z1 + scale * t1, z2 + scale * t2
 
-    def predict(self, text: str, lexicon_compound: float | None) -> Prediction:
+    def predict(self, text: str, lexicon_compound: float | None,
+                raws: list[str] | None = None) -> Prediction:
         """Class probabilities and label of a raw post.
 
         Args:
             text: the post as written.
             lexicon_compound: the rule engine's compound for it (``None``: no lexicon).
+            raws: its raw tokens when the caller has them (``raw_tokens(text)``).
         """
-        z = self.logits(text, lexicon_compound)
+        z = self.logits(text, lexicon_compound, raws)
         top = max(z)
         e = [math.exp(v - top) for v in z]
         total = e[0] + e[1] + e[2]
