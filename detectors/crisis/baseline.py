@@ -35,8 +35,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from detectors.crisis import coldstart
-from detectors.crisis.coldstart import COLD_PRIOR
 from detectors.crisis.longwindow import HourCounts
 
 VERSION = 2
@@ -48,6 +46,8 @@ SHARE_DECAY = 0.995  # per clean hour: pooled share counts, half-life about six 
 SHARE_PRIOR = 10.0  # pseudo-mentions of the configured prior share
 SPREAD_ALPHA = 0.05
 SPREAD_PRIOR, SPREAD_PRIOR_HOURS = 0.06, 48  # until two days are known, assume a moody brand
+COLD_HISTORY = 30  # scored mentions before the window that make a usual share for cold start
+COLD_PRIOR = 0.35  # the usual share assumed of a brand never seen: it may be a chronic one
 ALPHA_LEARN = 0.05
 ALPHA_MAX = 1.0
 CLIP = 3.0
@@ -103,7 +103,7 @@ class RhythmBaseline:
     __slots__ = ("tz", "level", "hod", "hod_n", "dow", "dow_n", "alpha", "share_neg",
                  "share_n", "prior_share", "spread", "hours_learned", "hour", "h_total",
                  "h_scored", "h_neg", "h_clean", "recent", "hourly", "kw_rate", "h_kw",
-                 "spread_n", "spread_w", "seen_scored", "seen_neg", "hours", "first_hour")
+                 "spread_n", "spread_w", "seen_scored", "seen_neg", "hours")
 
     def __init__(self, share: float = 0.15, rate: float | None = None, tz: str = "UTC") -> None:
         self.tz = tz
@@ -123,7 +123,6 @@ class RhythmBaseline:
         self.seen_neg = 0
         self.hours_learned = 0
         self.hour: int | None = None  # epoch hour being accumulated
-        self.first_hour: int | None = None  # epoch hour of the first mention counted
         self.h_total = 0
         self.h_scored = 0
         self.h_neg = 0
@@ -163,6 +162,16 @@ class RhythmBaseline:
         return math.sqrt((n * self.spread ** 2 + SPREAD_PRIOR_HOURS * SPREAD_PRIOR ** 2)
                          / (n + SPREAD_PRIOR_HOURS))
 
+    def share_before(self, neg: int, scored: int) -> float | None:
+        """The share of everything seen before a window of ``neg`` of ``scored`` (cold start).
+
+        ``None`` while too little came before it: the stream has only just begun.
+        """
+        before = self.seen_scored - scored
+        if before < COLD_HISTORY:
+            return None
+        return min(SHARE_MAX, max(SHARE_MIN, (self.seen_neg - neg) / before))
+
     @property
     def usual(self) -> float:
         """The usual share the detector judges by: the learned share, or the floor if higher."""
@@ -173,10 +182,23 @@ class RhythmBaseline:
         """How many scored mentions (and prior pseudo-mentions) the usual share rests on."""
         return self.share_n + SHARE_PRIOR
 
-    def cold_usual(self, neg: int, scored: int, crisis_share: float,
-                   cold_prior: float = COLD_PRIOR) -> tuple[float, float]:
-        """(usual share, mentions it rests on) while not warm: :func:`coldstart.cold_usual`."""
-        return coldstart.cold_usual(self, neg, scored, crisis_share, cold_prior)
+    def cold_usual(self, neg: int, scored: int, cold_prior: float = COLD_PRIOR,
+                   ) -> tuple[float, float]:
+        """(usual share, mentions it rests on) for a brand not yet warm, beside a window.
+
+        The window's cold start and the spans' (:mod:`detectors.crisis.longwindow`) both
+        ask this of their own counts. The usual is whatever came before the window of
+        ``neg`` of ``scored``; while
+        the stream has only just begun, the prior (at least ``cold_prior``), so a
+        stream that begins mid-crisis is still seen.
+        """
+        usual, weight = self.usual, self.share_weight
+        before = self.share_before(neg, scored)
+        if before is None:
+            return max(self.prior_share, cold_prior), math.inf
+        if before > usual:
+            return before, float(self.seen_scored - scored)
+        return usual, weight
 
     def expected_rate(self, hour: int) -> float | None:
         """Expected mentions/minute during epoch-hour ``hour`` (``None`` if unknown)."""
@@ -212,8 +234,6 @@ class RhythmBaseline:
         """
         if self.hour is None:
             self.hour = hour
-        if self.first_hour is None:
-            self.first_hour = hour
         if hour != self.hour:
             if hour < self.hour:
                 return
@@ -354,7 +374,7 @@ class RhythmBaseline:
         if data.get("version") != VERSION:
             return obj
         for name in cls.__slots__:
-            if name != "hours" and name in data:  # older saves lack spread_w, first_hour
+            if name != "hours" and (name != "spread_w" or name in data):  # older saves lack them
                 setattr(obj, name, _copy(data[name]))
         obj.hours = HourCounts.from_list(data.get("hours") or [])
         if "spread_w" not in data:  # saved before hours were weighed: its steady-state weight

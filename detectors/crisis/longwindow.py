@@ -84,9 +84,9 @@ class Rhythm(Protocol):
     def expected_rate(self, hour: int) -> float | None:
         """Expected mentions/minute during epoch-hour ``hour``."""
 
-    def cold_usual(self, neg: int, scored: int, crisis_share: float) -> tuple[float, float]:
+    def cold_usual(self, neg: int, scored: int) -> tuple[float, float]:
         """(usual share, mentions it rests on) of a brand not yet warm, beside ``neg`` of
-        ``scored``: what came before them, or the cold prior (:mod:`detectors.crisis.coldstart`)."""
+        ``scored``: what came before them, or the cold prior while too little did."""
 
 
 class HourCounts:
@@ -214,7 +214,7 @@ def judge(
                 u, w, sw = then[_U], then[_U + 1], then[_U + 2]
             need = max(th.crisis_share, u + max(th.crisis_share_margin, spread_z * sw))
         else:  # against what came before the span, as the window's against what came before it
-            u, w = base.cold_usual(neg, scored, th.cold_start_share)
+            u, w = base.cold_usual(neg, scored)
             need = max(th.cold_start_share, u + th.crisis_share_margin)
         # uncapped counts bound the capped ones: (n - e) / (s - e) <= n / s
         if smoothed_share(neg, scored, u, prior_weight) < need:
@@ -287,7 +287,7 @@ def holds(hours: HourCounts, minute: int, cfg: BrandConfig, base: Rhythm, *, war
             break
         total, scored, neg = total + bucket[_T], scored + bucket[_S], neg + bucket[_N]
     if not warm:  # what came before these hours, as the spans judge a cold brand
-        usual = base.cold_usual(neg, scored, th.cold_start_share)[0]
+        usual = base.cold_usual(neg, scored)[0]
     if neg < th.elevated_authors or neg < (usual + th.calm_share_margin) * scored:
         return False  # uncapped counts bound the capped ones
     current = minute - now * 60 + 1

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from detectors.config import BrandConfig
-from detectors.crisis.baseline import RhythmBaseline
+from detectors.crisis.baseline import COLD_PRIOR, RhythmBaseline
 from detectors.crisis.drift import ShareDrift
 from detectors.crisis.evaluate import Expect, Verdict, assess
 from detectors.crisis.model import Observation, State, Transition
@@ -230,7 +230,7 @@ def _verdict(state: BrandState, ts: float, cfg: BrandConfig) -> Verdict:
     base = state.baseline
     hour = int(ts // 3600)
     share, weight = (base.usual, math.inf) if warm else base.cold_usual(
-        state.window.neg, state.window.scored, cfg.thresholds.cold_start_share)
+        state.window.neg, state.window.scored, COLD_PRIOR)
     expect = Expect(
         rate=base.expected_rate(hour) if warm else None,
         share=share,

@@ -167,7 +167,7 @@ class _ColdRhythm:
     def expected_rate(self, hour: int) -> float | None:
         return None
 
-    def cold_usual(self, neg: int, scored: int, crisis_share: float) -> tuple[float, float]:
+    def cold_usual(self, neg: int, scored: int) -> tuple[float, float]:
         self.asked.append((neg, scored))
         return COLD_PRIOR, math.inf
 
