@@ -11,6 +11,7 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from detectors.config import BrandBook
+from detectors.sentiment import learned
 from detectors.sentiment.scorer import Scorer, get_scorer
 from streams.wire.topics import partition_of, scored_key
 from streams.worker.metrics import create
@@ -127,9 +128,12 @@ class TestBatchScoring:
     TEXTS = ["the worst service ever, refund me", "love the new store!", "Streik heute, kein Zug",
              "@acme where is my parcel", "ok", "acme acme acme great great", "😭😭 no words"]
 
-    def test_a_chunk_scored_together_equals_each_mention_scored_alone(self, metrics):
+    def test_a_chunk_scored_together_equals_each_mention_scored_alone(self, metrics,
+                                                                      monkeypatch):
         """The score loop scores a chunk's mentions in one batch call; every observation is
-        the one the mention gets scored on its own (label, compound, language)."""
+        the one the mention gets scored on its own (label, compound, language), also when
+        the batch's new words are hashed together (any number of them, here)."""
+        monkeypatch.setattr(learned, "PRIME_MIN", 1)
         recs = [_rec(i, _mention(i, text=t, lang=None if i % 2 else "en"))
                 for i, t in enumerate(self.TEXTS)]
         batch = score_records(recs, BOOK, Scorer(), metrics, partitions=4, max_future=900,
