@@ -63,7 +63,8 @@ def register(rt: Runtime) -> None:
 
     # the score hop (its own consumer group): started with the app, stopped after Faust's
     # consumer (see FirebreakApp)
-    app.companion = rt.score_loop = ScoreLoop(s, rt.metrics, scorer, book=rt.book)
+    app.companion = rt.score_loop = ScoreLoop(s, rt.metrics, scorer, book=rt.book,
+                                              gate=rt.writes_done)
 
     @app.agent(rt.t_scored, name="firebreak.detect")
     async def detect(stream: Any) -> None:

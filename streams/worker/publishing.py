@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from streams.wire.alert import AlertEvent
@@ -46,7 +48,8 @@ async def checkpoint(rt: Runtime) -> int:
     rows: list[tuple[str, dict[str, Any]]] = []
     n = rt.core.checkpoint(lambda brand, value: rows.append((brand, value)))
     rows.extend(rt.markers_due())
-    written = await write_rows(rt, rows)
+    with writing(rt):
+        written = await write_rows(rt, rows)
     rt.last_checkpoint = time.monotonic()
     rt.checkpoint_gap = checkpoint_gap(written, rt.settings.checkpoint_seconds)
     pending, rt.pending = rt.pending, []
@@ -55,6 +58,27 @@ async def checkpoint(rt: Runtime) -> int:
         for ev in pending:
             await stream.ack(ev)
     return n
+
+
+@contextmanager
+def writing(rt: Runtime) -> Iterator[None]:
+    """Hold the score loop back while the detect stage writes (``rt.writes_done`` cleared).
+
+    A checkpoint writes one changelog record per changed brand, and Faust's producer waits
+    a broker round trip per batch of 16 KiB: during a backlog each round trip waited for
+    the score loop's chunks, so a checkpoint held the detect lock for seconds.
+
+    Args:
+        rt: the worker runtime.
+    """
+    rt.writing += 1
+    rt.writes_done.clear()
+    try:
+        yield
+    finally:
+        rt.writing -= 1
+        if not rt.writing:
+            rt.writes_done.set()
 
 
 def checkpoint_gap(written: int, shortest: float) -> float:
@@ -138,9 +162,10 @@ async def act(rt: Runtime, decisions: list[Decision]) -> None:
         actions.add_to_outbox(st, actions.plan(st, d, now))
         rt.core.dirty.add(d.brand)
         brands.append(d.brand)
-    await write_brands(rt, brands)  # persist the outboxes (acks wait for checkpoint)
-    await rt.app.producer.flush()
-    await send_outboxes(rt, brands)
+    with writing(rt):  # a transition: its flag and alert before more scoring
+        await write_brands(rt, brands)  # persist the outboxes (acks wait for checkpoint)
+        await rt.app.producer.flush()
+        await send_outboxes(rt, brands)
 
 
 async def send_outboxes(rt: Runtime, brands: list[str]) -> None:

@@ -161,6 +161,9 @@ class Runtime:
         self.generation = 0  # rebalances seen (a detect batch stops at the next one)
         self.last_checkpoint = time.monotonic()
         self.checkpoint_gap = settings.checkpoint_seconds  # longer after big checkpoints
+        self.writing = 0  # checkpoints and actions in progress (publishing.writing)
+        self.writes_done = asyncio.Event()  # set when none: the score loop waits for it
+        self.writes_done.set()
         self.last_flag_refresh = 0.0
         self.last_heartbeat = 0.0
         self.published_at: dict[str, float] = {}
