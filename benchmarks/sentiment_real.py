@@ -19,7 +19,9 @@ post (``time.process_time``) of Firebreak and plain VADER on the same dev texts 
 same run, and the scorer's resident-memory growth. The judged speed is **at first
 sight**: a scorer that has already scored the whole train split (a stream that has
 been running: its per-word memos are warm) scores dev posts it has never seen, a
-different third of them in each of three rounds, taking turns with VADER. Posts seen
+different third of them in each of three rounds, taking turns with VADER; post by post
+(``Scorer.score``) and, from fresh scorers warmed the same way, in batches of
+:data:`BATCH` (``Scorer.score_many``, as the worker's score loop reads them). Posts seen
 before cost much less (every word memoised); that is printed for reference only. Exits 1 when a target is
 missed (F1(neg) >= 0.70 and >= the anchor, pos->neg <= 10 %, >= 50 % of VADER's
 throughput with and without the hint, <= 150 MB, complaints F1 >= 0.95).
@@ -34,6 +36,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from benchmarks.sentiment_data import DEFAULT_DATA, LANGUAGES, Row, load_split
 from benchmarks.sentiment_quality import load, neg_f1, pos_as_neg
@@ -43,6 +46,7 @@ POS_AS_NEG_LIMIT = 0.10
 SPEED_TARGET = 0.5
 MEMORY_LIMIT_MB = 150.0
 COMPLAINTS_TARGET = 0.95
+BATCH = 1000  # the worker's default score batch (FIREBREAK_BATCH_SIZE)
 ANCHOR_SCRIPT = Path(__file__).resolve().parent / "sentiment_anchors.py"
 
 
@@ -100,31 +104,51 @@ def cpu_per_post(fns: dict[str, Callable[[Row], object]], rows: list[Row], round
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def first_sight(warm: list[Row], rows: list[Row], rounds: int = 3) -> dict[str, float]:
+def _score_part(scorer: Any, part: list[Row], hint: bool, batch: int) -> None:
+    """Score ``part`` post by post (``batch`` 0) or in batches; a VADER analyzer post by post."""
+    if not hasattr(scorer, "score"):
+        for r in part:
+            scorer.polarity_scores(r["text"])
+    elif not batch:
+        for r in part:
+            scorer.score(r["text"], r["lang"] if hint else None)
+    else:
+        for i in range(0, len(part), batch):
+            scorer.score_many([(r["text"], r["lang"] if hint else None) for r in part[i:i + batch]])
+
+
+def first_sight(warm: list[Row], rows: list[Row], rounds: int = 3, batch: int = BATCH
+                ) -> dict[str, float]:
     """Median CPU seconds per post on posts the scorer has never seen (``process_time``).
 
-    Each round builds fresh scorers (hinted and not), warms them on ``warm``, then
-    times plain VADER, Firebreak with the hint and without it on ``rows[k::rounds]``,
-    a slice no scorer has seen.
+    Each round builds fresh scorers (hinted and not, one by one and in batches), warms
+    them on ``warm`` post by post, then times plain VADER, Firebreak with the hint and
+    without it, post by post (``score``) and in batches of ``batch`` (``score_many``,
+    as the worker's score loop reads them), on ``rows[k::rounds]``, a slice no scorer
+    has seen.
     """
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from detectors.sentiment.scorer import Scorer
 
     vader = SentimentIntensityAnalyzer()
-    samples: dict[str, list[float]] = {"vader": [], "hinted": [], "bare": []}
+    samples: dict[str, list[float]] = {name: [] for name in (
+        "vader", "hinted", "bare", "hinted_batch", "bare_batch")}
     for k in range(rounds):
-        hinted, bare = Scorer(cache_size=0), Scorer(cache_size=0)
+        hinted, bare, hinted_b, bare_b = (Scorer(cache_size=0) for _ in range(4))
         for r in warm:
-            hinted.score(r["text"], r["lang"])
-            bare.score(r["text"])
+            for scorer in (hinted, hinted_b):
+                scorer.score(r["text"], r["lang"])
+            for scorer in (bare, bare_b):
+                scorer.score(r["text"])
         part = rows[k::rounds]
-        for name, fn in (("vader", lambda r: vader.polarity_scores(r["text"])),
-                         ("hinted", lambda r, s=hinted: s.score(r["text"], r["lang"])),
-                         ("bare", lambda r, s=bare: s.score(r["text"]))):
+        runs: tuple[tuple[str, Any, bool, bool], ...] = (
+            ("vader", vader, False, False), ("hinted", hinted, True, False),
+            ("bare", bare, False, False), ("hinted_batch", hinted_b, True, True),
+            ("bare_batch", bare_b, False, True))
+        for name, scorer, hint, batched in runs:
             start = time.process_time()
-            for r in part:
-                fn(r)
+            _score_part(scorer, part, hint, batch if batched else 0)
             samples[name].append((time.process_time() - start) / len(part))
         print(f"  first-sight round {k + 1}/{rounds}: " + ", ".join(
             f"{n} {v[-1] * 1e6:.0f} µs" for n, v in samples.items()), flush=True)
@@ -231,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     sight = first_sight(warm, every)
     base, hinted, bare = sight["vader"], sight["hinted"], sight["bare"]
     for name, cost in (("plain VADER", base), ("Firebreak, lang hint", hinted),
-                       ("Firebreak, no hint", bare)):
+                       ("Firebreak, no hint", bare),
+                       (f"Firebreak, lang hint, batches of {BATCH}", sight["hinted_batch"]),
+                       (f"Firebreak, no hint, batches of {BATCH}", sight["bare_batch"])):
         print(f"  {name:<36} {cost * 1e6:>7.0f} {base / cost:>9.0%}")
     print(f"scorer memory (RSS growth: build + score the dev posts): {memory:.0f} MB")
     for name, cost in (("with the lang hint", hinted), ("without it", bare)):

@@ -121,16 +121,25 @@ def bigram_bucket(first_id: int, second_id: int) -> int:
     return (((first_id * 0x9E3779B1) ^ second_id) * 0x85EBCA77 >> 15) & MASK
 
 
+def _spans(width: int) -> list[tuple[int, int]]:
+    """Byte ranges of the character 2- to 5-grams of a UTF-32 text of ``width`` characters."""
+    found = _SPANS.get(width)
+    if found is None:
+        found = [(4 * i, 4 * (i + n)) for n in range(CHAR_MIN, CHAR_MAX + 1)
+                 for i in range(width - n + 1)]
+        if width <= 64:
+            _SPANS[width] = found
+    return found
+
+
+_SPANS: dict[int, list[tuple[int, int]]] = {}
+
+
 def char_buckets(token: str) -> list[int]:
     """Buckets of the character 2- to 5-grams of `` token `` (repeats kept)."""
     padded = f" {token} ".encode("utf-32-le")
-    width = len(padded) // 4
     crc = zlib.crc32
-    return [
-        crc(padded[4 * i: 4 * (i + n)], CHAR_SALT) & MASK
-        for n in range(CHAR_MIN, CHAR_MAX + 1)
-        for i in range(width - n + 1)
-    ]
+    return [crc(padded[a:b], CHAR_SALT) & MASK for a, b in _spans(len(padded) // 4)]
 
 
 def featurize(text: str, char_scale: float = 1.0) -> tuple[list[int], list[float]]:

@@ -47,6 +47,7 @@ from detectors.sentiment.features import (
     normalize_token,
     word_id,
 )
+from detectors.sentiment.ngrams import CharGrams
 from detectors.sentiment.stacking import Stacker
 
 MODEL_PATH = Path(__file__).parent / "model" / "sentiment.npz"
@@ -54,6 +55,7 @@ CLASSES = ("neg", "neu", "pos")
 LEXICON_SCALE = 1.0
 LEX_EVIDENCE = -0.05  # a rule compound at or below this is negative lexicon evidence
 MEMO_LIMIT = 100_000
+PRIME_MIN = 64  # fewer new tokens than this are cheaper one by one (numpy's fixed cost)
 __all__ = ["CLASSES", "LEX_EVIDENCE", "MODEL_PATH", "LanguageModel", "Prediction",
            "lexicon_features", "load_models"]
 
@@ -111,6 +113,9 @@ class LanguageModel:
         # Row ``b`` is ``flat[3b:3b+3]``: indexing a memoryview gives a Python float at once,
         # so the dozen rows a post needs are summed without numpy's per-call overhead.
         self._flat = self._weights.reshape(-1).data
+        # The same rows column by column (strided views, no copy): a new token's character
+        # n-grams are summed per class by ``sum(map(column.__getitem__, buckets))`` in C.
+        self._columns = tuple(self._weights[:, j].data for j in range(3))
         self._lexicon = [[float(v) for v in row] for row in lexicon]
         self._bias = [float(v) for v in bias]
         self.neg_threshold = neg_threshold
@@ -138,12 +143,10 @@ class LanguageModel:
             else:
                 flat = self._flat
                 chars = char_buckets(tok)
-                c0 = c1 = c2 = 0.0
-                for bucket in chars:
-                    k = 3 * bucket
-                    c0 += flat[k]
-                    c1 += flat[k + 1]
-                    c2 += flat[k + 2]
+                col0, col1, col2 = self._columns
+                c0 = sum(map(col0.__getitem__, chars), 0.0)  # added in order, as a loop would
+                c1 = sum(map(col1.__getitem__, chars), 0.0)
+                c2 = sum(map(col2.__getitem__, chars), 0.0)
                 scale = self.char_scale / math.sqrt(len(chars))
                 ident = word_id(tok)
                 k = 3 * (ident & MASK)
@@ -155,52 +158,98 @@ class LanguageModel:
         self._memo[raw] = entry
         return entry
 
-    def logits(self, text: str, lexicon_compound: float | None) -> tuple[float, float, float]:
-        """Unnormalised class scores (neg, neu, pos) of a raw post."""
+    def prime(self, raws: list[str], grams: CharGrams) -> int:
+        """Memoise the new ones of many raw tokens at once; how many new tokens were hashed.
+
+        The character n-grams of all new tokens are hashed and summed in a few numpy
+        operations (:class:`detectors.sentiment.ngrams.CharGrams`, ``np.bincount``),
+        each token's in the order :meth:`_token` adds them, to the same entries. Below
+        :data:`PRIME_MIN` new tokens nothing is done (one by one costs less).
+
+        Args:
+            raws: raw tokens (:func:`detectors.sentiment.features.raw_tokens`) of a batch.
+            grams: the batch hasher.
+        """
+        memo = self._memo
+        fresh: dict[str, list[str]] = {}
+        for raw in dict.fromkeys(raws):
+            if raw in memo:
+                continue
+            tok = normalize_token(raw)
+            if tok is not None and tok not in memo and tok not in PLACEHOLDERS:
+                fresh.setdefault(tok, []).append(raw)
+        if len(fresh) < PRIME_MIN:
+            return 0
+        if len(memo) + 2 * len(fresh) >= MEMO_LIMIT:
+            memo.clear()
+        toks = list(fresh)
+        buckets, owners, counts = grams.buckets(toks)
+        rows = self._weights[buckets]
+        c0, c1, c2 = (np.bincount(owners, weights=rows[:, j], minlength=len(toks)).tolist()
+                      for j in range(3))
+        flat = self._flat
+        for i, (tok, count) in enumerate(zip(toks, counts.tolist(), strict=True)):
+            scale = self.char_scale / math.sqrt(count)
+            ident = word_id(tok)
+            k = 3 * (ident & MASK)
+            entry = (c0[i] * scale + flat[k], c1[i] * scale + flat[k + 1],
+                     c2[i] * scale + flat[k + 2], ident)
+            memo[tok] = entry
+            for raw in fresh[tok]:
+                memo[raw] = entry
+        return len(toks)
+
+    def logits(self, text: str, lexicon_compound: float | None,
+               raws: list[str] | None = None) -> tuple[float, float, float]:
+        """Unnormalised class scores (neg, neu, pos) of a raw post.
+
+        Args:
+            text: the post as written.
+            lexicon_compound: the rule engine's compound for it.
+            raws: its raw tokens when the caller has them (``raw_tokens(text)``).
+        """
         lp, ln = lexicon_features(lexicon_compound)
         (a0, a1, a2), (b0, b1, b2) = self._lexicon
         z0, z1, z2 = self._bias
         z0 += lp * a0 + ln * b0
         z1 += lp * a1 + ln * b1
         z2 += lp * a2 + ln * b2
-        memo = self._memo
-        flat = self._flat
-        t0 = t1 = t2 = g0 = g1 = g2 = 0.0
-        previous = -1
-        count = 0
-        for raw in RAW_TOKEN_RE.findall(text.lower()):
-            entry = memo.get(raw)
-            if entry is None:
-                entry = self._token(raw)
-            ident = entry[3]
-            if ident < 0:
-                continue
-            count += 1
-            t0 += entry[0]
-            t1 += entry[1]
-            t2 += entry[2]
-            if previous >= 0:  # features.bigram_bucket, inlined
-                k = 3 * ((((previous * 0x9E3779B1) ^ ident) * 0x85EBCA77 >> 15) & MASK)
-                g0 += flat[k]
-                g1 += flat[k + 1]
-                g2 += flat[k + 2]
-            previous = ident
+        if raws is None:
+            raws = RAW_TOKEN_RE.findall(text.lower())
+        entries = list(map(self._memo.get, raws))
+        if None in entries:
+            token = self._token
+            entries = [entry or token(raw) for entry, raw in zip(entries, raws, strict=True)]
+        if not entries:
+            return z0, z1, z2
+        # A dropped token's entry is (0.0, 0.0, 0.0, -1): it adds nothing to the sums.
+        v0, v1, v2, idents = zip(*entries, strict=True)
+        if -1 in idents:
+            idents = tuple(ident for ident in idents if ident >= 0)
+        count = len(idents)
         if not count:
             return z0, z1, z2
-        t0 += g0
-        t1 += g1
-        t2 += g2
+        bigrams = [  # features.bigram_bucket, inlined
+            (((first * 0x9E3779B1) ^ second) * 0x85EBCA77 >> 15) & MASK
+            for first, second in zip(idents, idents[1:], strict=False)
+        ]
+        col0, col1, col2 = self._columns
+        t0 = sum(v0, 0.0) + sum(map(col0.__getitem__, bigrams), 0.0)
+        t1 = sum(v1, 0.0) + sum(map(col1.__getitem__, bigrams), 0.0)
+        t2 = sum(v2, 0.0) + sum(map(col2.__getitem__, bigrams), 0.0)
         scale = 1.0 / math.sqrt(count)
         return z0 + scale * t0, z1 + scale * t1, z2 + scale * t2
 
-    def predict(self, text: str, lexicon_compound: float | None) -> Prediction:
+    def predict(self, text: str, lexicon_compound: float | None,
+                raws: list[str] | None = None) -> Prediction:
         """Class probabilities and label of a raw post.
 
         Args:
             text: the post as written.
             lexicon_compound: the rule engine's compound for it (``None``: no lexicon).
+            raws: its raw tokens when the caller has them (``raw_tokens(text)``).
         """
-        z = self.logits(text, lexicon_compound)
+        z = self.logits(text, lexicon_compound, raws)
         top = max(z)
         e = [math.exp(v - top) for v in z]
         total = e[0] + e[1] + e[2]

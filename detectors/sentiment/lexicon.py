@@ -233,11 +233,15 @@ class Lexicon:
     def _resolve(self, token: str) -> Info:
         if "’" in token:
             token = token.replace("’", "'")
-        phrases = list(self.phrase_words.get(token, ()))
-        for end in reversed(self._prefix_ends(token, self._phrase_stem_prefixes())):
-            phrases.extend(self.phrase_stems.get(token[:end], ()))
-        phrases.sort(key=lambda p: -len(p[0]))
-        found = tuple(phrases)
+        heads = self.phrase_words.get(token)
+        ends = self._prefix_ends(token, self._phrase_stem_prefixes())
+        found: tuple[Phrase, ...] = ()
+        if heads is not None or ends:  # most tokens start no phrase
+            phrases = list(heads or ())
+            for end in reversed(ends):
+                phrases.extend(self.phrase_stems.get(token[:end], ()))
+            phrases.sort(key=lambda p: -len(p[0]))
+            found = tuple(phrases)
         modifier = self.modifiers.get(token)
         if modifier is not None:
             return (0.0, modifier[0], modifier[1], found)

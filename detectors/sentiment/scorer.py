@@ -33,17 +33,20 @@ copy-paste campaigns).
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from detectors.sentiment.condolence import drop_comfort, is_comforting_grief
-from detectors.sentiment.features import unescape
+from detectors.sentiment.features import raw_tokens, unescape
 from detectors.sentiment.langid import DETECTABLE_LANGUAGES, CascadeDetector, default_detector
 from detectors.sentiment.learned import MODEL_PATH, LanguageModel, load_models
 from detectors.sentiment.lexicon import Lexicon, available_languages
+from detectors.sentiment.ngrams import CharGrams
 from detectors.sentiment.questions import is_plain_question
 from detectors.sentiment.rules import normalize, tokenize, unnormalize, valence_sum
 from detectors.sentiment.script import language_text, script_language
@@ -99,6 +102,20 @@ def _in_band(compound: float, label: str) -> float:
     return max(NEG_THRESHOLD + 1e-6, min(POS_THRESHOLD - 1e-6, compound))
 
 
+@dataclass(slots=True)
+class _Pending:
+    """A post that passed language ID and the rules and waits for the learned model."""
+
+    text: str
+    lang: str | None
+    lowered: list[str]
+    compound: float
+    complaint: float
+    grief: bool
+    model: LanguageModel
+    raws: list[str] | None = None
+
+
 def _normalize_lang(lang: str) -> str:
     return lang.strip().lower().replace("_", "-").split("-", 1)[0]
 
@@ -126,6 +143,7 @@ class Scorer:
                 self._lexicons[lang] = Lexicon(lang, mixins=(english,))
         self._detector = default_detector({k: v.own_words for k, v in self._lexicons.items()})
         self._models: dict[str, LanguageModel] = load_models(model_path) if learned else {}
+        self._grams = CharGrams()
         self._cache: OrderedDict[tuple[str, str | None], Score] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -193,17 +211,83 @@ class Scorer:
                 self._cache.popitem(last=False)
         return result
 
+    def score_many(self, items: Iterable[tuple[str, str | None]]) -> list[Score]:
+        """Score a batch of posts: equal to :meth:`score` on each, in order, for less CPU.
+
+        Every post goes through language ID and the rules first; then the learned
+        model's new words of the whole batch are hashed and summed together with
+        numpy (:meth:`LanguageModel.prime`) instead of one n-gram at a time; then each
+        post is finished. Results enter the cache as :meth:`score`'s do, so a caller
+        may score a batch here and read each post through :meth:`score` afterwards.
+
+        The garbage collector is paused for the batch: its pending posts (lists, small
+        objects) stay alive until it ends, so they would set off collections that scan
+        every memo of the process and free nothing (on the benchmark, 121 instead of 90
+        CPU-µs a post). Whatever the batch leaves is collected afterwards as usual.
+
+        Args:
+            items: ``(text, lang)`` pairs; ``lang`` is the hint or ``None``.
+        """
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._score_many(items)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _score_many(self, items: Iterable[tuple[str, str | None]]) -> list[Score]:
+        out: list[Score | None] = []
+        todo: dict[tuple[str, str | None], list[int]] = {}
+        for key in items:
+            cached = self._cache.get(key)
+            if cached is None:
+                todo.setdefault(key, []).append(len(out))
+            else:
+                self.hits += 1
+            out.append(cached)
+        pending: list[tuple[tuple[str, str | None], Score | _Pending]] = []
+        raws: dict[int, tuple[LanguageModel, list[str]]] = {}
+        for key in todo:
+            self.misses += 1
+            front = self._front(*key)
+            if not isinstance(front, Score):
+                front.raws = raw_tokens(front.text)
+                raws.setdefault(id(front.model), (front.model, []))[1].extend(front.raws)
+            pending.append((key, front))
+        for model, tokens in raws.values():
+            model.prime(tokens, self._grams)
+        for key, front in pending:
+            result = front if isinstance(front, Score) else self._finish(front)
+            for index in todo[key]:
+                out[index] = result
+            with self._lock:
+                self._cache[key] = result
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return [score for score in out if score is not None]
+
     def _score(self, text: str, lang: str | None) -> Score:
+        front = self._front(text, lang)
+        return front if isinstance(front, Score) else self._finish(front)
+
+    def _front(self, text: str, lang: str | None) -> Score | _Pending:
+        """Everything up to the learned model: a final score, or what the model must finish."""
         text, grief = _prepare(text)
-        lang_text = language_text(text)
-        latin, script_lang = script_language(lang_text)
+        if text.isascii():  # Latin script: the script check has nothing to find
+            latin, script_lang, lang_text = True, None, None
+        else:
+            lang_text = language_text(text)
+            latin, script_lang = script_language(lang_text)
         if not latin:
             return Score(None, "unscored", script_lang or (lang and _normalize_lang(lang)))
         tokens = tokenize(text)
-        lowered = [t.lower() for t in tokens]
+        lowered = list(map(str.lower, tokens))
         if lang is None:
+            if lang_text is None:
+                lang_text = language_text(text)
             if lang_text is not text:
-                lang = self._detector.detect(lang_text, [t.lower() for t in tokenize(lang_text)])
+                lang = self._detector.detect(lang_text, list(map(str.lower, tokenize(lang_text))))
             else:
                 lang = self._detector.detect(text, lowered)
         else:
@@ -214,15 +298,20 @@ class Scorer:
         model = self._models.get(lang) if lang is not None else None
         if model is None:
             return Score(compound, label_for(compound), lang)
-        pred = model.predict(text, compound)
+        return _Pending(text, lang, lowered, compound, complaint, grief, model)
+
+    def _finish(self, p: _Pending) -> Score:
+        """The learned model's verdict on a post, with the English and condolence overrides."""
+        text, lang, compound, complaint = p.text, p.lang, p.compound, p.complaint
+        pred = p.model.predict(text, compound, p.raws)
         if (pred.label != "neg" and lang == "en" and compound <= NEG_THRESHOLD
                 and complaint <= STRONG_COMPLAINT):
             return Score(_in_band(pred.pos - pred.neg, "neg"), "neg", lang, pred.neg)
         if (pred.label == "neg" and lang == "en" and "?" in text
-                and complaint == 0.0 and self._plain_question(text, lowered)):
+                and complaint == 0.0 and self._plain_question(text, p.lowered)):
             label: Label = "pos" if pred.pos >= pred.neu else "neu"
             return Score(_in_band(pred.pos - pred.neg, label), label, lang, max(pred.pos, pred.neu))
-        if grief and pred.label == "pos":  # sympathy is not praise: at most neutral
+        if p.grief and pred.label == "pos":  # sympathy is not praise: at most neutral
             return Score(_in_band(pred.pos - pred.neg, "neu"), "neu", lang, pred.neu + pred.pos)
         return Score(_in_band(pred.pos - pred.neg, pred.label), pred.label, lang, pred.confidence)
 

@@ -14,10 +14,11 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from detectors.config import BrandBook
+from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.state import Observation
-from detectors.engine import is_own_post, to_observation
+from detectors.engine import is_own_post, score_mentions, to_observation
 from detectors.errors import InvalidMention
+from detectors.events import Mention
 from detectors.sentiment.scorer import Scorer, get_scorer
 from streams.sources.files import validate
 
@@ -52,16 +53,18 @@ def prepare_chunk(
     """
     book = book or _BOOK or BrandBook()
     scorer = scorer or _SCORER or get_scorer()
-    good: list[Prepared] = []
     bad: list[Failure] = []
+    valid: list[tuple[Mention, BrandConfig]] = []
     for number, raw in rows:
         try:
             m = validate(raw)
         except InvalidMention as exc:
             bad.append((number, exc))
             continue
-        cfg = book.get(m.brand)
-        good.append((to_observation(m, cfg, scorer), is_own_post(m, cfg)))
+        valid.append((m, book.get(m.brand)))
+    scores = score_mentions(valid, scorer)
+    good = [(to_observation(m, cfg, scorer, score), is_own_post(m, cfg))
+            for (m, cfg), score in zip(valid, scores, strict=True)]
     return good, bad
 
 

@@ -51,10 +51,10 @@ from aiokafka.errors import (
     KafkaError,
 )
 
-from detectors.config import BrandBook
+from detectors.config import BrandBook, BrandConfig
 from detectors.crisis.state import Observation
-from detectors.engine import is_own_post, to_observation
-from detectors.events import mention_from_json
+from detectors.engine import is_own_post, score_mentions, to_observation
+from detectors.events import Mention, mention_from_json
 from streams.settings import Settings
 from streams.wire.messages import dlq_record, dumps
 from streams.wire.topics import partition_of
@@ -134,11 +134,19 @@ def score_records(records: Iterable[Any], book: BrandBook, scorer: Any, metrics:
     ahead = timedelta(seconds=max_future)
     res = Scored() if into is None else into
     out = res.out
+    decoded: list[tuple[Any, Mention, BrandConfig, bool]] = []
     for rec in records:
         try:
             m = mention_from_json(rec.value, now=now, max_future=ahead)
             cfg = book.get(m.brand)
-            if is_own_post(m, cfg):
+            decoded.append((rec, m, cfg, is_own_post(m, cfg)))
+        except Exception as exc:  # noqa: BLE001 - a bad message never stops the worker
+            res.dead.append((rec.key, reject(metrics, exc, rec.value, rec.topic, rec.partition,
+                                             rec.offset)))
+    scores = iter(score_mentions([(m, cfg) for _, m, cfg, own in decoded if not own], scorer))
+    for rec, m, cfg, own in decoded:
+        try:
+            if own:
                 res.own_posts[m.brand] += 1
                 if not m.in_reply_to:
                     continue
@@ -146,7 +154,7 @@ def score_records(records: Iterable[Any], book: BrandBook, scorer: Any, metrics:
                                 in_reply_to=m.in_reply_to).to_dict()
                 d.update(kind="own")
             else:
-                d = to_observation(m, cfg, scorer).to_dict()
+                d = to_observation(m, cfg, scorer, next(scores)).to_dict()
                 d.update(kind="obs", source=m.source, in_ts=rec.timestamp / 1000.0)
             p = route(m.brand, partitions)
             value = dumps(d)

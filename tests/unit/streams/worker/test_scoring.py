@@ -12,7 +12,7 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from detectors.config import BrandBook
-from detectors.sentiment.scorer import get_scorer
+from detectors.sentiment.scorer import Scorer, get_scorer
 from streams.wire.topics import partition_of, scored_key
 from streams.worker.metrics import create
 from streams.worker.scoring import pack, route, score_records
@@ -107,6 +107,51 @@ def murmur2_partition(key: bytes, partitions: int) -> int:
     from kafka.partitioner.default import murmur2
 
     return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class _OnePostFails:
+    """A real scorer that cannot take one text: its batch call fails as a whole."""
+
+    def __init__(self, bad: str) -> None:
+        self.inner, self.bad = Scorer(), bad
+
+    def score(self, text, lang=None):
+        if text == self.bad:
+            raise RuntimeError("cannot score this post")
+        return self.inner.score(text, lang)
+
+    def score_many(self, items):
+        return [self.score(text, lang) for text, lang in items]
+
+
+class TestBatchScoring:
+    TEXTS = ["the worst service ever, refund me", "love the new store!", "Streik heute, kein Zug",
+             "@acme where is my parcel", "ok", "acme acme acme great great", "😭😭 no words"]
+
+    def test_a_chunk_scored_together_equals_each_mention_scored_alone(self, metrics):
+        """The score loop scores a chunk's mentions in one batch call; every observation is
+        the one the mention gets scored on its own (label, compound, language)."""
+        recs = [_rec(i, _mention(i, text=t, lang=None if i % 2 else "en"))
+                for i, t in enumerate(self.TEXTS)]
+        batch = score_records(recs, BOOK, Scorer(), metrics, partitions=4, max_future=900,
+                              now=NOW)
+        alone = [score_records([r], BOOK, Scorer(), metrics, partitions=4, max_future=900, now=NOW)
+                 for r in recs]
+        got = [orjson.loads(v) for rows in batch.out.values() for v in rows]
+        want = [orjson.loads(v) for res in alone for rows in res.out.values() for v in rows]
+        key = lambda d: d["id"]  # noqa: E731
+        assert sorted(got, key=key) == sorted(want, key=key) and len(got) == len(self.TEXTS)
+
+    def test_a_batch_that_fails_is_scored_post_by_post_and_loses_one_post(self, metrics):
+        """When the batch call fails, each post is scored on its own: the one the scorer
+        cannot take becomes a dead letter, the others go on."""
+        recs = [_rec(i, _mention(i, text=t)) for i, t in enumerate(self.TEXTS)]
+        res = score_records(recs, BOOK, _OnePostFails(self.TEXTS[2]), metrics, partitions=4,
+                            max_future=900, now=NOW)
+        ids = {orjson.loads(v)["id"] for rows in res.out.values() for v in rows}
+        assert ids == {f"m{i}" for i in range(len(self.TEXTS)) if i != 2}
+        (key, raw), = res.dead
+        assert orjson.loads(raw)["origin"]["offset"] == 2
 
 
 class TestPack:
