@@ -40,13 +40,14 @@ from typing import Any
 
 from benchmarks.sentiment_data import DEFAULT_DATA, LANGUAGES, Row, load_split
 from benchmarks.sentiment_quality import load, neg_f1, pos_as_neg
+from streams.worker.scoring import CHUNK
 
 F1_TARGET = 0.70
 POS_AS_NEG_LIMIT = 0.10
 SPEED_TARGET = 0.5
 MEMORY_LIMIT_MB = 150.0
 COMPLAINTS_TARGET = 0.95
-BATCH = 1000  # the worker's default score batch (FIREBREAK_BATCH_SIZE)
+BATCH = CHUNK  # the score loop scores its fetched batch in chunks of this many (score_many)
 ANCHOR_SCRIPT = Path(__file__).resolve().parent / "sentiment_anchors.py"
 
 

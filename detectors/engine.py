@@ -37,13 +37,13 @@ def score_mentions(pairs: Sequence[tuple[Mention, BrandConfig]],
         pairs: validated mentions with their brand's configuration.
         scorer: the process's scorer.
     """
-    items = [(cfg.neutral_text(m.text, m.brand), m.lang) for m, cfg in pairs]
     try:
-        return list(scorer.score_many(items))
-    except Exception:  # noqa: BLE001 - scored again post by post, where a failure is one post's
-        log.warning("a batch of %d posts could not be scored together; scoring them one by one",
-                    len(items), exc_info=True)
-        return [None] * len(items)
+        return list(scorer.score_many(
+            [(cfg.neutral_text(m.text, m.brand), m.lang) for m, cfg in pairs]))
+    except Exception as exc:  # noqa: BLE001 - scored again post by post: a failure is one post's
+        log.warning("a batch of %d posts could not be scored together (%r); scoring them one "
+                    "by one", len(pairs), exc)
+        return [None] * len(pairs)
 
 
 def to_observation(m: Mention, cfg: BrandConfig, scorer: Scorer,

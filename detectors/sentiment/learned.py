@@ -180,7 +180,7 @@ class LanguageModel:
                 fresh.setdefault(tok, []).append(raw)
         if len(fresh) < PRIME_MIN:
             return 0
-        if len(memo) + 2 * len(fresh) >= MEMO_LIMIT:
+        if len(memo) + len(fresh) + sum(map(len, fresh.values())) >= MEMO_LIMIT:
             memo.clear()
         toks = list(fresh)
         buckets, owners, counts = grams.buckets(toks)

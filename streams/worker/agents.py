@@ -31,7 +31,7 @@ from detectors.sentiment.scorer import Scorer
 from streams.settings import Settings
 from streams.worker import bounds, brokerwatch
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
-from streams.worker.publishing import act, checkpoint, publish, send_outboxes
+from streams.worker.publishing import act, checkpoint, checkpoint_due, publish, send_outboxes
 from streams.worker.runtime import Runtime
 from streams.worker.scored import SLOW_HOLD, detect_batch
 from streams.worker.scoring import ScoreLoop
@@ -63,7 +63,8 @@ def register(rt: Runtime) -> None:
 
     # the score hop (its own consumer group): started with the app, stopped after Faust's
     # consumer (see FirebreakApp)
-    app.companion = rt.score_loop = ScoreLoop(s, rt.metrics, scorer, book=rt.book)
+    app.companion = rt.score_loop = ScoreLoop(s, rt.metrics, scorer, book=rt.book,
+                                              gate=rt.writes_done)
 
     @app.agent(rt.t_scored, name="firebreak.detect")
     async def detect(stream: Any) -> None:
@@ -180,7 +181,7 @@ async def _tick(rt: Runtime, s: Settings, now: float) -> None:
         decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))
         if decisions:
             await act(rt, decisions)
-    if rt.core.dirty and time.monotonic() - rt.last_checkpoint >= s.checkpoint_seconds:
+    if rt.core.dirty and checkpoint_due(rt):
         await checkpoint(rt)
     elif rt.pending and not rt.core.dirty:
         await checkpoint(rt)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from streams.wire.alert import AlertEvent
@@ -25,6 +27,13 @@ from streams.worker.runtime import Runtime
 
 PUBLISH_PER_TICK = 300  # states per housekeeping run; configured brands first
 YIELD_EVERY = 100  # rows written or states published between two yields to the event loop
+# A checkpoint writes each changed brand's whole row, its window included, so the bytes
+# grow with the windows (about 10 MB a checkpoint with 100 mentions in each of 1,000
+# brands' windows): the next checkpoint waits until the changelog has had this many
+# bytes a second, at most LONGEST_GAP seconds (transitions are written at once anyway;
+# events are acknowledged at the checkpoint, so a crash re-reads at most that much)
+CHANGELOG_BYTES_PER_SECOND = 2_097_152
+LONGEST_GAP = 10.0
 
 
 async def checkpoint(rt: Runtime) -> int:
@@ -39,8 +48,10 @@ async def checkpoint(rt: Runtime) -> int:
     rows: list[tuple[str, dict[str, Any]]] = []
     n = rt.core.checkpoint(lambda brand, value: rows.append((brand, value)))
     rows.extend(rt.markers_due())
-    await write_rows(rt, rows)
+    with writing(rt):
+        written = await write_rows(rt, rows)
     rt.last_checkpoint = time.monotonic()
+    rt.checkpoint_gap = checkpoint_gap(written, rt.settings.checkpoint_seconds)
     pending, rt.pending = rt.pending, []
     stream = rt.detect_stream
     if stream is not None:
@@ -49,7 +60,47 @@ async def checkpoint(rt: Runtime) -> int:
     return n
 
 
-async def write_rows(rt: Runtime, rows: list[tuple[str, dict[str, Any]]]) -> None:
+@contextmanager
+def writing(rt: Runtime) -> Iterator[None]:
+    """Hold the score loop back while the detect stage writes (``rt.writes_done`` cleared).
+
+    A checkpoint writes one changelog record per changed brand, and Faust's producer waits
+    a broker round trip per batch of 16 KiB: during a backlog each round trip waited for
+    the score loop's chunks, so a checkpoint held the detect lock for seconds.
+
+    Args:
+        rt: the worker runtime.
+    """
+    rt.writing += 1
+    rt.writes_done.clear()
+    try:
+        yield
+    finally:
+        rt.writing -= 1
+        if not rt.writing:
+            rt.writes_done.set()
+
+
+def checkpoint_gap(written: int, shortest: float) -> float:
+    """Seconds until the next checkpoint after one that wrote ``written`` bytes.
+
+    Args:
+        written: bytes the checkpoint wrote to the changelog.
+        shortest: ``checkpoint_seconds``.
+    """
+    return max(shortest, min(written / CHANGELOG_BYTES_PER_SECOND, LONGEST_GAP))
+
+
+def checkpoint_due(rt: Runtime) -> bool:
+    """Whether the next checkpoint is due (see :func:`checkpoint_gap`).
+
+    Args:
+        rt: the worker runtime.
+    """
+    return time.monotonic() - rt.last_checkpoint >= rt.checkpoint_gap
+
+
+async def write_rows(rt: Runtime, rows: list[tuple[str, dict[str, Any]]]) -> int:
     """Write table rows, their changelog records straight to the producer, in order.
 
     The records are Faust's own (the table's JSON codec, which Faust also decodes
@@ -65,18 +116,24 @@ async def write_rows(rt: Runtime, rows: list[tuple[str, dict[str, Any]]]) -> Non
     Args:
         rt: the worker runtime (caller holds the lock).
         rows: ``(key, value)`` pairs: brand states, then position markers.
+
+    Returns:
+        The bytes of the values written.
     """
     if not rows:
-        return
+        return 0
     producer = rt.app.producer
     await producer.buffer.flush()
     topic, data, send = rt.table.changelog_topic.get_topic_name(), rt.table.data, producer.send
-    encode = TABLE_CODEC.dumps
+    encode, written = TABLE_CODEC.dumps, 0
     for i, (key, value) in enumerate(rows, 1):
         data[key] = value
-        await send(topic, scored_key(key), encode(value), rt.partition(key), None, None)
+        body = encode(value)
+        written += len(body)
+        await send(topic, scored_key(key), body, rt.partition(key), None, None)
         if i % YIELD_EVERY == 0:
             await asyncio.sleep(0)  # a checkpoint of thousands of states: let timers run
+    return written
 
 
 async def write_brands(rt: Runtime, brands: list[str]) -> None:
@@ -105,9 +162,10 @@ async def act(rt: Runtime, decisions: list[Decision]) -> None:
         actions.add_to_outbox(st, actions.plan(st, d, now))
         rt.core.dirty.add(d.brand)
         brands.append(d.brand)
-    await write_brands(rt, brands)  # persist the outboxes (acks wait for checkpoint)
-    await rt.app.producer.flush()
-    await send_outboxes(rt, brands)
+    with writing(rt):  # a transition: its flag and alert before more scoring
+        await write_brands(rt, brands)  # persist the outboxes (acks wait for checkpoint)
+        await rt.app.producer.flush()
+        await send_outboxes(rt, brands)
 
 
 async def send_outboxes(rt: Runtime, brands: list[str]) -> None:

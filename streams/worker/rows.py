@@ -11,10 +11,11 @@ the window until it held the detect lock and the event loop for seconds (late ti
 A window bucket's entry list only ever grows at its end (a bucket is dropped whole
 when its minute leaves the window), so :class:`RowCache` keeps each bucket's entries
 as encoded JSON and encodes only the entries added since the last checkpoint. The
-row holds the buckets as one pre-encoded JSON fragment: the changelog bytes are the
-same JSON as before (read back by Faust's codec and :meth:`BrandState.from_dict`
-unchanged), and the row kept in the table holds those bytes instead of a second
-copy of every entry as Python lists (less memory). :func:`plain` turns a row back
+row holds the buckets as pre-encoded JSON fragments, the very bytes the cache keeps
+(one copy, not a second joined one): the changelog bytes are the same JSON as before
+(read back by Faust's codec and :meth:`BrandState.from_dict` unchanged), and the row
+kept in the table holds those bytes instead of a second copy of every entry as Python
+lists (less memory). :func:`plain` turns a row back
 into the ``to_dict`` form before a state is built from it.
 """
 
@@ -29,7 +30,7 @@ from faust.serializers import codecs
 from detectors.crisis.state import BrandState
 
 TABLE_CODEC = codecs.get_codec("json")  # what the brands table reads its changelog with (orjson)
-_Bucket = tuple[list[Any], int, bytes]  # the entry list, how many are encoded, their JSON
+_Bucket = tuple[list[Any], int, bytes]  # the entry list, how many are encoded, the bucket's JSON
 
 
 class RowCache:
@@ -72,7 +73,7 @@ class RowCache:
         out["meta"] = copy_meta(st.meta)
         return out
 
-    def _buckets(self, brand: str, buckets: Any) -> orjson.Fragment:
+    def _buckets(self, brand: str, buckets: Any) -> list[orjson.Fragment]:
         old = self.brands.get(brand) or {}
         new: dict[int, _Bucket] = {}
         parts = []
@@ -82,16 +83,16 @@ class RowCache:
             size = len(entries)
             hit = old.get(id(entries))
             if hit is not None and hit[0] is entries and hit[1] <= size:
-                body, done = hit[2], hit[1]
-                if done < size:
+                part, done = hit[2], hit[1]
+                if done < size:  # ``[minute,[e1,...]]``: the new entries go before ``]]``
                     more = encode(entries[done:])[1:-1]
-                    body = body + b"," + more if done else more
+                    part = part[:-2] + (b"," if done else b"") + more + b"]]"
             else:
-                body = encode(entries)[1:-1]
-            new[id(entries)] = (entries, size, body)
-            parts.append(b"[%d,[%s]]" % (int(bucket[0]), body))
+                part = b"[%d,%s]" % (int(bucket[0]), encode(entries))
+            new[id(entries)] = (entries, size, part)
+            parts.append(orjson.Fragment(part))  # the table's row shares the cache's bytes
         self.brands[brand] = new
-        return orjson.Fragment(b"[" + b",".join(parts) + b"]")
+        return parts
 
 
 def state_of(row: Mapping[str, Any]) -> BrandState:
@@ -113,9 +114,13 @@ def plain(d: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(d)
     out["meta"] = copy_meta(d.get("meta") or {})
     window = out.get("window")
-    if isinstance(window, Mapping) and isinstance(window.get("buckets"), orjson.Fragment):
+    if not isinstance(window, Mapping):
+        return out
+    buckets = window.get("buckets")
+    if isinstance(buckets, orjson.Fragment) or (
+            isinstance(buckets, list) and any(isinstance(b, orjson.Fragment) for b in buckets)):
         # a fragment gives its bytes only through an encoder (rare: a state reloaded)
-        out["window"] = {**window, "buckets": orjson.loads(TABLE_CODEC.dumps(window["buckets"]))}
+        out["window"] = {**window, "buckets": orjson.loads(TABLE_CODEC.dumps(buckets))}
     return out
 
 

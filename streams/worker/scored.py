@@ -23,7 +23,7 @@ from streams.wire.messages import dumps
 from streams.wire.views import FETCH_MAX_BYTES
 from streams.worker.detect import Decision
 from streams.worker.positions import Verdict
-from streams.worker.publishing import act, checkpoint
+from streams.worker.publishing import act, checkpoint, checkpoint_due
 from streams.worker.runtime import Runtime
 from streams.worker.scoring import PACKED, reject
 
@@ -106,7 +106,7 @@ async def detect_chunk(rt: Runtime, events: list[Any], start: int) -> int:
     rt.metrics.batch_size.observe(i - start)
     if decisions:
         await act(rt, decisions)
-    elif time.monotonic() - rt.last_checkpoint >= rt.settings.checkpoint_seconds:
+    elif checkpoint_due(rt):
         await checkpoint(rt)
     return i
 

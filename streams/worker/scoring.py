@@ -219,12 +219,15 @@ class ScoreLoop(mode.Service):
         settings: the worker's settings.
         metrics: the worker's metrics.
         scorer: the process's scorer.
+        gate: scoring waits while this event is cleared (the detect stage's writes).
     """
 
     def __init__(self, settings: Settings, metrics: Metrics, scorer: Any,
-                 book: BrandBook | None = None, **kwargs: Any) -> None:
+                 book: BrandBook | None = None, gate: asyncio.Event | None = None, **kwargs: Any
+                 ) -> None:
         super().__init__(**kwargs)
         self.settings, self.metrics, self.scorer = settings, metrics, scorer
+        self.gate = gate  # cleared while the detect stage writes: scoring waits for it
         self.book = settings.brand_book() if book is None else book
         self.lock = asyncio.Lock()
         self.joined = asyncio.Event()
@@ -343,6 +346,8 @@ class ScoreLoop(mode.Service):
                 # scoring is CPU-bound: a whole batch in one go would starve the event loop
                 # (Faust's timers late, heartbeats missed, the coordinator marked dead)
                 await asyncio.sleep(0)
+            if self.gate is not None and not self.gate.is_set():  # the detect stage writes:
+                await self.gate.wait()  # its round trips need the loop turns a chunk holds
             score_records(records[i:i + CHUNK], self.book, self.scorer, self.metrics,
                           s.partitions, s.max_future, now=now, into=res)
         acks = await self.produce(res)

@@ -122,7 +122,18 @@ class TestScoreMany:
         items: list[tuple[str, str | None]] = [("Das ist nicht gut", "de"), ("ok", None),
                                                ("Das ist nicht gut", "de")]
         first = scorer.score_many(items)
+        assert (scorer.hits, scorer.misses) == (1, 2)  # as score() one by one: the repeat hits
         assert first[0] == first[2] == scorer.score("Das ist nicht gut", "de")
-        assert scorer.hits == 1 and scorer.misses == 2
         assert scorer.score_many(items) == first
         assert scorer.score_many([]) == []
+
+    def test_a_hit_in_a_batch_is_recent_use(self) -> None:
+        """The cache is least-recently-used through score_many too: a post hit in a batch
+        outlives one that was not."""
+        scorer = Scorer(cache_size=2)
+        scorer.score_many([("first post", "en"), ("second post", "en")])
+        scorer.score_many([("first post", "en")])
+        scorer.score_many([("third post", "en")])  # evicts the least recently used
+        hits = scorer.hits
+        scorer.score_many([("first post", "en")])
+        assert scorer.hits == hits + 1

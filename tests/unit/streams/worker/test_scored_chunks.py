@@ -49,9 +49,11 @@ def _rt() -> Any:
     metrics = create(CollectorRegistry(), brand_label=lambda b: "other")
     store: dict[str, Any] = {}
     core = DetectCore(BrandBook({}), metrics, load=store.get)
+    settings = load_settings()
     return SimpleNamespace(
         core=core, metrics=metrics, cursor=Cursor(), pending=[], marker=lambda p: None,
-        settings=load_settings(), last_checkpoint=time.monotonic(), lock=asyncio.Lock(),
+        settings=settings, last_checkpoint=time.monotonic(),
+        checkpoint_gap=settings.checkpoint_seconds, lock=asyncio.Lock(),
         stopping=False, generation=0)
 
 

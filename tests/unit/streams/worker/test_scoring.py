@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
 import pytest
@@ -11,6 +12,7 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from detectors.config import BrandBook
+from detectors.sentiment import learned
 from detectors.sentiment.scorer import Scorer, get_scorer
 from streams.wire.topics import partition_of, scored_key
 from streams.worker.metrics import create
@@ -127,9 +129,12 @@ class TestBatchScoring:
     TEXTS = ["the worst service ever, refund me", "love the new store!", "Streik heute, kein Zug",
              "@acme where is my parcel", "ok", "acme acme acme great great", "😭😭 no words"]
 
-    def test_a_chunk_scored_together_equals_each_mention_scored_alone(self, metrics):
+    def test_a_chunk_scored_together_equals_each_mention_scored_alone(self, metrics,
+                                                                      monkeypatch):
         """The score loop scores a chunk's mentions in one batch call; every observation is
-        the one the mention gets scored on its own (label, compound, language)."""
+        the one the mention gets scored on its own (label, compound, language), also when
+        the batch's new words are hashed together (any number of them, here)."""
+        monkeypatch.setattr(learned, "PRIME_MIN", 1)
         recs = [_rec(i, _mention(i, text=t, lang=None if i % 2 else "en"))
                 for i, t in enumerate(self.TEXTS)]
         batch = score_records(recs, BOOK, Scorer(), metrics, partitions=4, max_future=900,
@@ -252,3 +257,55 @@ class TestScoreLoopFailures:
         scored = [v for t, v in loop.producer.sent if t == "mentions.scored"]
         assert sum(len(orjson.loads(v)["items"]) for v in scored) == 3
         assert metrics.score_failures._value.get() == 1
+
+
+class TestScoreLoopGate:
+    def test_scoring_waits_while_the_detect_stage_writes(self, metrics):
+        """With the gate cleared (a checkpoint or a transition being written) the loop scores
+        nothing; once it is set, the batch is scored, produced and committed."""
+        import asyncio
+
+        from aiokafka.structs import TopicPartition
+
+        from streams.settings import load_settings
+        from streams.worker import scoring
+
+        tp = TopicPartition("mentions", 2)
+        records = [_rec(i, _mention(i)) for i in range(3)]
+
+        async def run():
+            gate = asyncio.Event()
+            loop = scoring.ScoreLoop(load_settings(), metrics, get_scorer(), gate=gate)
+            loop.consumer, loop.producer = _Consumer(tp, records), _Producer(fail=0)
+            task = asyncio.ensure_future(loop.handle({tp: records}))
+            for _ in range(20):
+                await asyncio.sleep(0)
+            held = (task.done(), len(loop.producer.sent), loop.consumer.committed)
+            gate.set()
+            await asyncio.wait_for(task, 5)
+            return held, loop
+
+        (done, sent, committed), loop = asyncio.run(run())
+        assert (done, sent, committed) == (False, 0, 0)
+        assert loop.consumer.committed == 3 and len(loop.producer.sent) >= 1
+
+
+class TestWritingGate:
+    def test_the_gate_opens_only_when_the_last_writer_ends(self):
+        """Nested writes (an action's outboxes inside its write) keep the gate cleared until
+        the outermost ends, and an error still opens it."""
+        import asyncio
+        from types import SimpleNamespace
+
+        from streams.worker.publishing import writing
+
+        rt: Any = SimpleNamespace(writing=0, writes_done=asyncio.Event())
+        rt.writes_done.set()
+        with writing(rt):
+            with writing(rt):
+                assert not rt.writes_done.is_set()
+            assert not rt.writes_done.is_set()
+        assert rt.writes_done.is_set()
+        with pytest.raises(RuntimeError), writing(rt):
+            raise RuntimeError("a failed write")
+        assert rt.writes_done.is_set() and rt.writing == 0
