@@ -8,7 +8,8 @@ threads with the brand answering, a weekday/weekend rhythm on each audience's
 local time across a DST change, real labelled texts, and brands whose ordinary
 traffic is 50-70 % negative. Every brand is configured with its handle and
 (when the detector supports it) its time zone. Seed s starts on 2026-03-02 plus
-s-1 weeks, so seed 1 spans the US change (03-08) and seeds >= 2 the EU one (03-29).
+s-1 weeks, so with 3 weeks seed 1 spans the US change (03-08) and seeds 2-4 the EU one (03-29);
+later seeds cross none. A crisis scenario's onset hour depends on the seed modulo 3-6.
 Seeds 1-6 have served as the development set; ``--first-seed 20 --seeds 4`` runs
 seeds never looked at while the detector was tuned.
 
