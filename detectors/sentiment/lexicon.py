@@ -33,9 +33,11 @@ from pathlib import Path
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 MIN_STEM = 3
 MEMO_LIMIT = 200_000
+_DIGITS = frozenset("0123456789")
 
 WORD, NEGATOR, BOOSTER, CONTRAST, PUNCT = 0, 1, 2, 3, 4
 KINDS = {"negator": NEGATOR, "booster": BOOSTER, "contrast": CONTRAST}
+NOTHING = (0.0, WORD, 0.0, ())  # the Info of a token no entry covers
 
 Pattern = tuple[str, ...]
 Phrase = tuple[Pattern, float]  # elements after the first one, valence
@@ -219,6 +221,10 @@ class Lexicon:
         found = self._memo.get(token)
         if found is None:
             found = self._resolve(token)
+            if found == NOTHING and (token[:1] in ("@", "#") or not _DIGITS.isdisjoint(token)):
+                # handles, tags and anything with a digit (order numbers, times, "#4711"):
+                # mostly seen once, so memoising them only fills the memo (and the process)
+                return found
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
             self._memo[token] = found

@@ -162,3 +162,18 @@ class TestStemPrefixWalk:
         assert lexicon.valence_of("zzqxkaos") == 0.0
         lexicon.add("zzqx*", -3.0)
         assert lexicon.valence_of("zzqxkaos") == -3.0
+
+
+def test_one_off_tokens_are_resolved_but_not_memoised() -> None:
+    """Handles, tags and tokens with digits that no entry covers are not memoised (each
+    is mostly seen once: they only filled the memo), and resolve as before; covered
+    words and emoticons with digits still are."""
+    lex = Lexicon("en")
+    one_off = ["#4711", "@someone", "order123", "12:30", "#brandfail2026"]
+    for token in one_off:
+        assert lex.info(token) == lex._resolve(token)
+    assert not set(one_off) & set(lex._memo)
+    for token in ("terrible", "</3", "great"):
+        assert lex.info(token) == lex._resolve(token)
+        assert token in lex._memo
+    assert lex.info("</3")[0] < 0
