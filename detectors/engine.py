@@ -40,9 +40,9 @@ def score_mentions(pairs: Sequence[tuple[Mention, BrandConfig]],
     try:
         return list(scorer.score_many(
             [(cfg.neutral_text(m.text, m.brand), m.lang) for m, cfg in pairs]))
-    except Exception as exc:  # noqa: BLE001 - scored again post by post: a failure is one post's
-        log.warning("a batch of %d posts could not be scored together (%r); scoring them one "
-                    "by one", len(pairs), exc)
+    except Exception:  # noqa: BLE001 - scored again post by post: a failure is one post's
+        log.warning("a batch of %d posts could not be scored together; scoring them one by one",
+                    len(pairs), exc_info=True)
         return [None] * len(pairs)
 
 

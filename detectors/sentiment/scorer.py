@@ -248,7 +248,8 @@ class Scorer:
             else:
                 self.hits += 1
                 with self._lock:  # a hit is recent use, as in score()
-                    self._cache.move_to_end(key)
+                    if key in self._cache:
+                        self._cache.move_to_end(key)
             out.append(cached)
         pending: list[tuple[tuple[str, str | None], Score | _Pending]] = []
         raws: dict[int, tuple[LanguageModel, list[str]]] = {}

@@ -31,7 +31,14 @@ from detectors.sentiment.scorer import Scorer
 from streams.settings import Settings
 from streams.worker import bounds, brokerwatch
 from streams.worker.metrics import drop_brands, init_series, set_lag, set_unanswered
-from streams.worker.publishing import act, checkpoint, checkpoint_due, publish, send_outboxes
+from streams.worker.publishing import (
+    act,
+    checkpoint,
+    checkpoint_due,
+    publish,
+    send_outboxes,
+    writing,
+)
 from streams.worker.runtime import Runtime
 from streams.worker.scored import SLOW_HOLD, detect_batch
 from streams.worker.scoring import ScoreLoop
@@ -175,7 +182,8 @@ async def _tick(rt: Runtime, s: Settings, now: float) -> None:
         unsent = rt.core.rescan(rt.owned_items())
         if unsent:
             log.info("re-sending the outbox of %d brand(s) after recovery", len(unsent))
-            await send_outboxes(rt, unsent)
+            with writing(rt):
+                await send_outboxes(rt, unsent)
     watermark = event_clock(rt, now)
     if watermark:
         decisions = rt.core.tick(watermark, lambda b: rt.owned(b, parts))

@@ -21,7 +21,12 @@ GC_THRESHOLDS = (20_000, 20, 20)
 
 
 def tune_gc() -> None:
-    """Collect, move what start-up built out of the collector's way, and collect less often."""
+    """Collect, move what start-up built out of the collector's way, and collect less often.
+
+    The worker command calls it once, after :func:`build` (app, tables, scorer and its
+    models) and just before the worker runs; it changes the whole process, so ``build``
+    itself (tests build many runtimes) does not.
+    """
     gc.collect()
     gc.freeze()  # modules, Faust, settings: not walked by every later full collection
     gc.set_threshold(*GC_THRESHOLDS)
@@ -35,7 +40,6 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Runt
         registry: metrics registry (``exposition.worker_registry()`` when ``None``).
     """
     quiet_idle_stream_errors()
-    tune_gc()
     rt = Runtime(settings, registry)
     rt.carry = rt.core.carried = carryover.Carry(rt)
     agents.register(rt)

@@ -15,24 +15,22 @@ per batch:
    :data:`PACK_BYTES` each), produces them and waits for every acknowledgement;
 4. only then commits the input offsets.
 
-Packing is what makes the detect hop cheap: Faust delivers, and the detect stage
-acknowledges, one record per partition and batch instead of one per mention
-(its per-message path cost about as much as the detection itself). The detect
-stage still applies, skips and de-duplicates each item on its own
-(:meth:`streams.worker.detect.DetectCore.apply`); single-observation records
-(override commands, older workers) are read as before.
+Packing makes the detect hop cheap: Faust delivers and acknowledges one record per
+partition and batch, not one per mention (its per-message path cost about as much as
+the detection). The detect stage still applies and de-duplicates each item on its own
+(:meth:`streams.worker.detect.DetectCore.apply`); single records are read as before.
 
-So a crash or a rebalance re-reads at most the batch in hand (at-least-once);
-the detect stage drops re-scored copies by mention id. A revocation waits for
-the batch in hand to be produced and committed; of a batch fetched across a
-rebalance only the partitions still assigned are processed (the others are read
-again from the committed offsets by whoever owns them now). The records of one
-input partition keep their order on each scored partition.
+A crash or a rebalance re-reads at most the batch in hand (at-least-once); the
+detect stage drops re-scored copies by mention id. A revocation waits for the batch
+in hand to be produced and committed; of a batch fetched across a rebalance only the
+partitions still assigned are processed (the others are read again from the committed
+offsets by whoever owns them now). One input partition's records keep their order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -67,6 +65,7 @@ PACK_BYTES = 262_144  # a packed record's size (at most half of max_message_byte
 PACKED = "batch"  # the ``kind`` of a packed ``mentions.scored`` record
 RETRY_SECONDS = 2.0  # wait before reading a failed batch again
 STOP_WAIT = 5.0  # longest a stop waits for the batch in hand (within the worker's 10 s)
+GATE_WAIT = 2.0  # longest a chunk waits for the detect stage's writes (a revocation waits too)
 CHUNK = 100  # records scored between two yields to the event loop (Faust's timers, heartbeats)
 
 
@@ -347,7 +346,8 @@ class ScoreLoop(mode.Service):
                 # (Faust's timers late, heartbeats missed, the coordinator marked dead)
                 await asyncio.sleep(0)
             if self.gate is not None and not self.gate.is_set():  # the detect stage writes:
-                await self.gate.wait()  # its round trips need the loop turns a chunk holds
+                with contextlib.suppress(TimeoutError):  # its round trips need the loop turns
+                    await asyncio.wait_for(self.gate.wait(), GATE_WAIT)  # a chunk holds
             score_records(records[i:i + CHUNK], self.book, self.scorer, self.metrics,
                           s.partitions, s.max_future, now=now, into=res)
         acks = await self.produce(res)

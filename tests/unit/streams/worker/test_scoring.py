@@ -134,13 +134,13 @@ class TestBatchScoring:
         """The score loop scores a chunk's mentions in one batch call; every observation is
         the one the mention gets scored on its own (label, compound, language), also when
         the batch's new words are hashed together (any number of them, here)."""
-        monkeypatch.setattr(learned, "PRIME_MIN", 1)
         recs = [_rec(i, _mention(i, text=t, lang=None if i % 2 else "en"))
                 for i, t in enumerate(self.TEXTS)]
+        alone = [score_records([r], BOOK, Scorer(), metrics, partitions=4, max_future=900, now=NOW)
+                 for r in recs]  # one post a batch: below PRIME_MIN, the one-by-one path
+        monkeypatch.setattr(learned, "PRIME_MIN", 1)
         batch = score_records(recs, BOOK, Scorer(), metrics, partitions=4, max_future=900,
                               now=NOW)
-        alone = [score_records([r], BOOK, Scorer(), metrics, partitions=4, max_future=900, now=NOW)
-                 for r in recs]
         got = [orjson.loads(v) for rows in batch.out.values() for v in rows]
         want = [orjson.loads(v) for res in alone for rows in res.out.values() for v in rows]
         key = lambda d: d["id"]  # noqa: E731
