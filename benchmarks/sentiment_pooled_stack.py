@@ -27,15 +27,15 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from benchmarks.sentiment_data import SEED, load_split
 from benchmarks.sentiment_pooled import fit_weighted, sample_weights, without_neutral
 from benchmarks.sentiment_tuning import (
-    as_three_class,
+    fit_softmax,
     fold_labels,
     safe_limit,
+    softmax,
     stacked_oof,
 )
 from benchmarks.train_sentiment import (
@@ -70,13 +70,7 @@ def pooled_stacked_oof(y: np.ndarray, oof: np.ndarray, rule: np.ndarray, pooled:
     x = pooled_inputs(oof, rule, pooled)
     for k in np.unique(fold_of):
         held = fold_of == k
-        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-        model.fit(x[~held], y[~held])
-        weights, bias = as_three_class(model)
-        z = x[held] @ weights + bias
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        out[held] = e / e.sum(axis=1, keepdims=True)
+        out[held] = softmax(x[held], *fit_softmax(x[~held], y[~held]))
     return out
 
 

@@ -218,8 +218,14 @@ def fit_stacker(y: np.ndarray, proba: np.ndarray, rule: np.ndarray, c: float = S
     (out-of-fold) probabilities and rule compounds. A class absent from ``y`` (Finnish
     neutral) gets bias ``NEU_BIAS``, as in the first level.
     """
+    return fit_softmax(stack_matrix(proba, rule), y, c)
+
+
+def fit_softmax(x: np.ndarray, y: np.ndarray, c: float = STACK_C
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A class-balanced logistic regression's weights and bias in neg/neu/pos order."""
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit(stack_matrix(proba, rule), y)
+    model.fit(x, y)
     return as_three_class(model)
 
 
@@ -244,7 +250,12 @@ def as_three_class(model: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
 def stack_proba(weights: np.ndarray, bias: np.ndarray, proba: np.ndarray, rule: np.ndarray
                 ) -> np.ndarray:
     """``(n, 3)`` stacked probabilities (what :class:`Stacker` gives post by post)."""
-    z = stack_matrix(proba, rule) @ weights + bias
+    return softmax(stack_matrix(proba, rule), weights, bias)
+
+
+def softmax(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``(n, 3)`` probabilities of a linear model's inputs ``x``."""
+    z = x @ weights + bias
     z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return np.asarray(e / e.sum(axis=1, keepdims=True))

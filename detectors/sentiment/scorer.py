@@ -196,20 +196,30 @@ class Scorer:
             lang: an ISO 639-1 hint from the source; detected when ``None``.
         """
         key = (text, lang)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        self.misses += 1
+        result = self._score(text, lang)
+        self._remember(key, result)
+        return result
+
+    def _cached(self, key: tuple[str, str | None]) -> Score | None:
+        """The cached score of ``(text, lang)``, counted as a hit and as recent use."""
         cached = self._cache.get(key)
         if cached is not None:
             self.hits += 1
             with self._lock:
                 if key in self._cache:
                     self._cache.move_to_end(key)
-            return cached
-        self.misses += 1
-        result = self._score(text, lang)
+        return cached
+
+    def _remember(self, key: tuple[str, str | None], result: Score) -> None:
+        """Cache a new score, dropping the least recently used beyond the cache's size."""
         with self._lock:
             self._cache[key] = result
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return result
 
     def score_many(self, items: Iterable[tuple[str, str | None]]) -> list[Score]:
         """Score a batch of posts: equal to :meth:`score` on each, in order, for less CPU.
@@ -242,14 +252,9 @@ class Scorer:
         out: list[Score | None] = []
         todo: dict[tuple[str, str | None], list[int]] = {}
         for key in items:
-            cached = self._cache.get(key)
+            cached = self._cached(key)
             if cached is None:
                 todo.setdefault(key, []).append(len(out))
-            else:
-                self.hits += 1
-                with self._lock:  # a hit is recent use, as in score()
-                    if key in self._cache:
-                        self._cache.move_to_end(key)
             out.append(cached)
         pending: list[tuple[tuple[str, str | None], Score | _Pending]] = []
         raws: dict[int, tuple[LanguageModel, list[str]]] = {}
@@ -270,10 +275,7 @@ class Scorer:
             result = front if isinstance(front, Score) else self._finish(front)
             for index in todo[key]:
                 out[index] = result
-            with self._lock:
-                self._cache[key] = result
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+            self._remember(key, result)
         scores = [score for score in out if score is not None]
         assert len(scores) == len(out)
         return scores

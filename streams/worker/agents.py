@@ -40,7 +40,7 @@ from streams.worker.publishing import (
     writing,
 )
 from streams.worker.runtime import Runtime
-from streams.worker.scored import SLOW_HOLD, detect_batch
+from streams.worker.scored import detect_batch, timed
 from streams.worker.scoring import ScoreLoop
 
 log = logging.getLogger(__name__)
@@ -164,12 +164,8 @@ async def tick(rt: Runtime) -> None:
     """
     s = rt.settings
     now = time.time()
-    async with rt.lock:
-        held = time.monotonic()
+    async with rt.lock, timed("housekeeping"):
         await _tick(rt, s, now)
-        held = time.monotonic() - held
-    if held > SLOW_HOLD:
-        log.info("housekeeping held the lock %.2f s", held)
 
 
 async def _tick(rt: Runtime, s: Settings, now: float) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,13 +70,33 @@ async def detect_batch(rt: Runtime, events: list[Any]) -> None:
         async with rt.lock:
             if rt.stopping or rt.generation != generation:
                 return
-            held, first = time.monotonic(), start
-            start = await detect_chunk(rt, events, start)
-            held = time.monotonic() - held
-            if held > SLOW_HOLD:  # what held housekeeping and the pause flags up, for the log
-                log.info("detect: a chunk of %d record(s) held the lock %.2f s", start - first, held)
+            async with timed("detect") as hold:
+                first, start = start, await detect_chunk(rt, events, start)
+                hold.what = f"detect: a chunk of {start - first} record(s)"
         if start >= len(events):
             return
+
+
+@dataclass(slots=True)
+class Hold:
+    """What holds the lock, as the log names it (the holder may say more as it goes)."""
+
+    what: str
+
+
+@asynccontextmanager
+async def timed(what: str) -> AsyncIterator[Hold]:
+    """Log (INFO) a lock hold longer than :data:`SLOW_HOLD`: what held housekeeping and
+    the pause flags up. Used inside ``async with rt.lock``.
+
+    Args:
+        what: the holder, as the log names it.
+    """
+    hold, start = Hold(what), time.monotonic()
+    yield hold
+    held = time.monotonic() - start
+    if held > SLOW_HOLD:
+        log.info("%s held the lock %.2f s", hold.what, held)
 
 
 async def detect_chunk(rt: Runtime, events: list[Any], start: int) -> int:
